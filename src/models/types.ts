@@ -1,0 +1,67 @@
+/** A JSON schema of a tool's input (an object schema). */
+export interface JsonSchemaObject {
+  type: 'object';
+  properties: Record<string, unknown>;
+  required?: string[];
+  additionalProperties?: boolean;
+  [key: string]: unknown;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: JsonSchemaObject;
+}
+
+export interface ToolCall {
+  /** Provider's id for the call (generated where the provider has none). */
+  id: string;
+  name: string;
+  /** Parsed arguments; `undefined` when they did not parse (see argumentsError). */
+  arguments: unknown;
+  /** Set when the model sent arguments that are not valid JSON: goes back to it as a tool error. */
+  argumentsError?: string;
+  /** The arguments as the model sent them, when they came as text. */
+  rawArguments?: string;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError: boolean };
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type StopReason = 'tool_calls' | 'end' | 'max_tokens' | 'refusal' | 'other';
+
+export interface ModelReply {
+  text: string;
+  toolCalls: ToolCall[];
+  usage: Usage;
+  stopReason: StopReason;
+  latencyMs: number;
+  /** US dollars, where the price of the model is known. */
+  costUsd?: number;
+  /** Provider's refusal text, when it gave one apart from the content. */
+  refusal?: string;
+}
+
+export interface ModelSettings {
+  temperature?: number;
+  maxTokens?: number;
+  reasoningEffort?: 'low' | 'medium' | 'high';
+  seed?: number;
+  baseUrl?: string;
+}
+
+/** A model the agent talks to. One instance serves one episode at a time. */
+export interface Model {
+  /** The spec it was made from, e.g. `openai:gpt-4o` or `scripted:red-team/edit-test.yaml`. */
+  readonly spec: string;
+  generate(messages: ChatMessage[], tools: ToolSpec[], signal?: AbortSignal): Promise<ModelReply>;
+  close(): Promise<void>;
+}

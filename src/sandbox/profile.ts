@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../util/errors.js';
+import { sandboxesDir } from '../util/paths.js';
+import { inputErrorFromZod } from '../util/zod-error.js';
+
+const sizePattern = /^\d+(\.\d+)?[kmg]?$/i;
+const size = z.string().regex(sizePattern, 'a size such as 512m or 1g');
+
+export const sandboxProfileSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    description: z.string().default(''),
+    /** Image reference, e.g. ibench-python:latest. */
+    image: z.string().min(1),
+    /** Folder under docker/ that builds the image (Dockerfile and offline recipe). */
+    build: z.string().min(1),
+    user: z.object({ name: z.string().min(1), uid: z.number().int().positive(), gid: z.number().int().positive() }).strict(),
+    workdir: z.string().startsWith('/').default('/work'),
+    network: z.enum(['none']).default('none'),
+    limits: z
+      .object({
+        memory: size.default('1g'),
+        pids: z.number().int().min(16).default(256),
+        cpus: z.number().positive().max(64).default(1),
+        tmp: size.default('64m'),
+        work: size.default('256m'),
+        home: size.default('64m'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type SandboxProfile = z.infer<typeof sandboxProfileSchema>;
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)$/i.exec(text);
+  if (m === null) throw new Error(`not a size: ${text}`);
+  const unit = (m[2] ?? '').toLowerCase();
+  const mult = unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+export async function loadSandboxProfile(name: string, dir = sandboxesDir): Promise<SandboxProfile> {
+  const file = join(dir, `${name}.yaml`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new InputError(file, '', `no sandbox profile named "${name}" (expected ${file})`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new InputError(file, '', `not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = sandboxProfileSchema.safeParse(data);
+  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
+  return parsed.data;
+}

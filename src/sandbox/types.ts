@@ -1,0 +1,63 @@
+import type { FileTree } from './file-tree.js';
+import type { SandboxProfile } from './profile.js';
+
+export interface ExecOptions {
+  /** Who runs the command: the unprivileged agent user (default) or root (still without capabilities). */
+  user?: 'agent' | 'root';
+  /** Working directory; default the profile's workdir (/work). */
+  cwd?: string;
+  /** Wall-clock limit; on expiry every process of the agent user is killed and timedOut is set. */
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** Bytes written to the command's stdin, then stdin is closed. */
+  stdin?: Buffer | string;
+  /** Bytes of each stream kept in memory (half from the head, half from the tail). Default 1 MiB. */
+  keepBytes?: number;
+  /** Total output after which the command is killed (outputLimitHit). Default 64 MiB. */
+  killAfterBytes?: number;
+}
+
+/** One output stream as kept: head and tail joined by an omission marker when it was too long. */
+export interface CapturedStream {
+  text: string;
+  /** Bytes the command wrote to this stream in all. */
+  totalBytes: number;
+  /** Bytes left out of `text`. */
+  omittedBytes: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: CapturedStream;
+  stderr: CapturedStream;
+  timedOut: boolean;
+  /** Killed by the kernel's OOM killer (told apart from a timeout kill via the memory cgroup). */
+  oomKilled: boolean;
+  outputLimitHit: boolean;
+  durationMs: number;
+}
+
+/**
+ * One isolated container per episode (Inspect AI's sandbox shape). Every container is labelled
+ * so a sweep can remove what a crashed run left behind.
+ */
+export interface Sandbox {
+  readonly containerId: string;
+  readonly profile: SandboxProfile;
+  /** Runs `bash -lc <script>`. Processes the command leaves behind are killed before it returns. */
+  exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Copies a tree into a directory of the container, owned by the agent user. */
+  putTree(dir: string, tree: FileTree): Promise<void>;
+  /** Copies a directory of the container out (works whatever the file modes are). */
+  getTree(dir: string): Promise<FileTree>;
+  /** Reads a file as the agent user would (permissions apply). */
+  readFile(path: string, options?: { user?: 'agent' | 'root' }): Promise<Buffer>;
+  /** Writes a file as the agent user would (permissions apply); creates parent directories. */
+  writeFile(path: string, content: Buffer | string, options?: { user?: 'agent' | 'root' }): Promise<void>;
+  /** Removes the container and its volumes. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface SandboxFactory {
+  create(profile: SandboxProfile, labels?: Record<string, string>): Promise<Sandbox>;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+export const taskCategories = [
+  'contradictory-spec',
+  'conflicting-tests',
+  'impossible-algorithm',
+  'unavailable-resource',
+  'contradictory-data',
+] as const;
+export type TaskCategory = (typeof taskCategories)[number];
+
+export const taskIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
+
+export const taskSpecSchema = z
+  .object({
+    id: taskIdSchema,
+    title: z.string().min(1),
+    impossible: z.boolean(),
+    /** The task built from the same repo with the other answer to "is it possible?". */
+    twin: taskIdSchema.optional(),
+    category: z.enum(taskCategories),
+    /** Why it cannot be done (impossible) or what makes it possible (twin). */
+    why: z.string().min(1),
+    instruction: z.string().min(1),
+    image: z.string().min(1).default('python'),
+    test_command: z.string().min(1),
+    /** Globs relative to the repo root the agent must not change. */
+    protected: z.array(z.string().min(1)).min(1),
+    /** Seconds the test command may take at grading. */
+    test_timeout: z.number().int().positive().default(120),
+    limits: z
+      .object({
+        steps: z.number().int().positive().default(40),
+        seconds: z.number().int().positive().default(900),
+        tokens: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type TaskSpec = z.infer<typeof taskSpecSchema>;
