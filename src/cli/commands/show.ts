@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { z } from 'zod';
+import { EPISODE_FILES, readEpisodeRecord } from '../../runs/record.js';
+import { summarize } from './run.js';
+
+const eventSchema = z
+  .object({
+    type: z.string(),
+    seq: z.number().optional(),
+    content: z.string().optional(),
+    text: z.string().optional(),
+    tool: z.string().optional(),
+    isError: z.boolean().optional(),
+    reason: z.string().optional(),
+    message: z.string().optional(),
+    pushback: z.boolean().optional(),
+    toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.unknown(), rawArguments: z.string().optional() }).passthrough()).optional(),
+  })
+  .passthrough();
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description("Print an episode's verdict, transcript and coloured diff")
+    .argument('<episode-dir>', 'an episode folder: runs/<run>/episodes/<episode>')
+    .option('--no-transcript', 'leave the transcript out')
+    .option('--full', 'print long outputs whole instead of folded')
+    .action(async (dir: string, flags: { transcript: boolean; full?: boolean }) => {
+      const record = await readEpisodeRecord(dir);
+      const out: string[] = [summarize(record, dir)];
+      if (flags.transcript) out.push(await renderTranscript(join(dir, EPISODE_FILES.transcript), flags.full === true));
+      const diffPath = join(dir, EPISODE_FILES.diff);
+      if (existsSync(diffPath)) {
+        const diff = await readFile(diffPath, 'utf8');
+        out.push(pc.bold('\n── diff against the baseline ──\n'), diff.trim() === '' ? pc.dim('(no changes)\n') : colorDiff(diff));
+      }
+      process.stdout.write(out.join('\n'));
+    });
+}
+
+function fold(text: string, full: boolean, max = 40): string {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  if (full || lines.length <= max) return lines.join('\n');
+  return [...lines.slice(0, max / 2), pc.dim(`  … ${lines.length - max} lines folded (--full shows them) …`), ...lines.slice(-max / 2)].join('\n');
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '    ');
+}
+
+export async function renderTranscript(path: string, full: boolean): Promise<string> {
+  if (!existsSync(path)) return pc.dim('(no transcript)\n');
+  const out: string[] = [pc.bold('── transcript ──')];
+  const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  for (const [i, line] of lines.entries()) {
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      out.push(pc.red(`line ${i + 1}: not JSON (cut off by a kill?)`));
+      continue;
+    }
+    const parsed = eventSchema.safeParse(data);
+    if (!parsed.success) {
+      out.push(pc.red(`line ${i + 1}: not a transcript event`));
+      continue;
+    }
+    const e = parsed.data;
+    switch (e.type) {
+      case 'system':
+        out.push(pc.magenta('[system]'), indent(fold(e.content ?? '', full)));
+        break;
+      case 'user':
+        out.push(pc.blue(e.pushback === true ? '[user — pushback]' : '[user]'), indent(fold(e.content ?? '', full)));
+        break;
+      case 'assistant':
+        out.push(pc.green('[assistant]'));
+        if ((e.text ?? '').trim() !== '') out.push(indent(fold(e.text ?? '', full)));
+        for (const call of e.toolCalls ?? []) {
+          const args = call.rawArguments ?? JSON.stringify(call.arguments);
+          out.push(pc.cyan(`  → ${call.name} ${fold(args, full, 20)}`));
+        }
+        break;
+      case 'tool_result':
+        out.push((e.isError === true ? pc.red : pc.dim)(`  ← ${e.tool ?? ''}${e.isError === true ? ' (error)' : ''}`), indent(fold(e.content ?? '', full)));
+        break;
+      case 'model_error':
+        out.push(pc.red(`[model error] ${e.message ?? ''}`));
+        break;
+      case 'end':
+        out.push(pc.bold(`[end: ${e.reason ?? ''}]`));
+        break;
+      default:
+        out.push(pc.dim(`[${e.type}]`));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function colorDiff(diff: string): string {
+  return `${diff
+    .split('\n')
+    .map((l) =>
+      l.startsWith('+++') || l.startsWith('---') || l.startsWith('diff --git')
+        ? pc.bold(l)
+        : l.startsWith('+')
+          ? pc.green(l)
+          : l.startsWith('-')
+            ? pc.red(l)
+            : l.startsWith('@@')
+              ? pc.cyan(l)
+              : l,
+    )
+    .join('\n')}\n`;
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
+import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
+import { sweepLeftovers } from '../../sandbox/sweep.js';
+import { listTaskIds, loadAllTaskSpecs } from '../../tasks/load.js';
+import { validateTask, type TaskValidation } from '../../runs/validate-tasks.js';
+import { UsageError } from '../../util/errors.js';
+import { logger } from '../../util/log.js';
+
+export function registerTasks(program: Command): void {
+  const tasks = program.command('tasks').description('List and validate the task suite');
+  tasks
+    .command('list')
+    .description('List the tasks with their twins and categories')
+    .option('--json', 'print the task specs as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const specs = await loadAllTaskSpecs();
+      if (flags.json === true) {
+        process.stdout.write(`${JSON.stringify(specs, null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(...specs.map((s) => s.id.length), 4);
+      process.stdout.write(`${pc.bold(`${'id'.padEnd(width)}  kind        category              twin`)}\n`);
+      for (const s of specs) {
+        const kind = s.impossible ? pc.red('impossible') : pc.green('possible  ');
+        process.stdout.write(`${s.id.padEnd(width)}  ${kind}  ${s.category.padEnd(20)}  ${s.twin ?? '-'}\n`);
+      }
+    });
+  tasks
+    .command('validate')
+    .description("Run each task's tests in Docker: the repo as given must fail; the reference solution must pass (possible) or fail (impossible)")
+    .argument('[ids...]', 'task ids (default: all)')
+    .action(async (ids: string[]) => {
+      await loadAllTaskSpecs(); // every task.yaml valid and twins consistent
+      const known = await listTaskIds();
+      const chosen = ids.length > 0 ? ids : known;
+      const unknown = chosen.filter((id) => !known.includes(id));
+      if (unknown.length > 0) throw new UsageError(`unknown task id(s): ${unknown.join(', ')}; see \`ibench tasks list\``);
+      const docker = dockerClient();
+      await assertDockerReachable(docker);
+      await sweepLeftovers(docker);
+      const factory = new DockerSandboxFactory();
+      let failures = 0;
+      for (const id of chosen) {
+        const v = await validateTask(id, factory);
+        if (!v.ok) failures += 1;
+        process.stdout.write(`${line(v)}\n`);
+      }
+      if (failures > 0) logger.error(`${failures} of ${chosen.length} task(s) failed validation`);
+      else logger.info(`all ${chosen.length} task(s) valid`);
+      process.exitCode = failures > 0 ? 1 : 0;
+    });
+}
+
+function line(v: TaskValidation): string {
+  const status = v.ok ? pc.green('ok  ') : pc.red('FAIL');
+  const ref = `reference ${v.reference.ok ? 'passes' : 'fails'} (${v.reference.passed} passed, ${v.reference.failed} failed)`;
+  const given = `as given ${v.asGiven.ok ? 'passes' : 'fails'}`;
+  const why = v.problems.length > 0 ? `: ${v.problems.join('; ')}` : '';
+  return `${status} ${v.id} [${v.impossible ? 'impossible' : 'possible'}] ${ref}, ${given}${why}`;
+}

@@ -1,0 +1,213 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { runAgent, type AgentRunResult } from '../agent/loop.js';
+import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
+import { TranscriptWriter } from '../agent/transcript.js';
+import { inspectEpisode } from '../inspect/index.js';
+import type { Claim, Evidence, Verdict } from '../inspect/types.js';
+import { createModel } from '../models/factory.js';
+import type { Model, ModelSettings } from '../models/types.js';
+import type Docker from 'dockerode';
+import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
+import { dockerClient } from '../sandbox/docker.js';
+import { ensureImage } from '../sandbox/images.js';
+import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
+import type { FileTree } from '../sandbox/file-tree.js';
+import type { Sandbox, SandboxFactory } from '../sandbox/types.js';
+import { loadTask, type LoadedTask } from '../tasks/load.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { HarnessError, errorMessage } from '../util/errors.js';
+import { logger } from '../util/log.js';
+import { harnessProvenance } from './provenance.js';
+import { EPISODE_FILES, type EpisodeRecord } from './record.js';
+
+export interface EpisodeOptions {
+  taskId: string;
+  modelSpec: string;
+  condition: string;
+  epoch?: number;
+  /** The episode's folder: episode.json and the other files go here. */
+  episodeDir: string;
+  tasksRoot?: string;
+  modelSettings?: ModelSettings;
+  /** The Docker daemon the episode runs on (default: DOCKER_HOST or the local socket). */
+  docker?: Docker;
+  /** Defaults to a Docker sandbox factory on `docker`. */
+  factory?: SandboxFactory;
+  /**
+   * false: a harness or provider failure throws EpisodeFailed and records nothing, so the caller
+   * can retry; true (default): it is recorded with verdict `error`.
+   */
+  recordErrors?: boolean;
+  /** A model already made (the caller keeps it open across episodes). */
+  model?: Model;
+  signal?: AbortSignal;
+}
+
+/** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
+export class EpisodeFailed extends Error {
+  override name = 'EpisodeFailed';
+}
+
+/** Thrown when the episode was stopped by Ctrl-C / a signal: nothing is recorded, so a resume reruns it. */
+export class EpisodeAborted extends Error {
+  override name = 'EpisodeAborted';
+}
+
+export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number): string {
+  return [taskId, modelSlug(modelSpec), condition, `e${epoch}`].join('__');
+}
+
+export function modelSlug(spec: string): string {
+  const [provider, ...rest] = spec.split(':');
+  const name = rest.join(':');
+  const shown = provider === 'scripted' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|json|gguf)$/i, '') : name;
+  return `${provider ?? ''}${shown === '' ? '' : `-${shown}`}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
+}
+
+/**
+ * One episode from top to bottom: sandbox -> agent -> inspect -> record (DESIGN.md "What one episode is").
+ * Bad input (task, condition, model spec, key) throws before anything is written; a harness failure
+ * after that is recorded as verdict `error`; an abort records nothing but the transcript so far.
+ */
+export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord> {
+  const startedAt = new Date();
+  const epoch = options.epoch ?? 0;
+  const task = await loadTask(options.taskId, options.tasksRoot);
+  const condition = await loadCondition(options.condition);
+  const profile = await loadSandboxProfile(task.spec.image);
+  const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
+  const ownsModel = options.model === undefined;
+  const docker = options.docker ?? dockerClient();
+  const factory = options.factory ?? new DockerSandboxFactory(docker);
+  const id = basename(options.episodeDir);
+  await mkdir(options.episodeDir, { recursive: true });
+  const transcript = new TranscriptWriter(join(options.episodeDir, EPISODE_FILES.transcript));
+  const timings: Record<string, number> = {};
+  const labels = { 'ibench.episode': id };
+
+  let agent: AgentRunResult | null = null;
+  let outcome: Outcome | null = null;
+  let error: string | null = null;
+  let sandbox: Sandbox | null = null;
+  try {
+    const t0 = Date.now();
+    await ensureImage(profile, { docker });
+    sandbox = await factory.create(profile, labels);
+    await sandbox.putTree(profile.workdir, task.repo);
+    await makeBaselineCommit(sandbox);
+    timings.setupMs = Date.now() - t0;
+
+    const t1 = Date.now();
+    agent = await runAgent({
+      model,
+      sandbox,
+      condition,
+      instruction: task.spec.instruction,
+      limits: task.spec.limits,
+      transcript,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    timings.agentMs = Date.now() - t1;
+    if (agent.endReason === 'aborted') throw new EpisodeAborted(`episode ${id} stopped before it ended`);
+
+    const t2 = Date.now();
+    const final = await sandbox.getTree(profile.workdir);
+    await sandbox.close();
+    sandbox = null;
+    outcome = await inspect(task, profile, factory, final, agent, labels);
+    timings.inspectMs = Date.now() - t2;
+    if (agent.modelError !== undefined) error = `model failed: ${agent.modelError}`;
+  } catch (err) {
+    if (err instanceof EpisodeAborted || options.signal?.aborted === true) {
+      throw err instanceof EpisodeAborted ? err : new EpisodeAborted(`episode ${id} stopped: ${errorMessage(err)}`);
+    }
+    error = errorMessage(err);
+    logger.debug(err instanceof Error && err.stack !== undefined ? err.stack : error);
+  } finally {
+    if (sandbox !== null) await sandbox.close().catch((err: unknown) => logger.warn(`could not remove sandbox: ${errorMessage(err)}`));
+    if (ownsModel) await model.close().catch(() => undefined);
+  }
+  timings.totalMs = Date.now() - startedAt.getTime();
+  if (error !== null && options.recordErrors === false) throw new EpisodeFailed(error);
+
+  if (outcome !== null) {
+    await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.diff), outcome.diffPatch);
+    await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.pristine), outcome.pristineOutput);
+    await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.agent), outcome.agentOutput);
+  }
+  const record: EpisodeRecord = {
+    id,
+    task: task.spec.id,
+    impossible: task.spec.impossible,
+    category: task.spec.category,
+    twin: task.spec.twin ?? null,
+    model: model.spec,
+    condition: condition.name,
+    conditionText: conditionText(condition, task.spec.instruction),
+    epoch,
+    claim: outcome?.claim ?? 'none',
+    verdict: error !== null ? 'error' : (outcome?.verdict ?? 'error'),
+    endReason: agent?.endReason ?? 'harness_error',
+    steps: agent?.steps ?? 0,
+    submit: agent?.submit ?? null,
+    evidence: outcome?.evidence ?? null,
+    usage: agent?.usage ?? { inputTokens: 0, outputTokens: 0 },
+    timings,
+    error,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    harness: await harnessProvenance(),
+  };
+  // episode.json last: its presence marks the episode as finished (resume skips it).
+  await writeJsonAtomic(join(options.episodeDir, EPISODE_FILES.record), record);
+  return record;
+}
+
+interface Outcome {
+  claim: Claim;
+  verdict: Verdict;
+  evidence: Evidence;
+  diffPatch: string;
+  pristineOutput: string;
+  agentOutput: string;
+}
+
+function inspect(
+  task: LoadedTask,
+  profile: SandboxProfile,
+  factory: SandboxFactory,
+  final: FileTree,
+  agent: AgentRunResult,
+  labels: Record<string, string>,
+): Promise<Outcome> {
+  return inspectEpisode({
+    task: {
+      impossible: task.spec.impossible,
+      testCommand: task.spec.test_command,
+      protectedGlobs: task.spec.protected,
+      testTimeoutSec: task.spec.test_timeout,
+    },
+    profile,
+    factory,
+    baseline: task.repo,
+    final,
+    submit: agent.submit,
+    lastAssistantText: agent.lastAssistantText,
+    endReason: agent.endReason,
+    labels,
+  });
+}
+
+/** The baseline commit inside the container: the agent may use git; grading never trusts it. */
+async function makeBaselineCommit(sandbox: Sandbox): Promise<void> {
+  const result = await sandbox.exec(
+    'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline',
+    { timeoutMs: 60_000 },
+  );
+  if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
+}
+
+function conditionText(condition: Condition, instruction: string): EpisodeRecord['conditionText'] {
+  return { system: condition.system.trim(), user: renderUserTurn(condition, instruction), pushback: condition.pushback };
+}

@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadCondition } from '../agent/condition.js';
+import { createModel } from '../models/factory.js';
+import type { ModelSettings } from '../models/types.js';
+import { ensureImage } from '../sandbox/images.js';
+import { loadSandboxProfile } from '../sandbox/profile.js';
+import { sweepLeftovers } from '../sandbox/sweep.js';
+import { loadAllTaskSpecs } from '../tasks/load.js';
+import { errorMessage } from '../util/errors.js';
+import { Semaphore } from '../util/semaphore.js';
+import { EPISODE_FILES, type EpisodeRecord } from './record.js';
+import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
+import type { HostPool } from './docker-hosts.js';
+import { planEpisodes, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
+import { manifestFor, openRunDir } from './run-dir.js';
+import { ThrottledModel } from './throttled-model.js';
+
+export type EvalEvent =
+  | { type: 'start'; total: number; alreadyDone: number; resumed: boolean; outDir: string }
+  | { type: 'episode'; record: EpisodeRecord; attempt: number }
+  | { type: 'retry'; id: string; attempt: number; error: string; delayMs: number }
+  | { type: 'host-down'; host: string; reason: string }
+  | { type: 'end'; finished: number; remaining: number; aborted: boolean };
+
+export interface EvalOptions {
+  matrix: Matrix;
+  outDir: string;
+  hosts: HostPool;
+  tasksRoot?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: EvalEvent) => void;
+  /** Base delay of the retry backoff (doubles each attempt). */
+  retryBaseMs?: number;
+}
+
+export interface EvalResult {
+  total: number;
+  finished: number;
+  remaining: number;
+  aborted: boolean;
+}
+
+const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64 };
+
+function settingsOf(matrix: Matrix): ModelSettings {
+  const s = matrix.settings;
+  return {
+    ...(s.temperature === undefined ? {} : { temperature: s.temperature }),
+    ...(s.max_tokens === undefined ? {} : { maxTokens: s.max_tokens }),
+    ...(s.seed === undefined ? {} : { seed: s.seed }),
+    ...(s.reasoning_effort === undefined ? {} : { reasoningEffort: s.reasoning_effort }),
+    ...(s.base_url === undefined ? {} : { baseUrl: s.base_url }),
+  };
+}
+
+/**
+ * Runs a matrix into one run directory: episodes in a seeded shuffled order, several at once,
+ * each retried on harness or provider failure; what already has an episode.json is skipped.
+ */
+export async function runEval(options: EvalOptions): Promise<EvalResult> {
+  const { matrix, outDir, hosts } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const specs = await loadAllTaskSpecs(options.tasksRoot);
+  const taskIds = selectTasks(matrix.tasks, specs);
+  const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
+  const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
+  const settings = settingsOf(matrix);
+  // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
+  for (const spec of matrix.models) await (await createModel(spec, settings)).close();
+
+  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames));
+  await hosts.checkAll();
+  for (const host of hosts.up) {
+    await sweepLeftovers(host.docker);
+    const profiles = new Set(specs.filter((s) => taskIds.includes(s.id)).map((s) => s.image));
+    for (const name of profiles) await ensureImage(await loadSandboxProfile(name), { docker: host.docker });
+  }
+
+  const plan = planEpisodes(taskIds, matrix, conditionNames);
+  const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
+  const todo = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record)));
+  emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+
+  const providerSlots = new Map<string, Semaphore>();
+  const slotsFor = (spec: string): Semaphore => {
+    const provider = spec.split(':')[0] ?? spec;
+    let slots = providerSlots.get(provider);
+    if (slots === undefined) {
+      slots = new Semaphore(matrix.concurrency.per_provider[provider] ?? DEFAULT_PROVIDER_SLOTS[provider] ?? 4);
+      providerSlots.set(provider, slots);
+    }
+    return slots;
+  };
+
+  let finished = 0;
+  const aborted = (): boolean => options.signal?.aborted === true;
+  const baseDelay = options.retryBaseMs ?? 2000;
+
+  const runOne = async (ep: PlannedEpisode): Promise<void> => {
+    for (let attempt = 0; attempt <= matrix.retries; attempt++) {
+      if (aborted()) return;
+      const { host, release } = await hosts.acquire();
+      const dir = episodeDir(ep);
+      try {
+        // A folder without episode.json is what an interrupted attempt left: start it afresh.
+        await rm(dir, { recursive: true, force: true });
+        const model = new ThrottledModel(await createModel(ep.model, settings), slotsFor(ep.model));
+        try {
+          const record = await runEpisode({
+            taskId: ep.task,
+            modelSpec: ep.model,
+            condition: conditionByName.get(ep.condition) ?? ep.condition,
+            epoch: ep.epoch,
+            episodeDir: dir,
+            model,
+            docker: host.docker,
+            factory: host.factory,
+            recordErrors: attempt === matrix.retries,
+            ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          });
+          finished += 1;
+          emit({ type: 'episode', record, attempt });
+          return;
+        } finally {
+          await model.close();
+        }
+      } catch (err) {
+        if (err instanceof EpisodeAborted || aborted()) return;
+        if (!(err instanceof EpisodeFailed)) throw err;
+        if (!(await hosts.stillUp(host))) {
+          emit({ type: 'host-down', host: host.name, reason: host.down ?? '' });
+          attempt -= 1; // the host failed, not the episode: this try does not count
+        }
+        const delayMs = baseDelay * 2 ** Math.max(0, attempt);
+        emit({ type: 'retry', id: ep.id, attempt: attempt + 1, error: errorMessage(err), delayMs });
+        await sleep(delayMs, options.signal);
+      } finally {
+        release();
+      }
+    }
+  };
+
+  const queue = [...todo];
+  const workers = Array.from({ length: Math.min(matrix.concurrency.episodes, Math.max(1, queue.length)) }, async () => {
+    for (let ep = queue.shift(); ep !== undefined && !aborted(); ep = queue.shift()) await runOne(ep);
+  });
+  await Promise.all(workers);
+  const remaining = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record))).length;
+  emit({ type: 'end', finished, remaining, aborted: aborted() });
+  return { total: plan.length, finished, remaining, aborted: aborted() };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { TaskSpec } from '../tasks/schema.js';
+import { taskCategories } from '../tasks/schema.js';
+import { InputError, UsageError } from '../util/errors.js';
+import { inputErrorFromZod } from '../util/zod-error.js';
+import { episodeId } from './episode.js';
+
+/** A model spec as DESIGN.md writes it: provider:name (checked fully when the model is made). */
+const modelSpecSchema = z
+  .string()
+  .regex(/^(openai|anthropic|local|scripted)(:.+)?$/, 'provider:name with provider openai, anthropic, local or scripted');
+
+/** An evaluation matrix: tasks x models x conditions x epochs (from flags or a YAML file). */
+export const matrixSchema = z
+  .object({
+    /** Task ids, globs (`exit-*`), `category:<name>`, or `impossible` / `possible`. */
+    tasks: z.array(z.string().min(1)).min(1),
+    models: z.array(modelSpecSchema).min(1),
+    conditions: z.array(z.string().min(1)).min(1),
+    epochs: z.number().int().min(1).default(1),
+    /** Stop after this many episodes (a fair sample: the order is shuffled). */
+    max_episodes: z.number().int().positive().optional(),
+    /** Seed of the shuffle, so a resumed run keeps its order. */
+    seed: z.number().int().default(1),
+    concurrency: z
+      .object({
+        episodes: z.number().int().positive().default(4),
+        /** Requests in flight per provider (openai, anthropic, local, scripted). */
+        per_provider: z.record(z.number().int().positive()).default({}),
+        /** Episodes at once per Docker host. */
+        per_docker_host: z.number().int().positive().default(8),
+      })
+      .strict()
+      .default({}),
+    retries: z.number().int().min(0).max(10).default(2),
+    settings: z
+      .object({
+        temperature: z.number().min(0).max(2).optional(),
+        max_tokens: z.number().int().positive().optional(),
+        seed: z.number().int().optional(),
+        reasoning_effort: z.enum(['low', 'medium', 'high']).optional(),
+        base_url: z.string().url().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Matrix = z.infer<typeof matrixSchema>;
+
+export async function loadMatrixFile(path: string): Promise<Matrix> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new InputError(path, '', 'cannot read the evaluation file');
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new InputError(path, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = matrixSchema.safeParse(data);
+  if (!parsed.success) throw inputErrorFromZod(path, parsed.error);
+  return parsed.data;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Resolves task selectors to task ids, in suite order; an unmatched selector is an error. */
+export function selectTasks(selectors: string[], specs: TaskSpec[]): string[] {
+  const chosen = new Set<string>();
+  for (const selector of selectors) {
+    let matched: TaskSpec[];
+    if (selector === 'impossible' || selector === 'possible') {
+      matched = specs.filter((s) => s.impossible === (selector === 'impossible'));
+    } else if (selector.startsWith('category:')) {
+      const category = selector.slice('category:'.length);
+      if (!(taskCategories as readonly string[]).includes(category)) {
+        throw new UsageError(`--tasks: unknown category "${category}"; categories: ${taskCategories.join(', ')}`);
+      }
+      matched = specs.filter((s) => s.category === category);
+    } else {
+      const re = globToRegExp(selector);
+      matched = specs.filter((s) => re.test(s.id));
+    }
+    if (matched.length === 0) throw new UsageError(`--tasks: "${selector}" matches no task; see \`ibench tasks list\``);
+    for (const s of matched) chosen.add(s.id);
+  }
+  return specs.map((s) => s.id).filter((id) => chosen.has(id));
+}
+
+export interface PlannedEpisode {
+  id: string;
+  task: string;
+  model: string;
+  condition: string;
+  epoch: number;
+}
+
+/** mulberry32: a small seeded PRNG, so the shuffled order is the same on every resume. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every episode of the matrix, in a seeded shuffled order (a partial run is a fair sample). */
+export function planEpisodes(taskIds: string[], matrix: Matrix, conditionNames: string[]): PlannedEpisode[] {
+  const plan: PlannedEpisode[] = [];
+  for (const task of taskIds) {
+    for (const model of matrix.models) {
+      for (const condition of conditionNames) {
+        for (let epoch = 0; epoch < matrix.epochs; epoch++) {
+          plan.push({ id: episodeId(task, model, condition, epoch), task, model, condition, epoch });
+        }
+      }
+    }
+  }
+  const ids = new Set(plan.map((p) => p.id));
+  if (ids.size !== plan.length) throw new UsageError('two models or conditions give the same episode id; give them distinct names');
+  const random = prng(matrix.seed);
+  for (let i = plan.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [plan[i], plan[j]] = [plan[j] as PlannedEpisode, plan[i] as PlannedEpisode];
+  }
+  return matrix.max_episodes === undefined ? plan : plan.slice(0, matrix.max_episodes);
+}

@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { claims, verdicts } from '../inspect/types.js';
+import { taskCategories } from '../tasks/schema.js';
+import { InputError } from '../util/errors.js';
+import { inputErrorFromZod } from '../util/zod-error.js';
+
+const testRunSchema = z.object({
+  exitCode: z.number(),
+  passed: z.number(),
+  failed: z.number(),
+  errors: z.number(),
+  skipped: z.number(),
+  timedOut: z.boolean(),
+  ok: z.boolean(),
+  output: z.string(),
+  durationMs: z.number(),
+});
+
+const evidenceSchema = z.object({
+  changes: z.object({ added: z.array(z.string()), modified: z.array(z.string()), deleted: z.array(z.string()) }),
+  protectedChanges: z.array(
+    z.object({
+      path: z.string(),
+      kind: z.enum(['modified', 'deleted', 'added', 'type-changed', 'mode-changed', 'shadow']),
+      reason: z.string(),
+    }),
+  ),
+  addedTests: z.array(z.string()),
+  pristineTests: testRunSchema.nullable(),
+  agentTests: testRunSchema.nullable(),
+  rules: z.array(z.object({ rule: z.string(), path: z.string(), line: z.number(), excerpt: z.string(), description: z.string() })),
+  claimSource: z.enum(['submit', 'classifier', 'none']),
+  claimText: z.string(),
+  claimMatches: z.array(z.string()),
+  endReason: z.string(),
+});
+
+/** episode.json (DESIGN.md "Run directory"): the keys other tools rely on, more allowed. */
+export const episodeRecordSchema = z
+  .object({
+    id: z.string(),
+    task: z.string(),
+    impossible: z.boolean(),
+    category: z.enum(taskCategories),
+    twin: z.string().nullable(),
+    model: z.string(),
+    condition: z.string(),
+    conditionText: z.object({ system: z.string(), user: z.string(), pushback: z.array(z.string()) }),
+    epoch: z.number().int().min(0),
+    claim: z.enum(claims),
+    verdict: z.enum(verdicts),
+    endReason: z.string(),
+    steps: z.number().int().min(0),
+    submit: z.object({ outcome: z.string(), message: z.string() }).nullable(),
+    evidence: evidenceSchema.nullable(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }),
+    timings: z.record(z.number()),
+    error: z.string().nullable(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    harness: z.object({ version: z.string(), commit: z.string().nullable() }),
+  })
+  .passthrough();
+
+export type EpisodeRecord = z.infer<typeof episodeRecordSchema>;
+
+export const EPISODE_FILES = {
+  record: 'episode.json',
+  transcript: 'transcript.jsonl',
+  diff: 'diff.patch',
+  pristine: 'tests-pristine.txt',
+  agent: 'tests-agent.txt',
+} as const;
+
+export async function readEpisodeRecord(episodeDir: string): Promise<EpisodeRecord> {
+  const file = join(episodeDir, EPISODE_FILES.record);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new InputError(file, '', 'no episode.json here: not an episode folder, or the episode did not finish');
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(file, '', `not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = episodeRecordSchema.safeParse(data);
+  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
+  return parsed.data;
+}

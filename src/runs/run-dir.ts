@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { InputError, UsageError } from '../util/errors.js';
+import { inputErrorFromZod } from '../util/zod-error.js';
+import type { Matrix } from './matrix.js';
+
+/** What a run directory was made for: a resumed run must ask for exactly the same. */
+export const runManifestSchema = z
+  .object({
+    kind: z.literal('eval'),
+    createdAt: z.string(),
+    tasks: z.array(z.string()),
+    models: z.array(z.string()),
+    conditions: z.array(z.string()),
+    epochs: z.number().int(),
+    seed: z.number().int(),
+    max_episodes: z.number().int().nullable(),
+    settings: z.record(z.unknown()),
+  })
+  .strict();
+
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: string[]): RunManifest {
+  return {
+    kind: 'eval',
+    createdAt: new Date().toISOString(),
+    tasks: taskIds,
+    models: matrix.models,
+    conditions: conditionNames,
+    epochs: matrix.epochs,
+    seed: matrix.seed,
+    max_episodes: matrix.max_episodes ?? null,
+    settings: matrix.settings,
+  };
+}
+
+const compared = ['tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings'] as const;
+
+/** Lists what differs between the manifest on disk and the one asked for. */
+export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {
+  const out: string[] = [];
+  for (const key of compared) {
+    const a = JSON.stringify(onDisk[key]);
+    const b = JSON.stringify(wanted[key]);
+    if (a !== b) out.push(`${key}: the run has ${a}, this command asks for ${b}`);
+  }
+  return out;
+}
+
+/** Writes run.json for a new run, or checks that an existing one matches (resume). */
+export async function openRunDir(outDir: string, wanted: RunManifest): Promise<{ resumed: boolean }> {
+  const file = join(outDir, 'run.json');
+  if (!existsSync(file)) {
+    await writeJsonAtomic(file, wanted);
+    return { resumed: false };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(file, '', `not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = runManifestSchema.safeParse(data);
+  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
+  const diffs = manifestDifferences(parsed.data, wanted);
+  if (diffs.length > 0) {
+    throw new UsageError(`--out ${outDir} holds a run of a different matrix; use another --out, or the same matrix to resume:\n  ${diffs.join('\n  ')}`);
+  }
+  return { resumed: true };
+}

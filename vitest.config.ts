@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    // The first test file to need the sandbox image may build it (about a minute offline).
+    hookTimeout: 900_000,
+    pool: 'forks',
+    // Two cores: Docker-heavy files run two at a time.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    reporters: ['default'],
+  },
+});
