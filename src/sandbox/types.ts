@@ -61,3 +61,15 @@ export interface Sandbox {
 export interface SandboxFactory {
   create(profile: SandboxProfile, labels?: Record<string, string>): Promise<Sandbox>;
 }
+
+/** A file could not be read or written in the sandbox as the given user (missing, permission denied, ...). */
+export class SandboxFileError extends Error {
+  override name = 'SandboxFileError';
+  constructor(
+    readonly path: string,
+    readonly operation: 'read' | 'write',
+    readonly reason: string,
+  ) {
+    super(`cannot ${operation} ${path}: ${reason}`);
+  }
+}

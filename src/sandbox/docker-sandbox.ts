@@ -1,0 +1,575 @@
+import { randomBytes } from 'node:crypto';
+import { cpus, hostname } from 'node:os';
+import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import type DockerModem from 'docker-modem';
+import { HarnessError } from '../util/errors.js';
+import { logger } from '../util/log.js';
+import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
+import type { FileTree } from './file-tree.js';
+import { parseSize, type SandboxProfile } from './profile.js';
+import { tarToTree, treeToTar } from './tar.js';
+import { SandboxFileError, type CapturedStream, type ExecOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
+
+const DEFAULT_KEEP_BYTES = 1024 * 1024;
+const DEFAULT_KILL_AFTER_BYTES = 64 * 1024 * 1024;
+/** readFile keeps the whole file: the workdir volume is far smaller than this. */
+const FILE_KEEP_BYTES = 1024 * 1024 * 1024;
+/** How long to wait for a killed command's stream to end before giving up on it. */
+const KILL_GRACE_MS = 10_000;
+/** Extra pids granted for a moment so that a kill can start while a fork bomb holds the limit. */
+const PIDS_HEADROOM = 256;
+
+/** The process that keeps the container alive runs as nobody: neither the agent nor root may signal it. */
+const KEEPER_USER = '65534:65534';
+
+/**
+ * The wrapper every command runs in. After the command, `kill -KILL -1` kills every process its
+ * user may signal except the wrapper itself: what the command left in the background. pid 1 and
+ * the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
+ */
+const WRAPPER = 'bash -lc "$1"; rc=$?; kill -KILL -1 2>/dev/null; exit $rc';
+/** Kills every process of the calling user (repeated: a fork bomb may still be forking). */
+const KILLER = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || exit 0; done; exit 0';
+const OOM_READER =
+  'cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null || cat /sys/fs/cgroup/memory.events 2>/dev/null || true';
+
+export const IBENCH_LABEL = 'ibench';
+
+/** The labels that tie a container or volume to this process (sweep.ts reads them). */
+export function ownerLabels(): Record<string, string> {
+  return {
+    [IBENCH_LABEL]: '1',
+    'ibench.pid': String(process.pid),
+    'ibench.host': hostname(),
+    'ibench.created': String(Date.now()),
+  };
+}
+
+/** Quotes a string for bash. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Keeps the head and the tail of a stream (half of keepBytes each) and counts the rest. */
+class Capture {
+  private readonly headCap: number;
+  private readonly tailCap: number;
+  private readonly head: Buffer[] = [];
+  private headLen = 0;
+  private tail: Buffer[] = [];
+  private tailLen = 0;
+  total = 0;
+
+  constructor(keepBytes: number) {
+    this.headCap = Math.ceil(Math.max(0, keepBytes) / 2);
+    this.tailCap = Math.max(0, keepBytes) - this.headCap;
+  }
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    let rest = chunk;
+    if (this.headLen < this.headCap) {
+      const take = Math.min(rest.length, this.headCap - this.headLen);
+      this.head.push(Buffer.from(rest.subarray(0, take)));
+      this.headLen += take;
+      rest = rest.subarray(take);
+    }
+    if (rest.length === 0 || this.tailCap === 0) return;
+    this.tail.push(Buffer.from(rest));
+    this.tailLen += rest.length;
+    for (;;) {
+      const first = this.tail[0];
+      if (first === undefined || this.tailLen - first.length < this.tailCap) break;
+      this.tailLen -= first.length;
+      this.tail.shift();
+    }
+  }
+
+  private tailBuffer(): Buffer {
+    const all = Buffer.concat(this.tail);
+    return all.length > this.tailCap ? all.subarray(all.length - this.tailCap) : all;
+  }
+
+  /** The whole stream when nothing was left out. */
+  whole(): Buffer | undefined {
+    const head = Buffer.concat(this.head);
+    const tail = this.tailBuffer();
+    if (head.length + tail.length !== this.total) return undefined;
+    return Buffer.concat([head, tail]);
+  }
+
+  result(): CapturedStream {
+    const head = Buffer.concat(this.head);
+    const tail = this.tailBuffer();
+    const omittedBytes = this.total - head.length - tail.length;
+    const text =
+      omittedBytes === 0
+        ? Buffer.concat([head, tail]).toString('utf8')
+        : `${head.toString('utf8')}\n[... ${omittedBytes} bytes omitted ...]\n${tail.toString('utf8')}`;
+    return { text, totalBytes: this.total, omittedBytes };
+  }
+}
+
+interface RunSpec {
+  cmd: string[];
+  user: 'agent' | 'root';
+  cwd: string;
+  env?: Record<string, string>;
+  stdin?: Buffer | string;
+  timeoutMs?: number;
+  keepBytes: number;
+  killAfterBytes: number;
+  /** Kill the user's processes on timeout / output limit (false for the killer itself). */
+  killOnLimit: boolean;
+}
+
+interface RunResult {
+  exitCode: number;
+  stdout: Capture;
+  stderr: Capture;
+  timedOut: boolean;
+  outputLimitHit: boolean;
+  /** The process could not be started at all (e.g. no pid left). */
+  startFailed: boolean;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class DockerSandbox implements Sandbox {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private oomSeen = 0;
+  private readonly modem: DockerModem;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly container: Docker.Container,
+    private readonly volumeName: string,
+    readonly profile: SandboxProfile,
+  ) {
+    this.modem = docker.modem;
+  }
+
+  get containerId(): string {
+    return this.container.id;
+  }
+
+  private userSpec(user: 'agent' | 'root'): string {
+    return user === 'root' ? '0:0' : `${this.profile.user.uid}:${this.profile.user.gid}`;
+  }
+
+  private envFor(user: 'agent' | 'root', extra: Record<string, string> | undefined): string[] {
+    const base: Record<string, string> =
+      user === 'root'
+        ? { HOME: '/root', USER: 'root', LOGNAME: 'root' }
+        : { HOME: `/home/${this.profile.user.name}`, USER: this.profile.user.name, LOGNAME: this.profile.user.name };
+    return Object.entries({ LANG: 'C.UTF-8', ...base, ...(extra ?? {}) }).map(([k, v]) => `${k}=${v}`);
+  }
+
+  /** Runs fn after every earlier command of this sandbox: commands never overlap. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is closed`);
+  }
+
+  /** One docker exec: create, start (hijacked), demux into captures, wait, read the exit code. */
+  private async run(spec: RunSpec): Promise<RunResult> {
+    const stdout = new Capture(spec.keepBytes);
+    const stderr = new Capture(spec.keepBytes);
+    const hasStdin = spec.stdin !== undefined;
+    let exec: Docker.Exec;
+    try {
+      exec = await this.container.exec({
+        Cmd: spec.cmd,
+        User: this.userSpec(spec.user),
+        WorkingDir: spec.cwd,
+        Env: this.envFor(spec.user, spec.env),
+        AttachStdin: hasStdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      });
+    } catch (err) {
+      throw new HarnessError(`cannot create an exec in sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+    let stream: NodeJS.ReadWriteStream & { destroy?: () => void };
+    try {
+      stream = await exec.start({ hijack: true, stdin: hasStdin });
+    } catch (err) {
+      const message = dockerMessage(err);
+      if (/resource temporarily unavailable|cannot allocate memory|fork/i.test(message)) {
+        stderr.push(Buffer.from(message));
+        return { exitCode: 126, stdout, stderr, timedOut: false, outputLimitHit: false, startFailed: true };
+      }
+      throw new HarnessError(`cannot start an exec in sandbox ${this.container.id.slice(0, 12)}: ${message}`);
+    }
+
+    let timedOut = false;
+    let outputLimitHit = false;
+    let killing: Promise<void> | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const giveUp = (): void => {
+      logger.warn(`sandbox ${this.container.id.slice(0, 12)}: a killed command's output did not end; dropping it`);
+      stream.destroy?.();
+    };
+    const kill = (): void => {
+      if (killing !== undefined) return;
+      if (!spec.killOnLimit) {
+        killing = Promise.resolve();
+        giveUp();
+        return;
+      }
+      killing = this.killAll(spec.user)
+        .catch((err: unknown) => {
+          logger.warn(`sandbox ${this.container.id.slice(0, 12)}: kill failed: ${dockerMessage(err)}`);
+        })
+        .then(() => {
+          grace = setTimeout(giveUp, KILL_GRACE_MS);
+        });
+    };
+    const sink = (capture: Capture): Writable =>
+      new Writable({
+        write: (chunk: Buffer, _enc, cb) => {
+          capture.push(chunk);
+          if (!outputLimitHit && stdout.total + stderr.total > spec.killAfterBytes) {
+            outputLimitHit = true;
+            kill();
+          }
+          cb();
+        },
+      });
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', (err: unknown) => {
+        logger.debug(`exec stream error: ${dockerMessage(err)}`);
+        resolve();
+      });
+    });
+    this.modem.demuxStream(stream, sink(stdout), sink(stderr));
+    if (hasStdin) {
+      stream.write(typeof spec.stdin === 'string' ? Buffer.from(spec.stdin) : (spec.stdin as Buffer));
+      stream.end();
+    }
+    const timer =
+      spec.timeoutMs !== undefined && spec.timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            kill();
+          }, spec.timeoutMs)
+        : undefined;
+
+    await ended;
+    if (timer !== undefined) clearTimeout(timer);
+    if (killing !== undefined) await killing;
+    if (grace !== undefined) clearTimeout(grace);
+    // The hijacked socket may stay half-open after the daemon's end: free it.
+    stream.destroy?.();
+
+    const { exitCode, pid } = await this.exitCodeOf(exec, timedOut || outputLimitHit);
+    if (pid === 0 && exitCode !== 0 && !timedOut && !outputLimitHit) {
+      // The process never started; docker wrote the runtime's reason into the output.
+      const reason = `${stdout.result().text}${stderr.result().text}`.trim();
+      if (/resource temporarily unavailable|cannot allocate memory|fork/i.test(reason)) {
+        return { exitCode, stdout, stderr, timedOut, outputLimitHit, startFailed: true };
+      }
+      throw new HarnessError(`cannot start a command in sandbox ${this.container.id.slice(0, 12)}: ${reason.split('\n')[0] ?? ''}`);
+    }
+    return {
+      exitCode: timedOut || outputLimitHit ? 137 : exitCode,
+      stdout,
+      stderr,
+      timedOut,
+      outputLimitHit,
+      startFailed: false,
+    };
+  }
+
+  /** The exit code, and the pid (0 when the process never started). */
+  private async exitCodeOf(exec: Docker.Exec, killed: boolean): Promise<{ exitCode: number; pid: number }> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        const info = await exec.inspect();
+        if (!info.Running && info.ExitCode !== null) return { exitCode: info.ExitCode, pid: info.Pid };
+      } catch (err) {
+        throw new HarnessError(`cannot inspect an exec in sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+      }
+      await sleep(attempt < 10 ? 10 : 50);
+    }
+    if (killed) return { exitCode: 137, pid: -1 };
+    throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)}: a command's stream ended but it still runs`);
+  }
+
+  /**
+   * Kills every process of `user` in the container. When no pid is left to start the kill (fork
+   * bomb), the pids limit is raised for a moment.
+   */
+  private async killAll(user: 'agent' | 'root'): Promise<void> {
+    const spec: RunSpec = {
+      cmd: ['bash', '-c', KILLER],
+      user,
+      cwd: '/',
+      timeoutMs: 10_000,
+      keepBytes: 4096,
+      killAfterBytes: 1024 * 1024,
+      killOnLimit: false,
+    };
+    const first = await this.run(spec).catch(() => undefined);
+    if (first !== undefined && !first.startFailed && first.exitCode === 0) return;
+    logger.debug(`sandbox ${this.container.id.slice(0, 12)}: kill could not start, raising the pids limit for a moment`);
+    const limit = this.profile.limits.pids;
+    try {
+      await this.container.update({ PidsLimit: limit + PIDS_HEADROOM });
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const r = await this.run(spec).catch(() => undefined);
+        if (r !== undefined && !r.startFailed && r.exitCode === 0) return;
+        await sleep(100);
+      }
+      throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is unresponsive: cannot start a process to kill its commands`);
+    } finally {
+      await this.container.update({ PidsLimit: limit }).catch((err: unknown) => {
+        logger.warn(`sandbox ${this.container.id.slice(0, 12)}: cannot restore the pids limit: ${dockerMessage(err)}`);
+      });
+    }
+  }
+
+  /** The memory cgroup's oom_kill counter (cgroup v1 memory.oom_control or v2 memory.events). */
+  private async oomKills(): Promise<number | undefined> {
+    const r = await this.run({
+      cmd: ['bash', '-c', OOM_READER],
+      user: 'root',
+      cwd: '/',
+      timeoutMs: 10_000,
+      keepBytes: 8192,
+      killAfterBytes: 65536,
+      killOnLimit: false,
+    }).catch(() => undefined);
+    if (r === undefined) return undefined;
+    const m = /^oom_kill\s+(\d+)/m.exec(r.stdout.result().text);
+    return m === null ? undefined : Number(m[1]);
+  }
+
+  private async execLocked(
+    script: string,
+    options: ExecOptions,
+    retried = false,
+  ): Promise<{ result: ExecResult; stdout: Capture; stderr: Capture }> {
+    this.assertOpen();
+    const started = Date.now();
+    const user = options.user ?? 'agent';
+    const r = await this.run({
+      cmd: ['bash', '-c', WRAPPER, 'ibench', script],
+      user,
+      cwd: options.cwd ?? this.profile.workdir,
+      env: options.env,
+      stdin: options.stdin,
+      timeoutMs: options.timeoutMs,
+      keepBytes: options.keepBytes ?? DEFAULT_KEEP_BYTES,
+      killAfterBytes: options.killAfterBytes ?? DEFAULT_KILL_AFTER_BYTES,
+      killOnLimit: true,
+    });
+    if (r.startFailed) {
+      // No pid left for even the wrapper: something left behind holds the limit. Kill it, retry once.
+      if (retried) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is unresponsive: ${r.stderr.result().text}`);
+      await this.killAll(user);
+      return this.execLocked(script, options, true);
+    }
+    let oomKilled = false;
+    if (r.exitCode >= 128) {
+      const count = await this.oomKills();
+      if (count !== undefined) {
+        oomKilled = count > this.oomSeen;
+        this.oomSeen = count;
+      }
+    }
+    const result: ExecResult = {
+      exitCode: r.exitCode,
+      stdout: r.stdout.result(),
+      stderr: r.stderr.result(),
+      timedOut: r.timedOut,
+      oomKilled,
+      outputLimitHit: r.outputLimitHit,
+      durationMs: Date.now() - started,
+    };
+    return { result, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.locked(async () => (await this.execLocked(script, options)).result);
+  }
+
+  async putTree(dir: string, tree: FileTree): Promise<void> {
+    this.assertOpen();
+    const archive = await treeToTar(tree, { uid: this.profile.user.uid, gid: this.profile.user.gid });
+    const put = (): Promise<unknown> => this.container.putArchive(archive, { path: dir });
+    try {
+      await put();
+      return;
+    } catch (err) {
+      if (dockerStatus(err) !== 404) throw new HarnessError(`cannot copy files into ${dir} of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+    const made = await this.exec(`mkdir -p -- ${shellQuote(dir)}`, { cwd: '/' });
+    if (made.exitCode !== 0) throw new HarnessError(`cannot create ${dir} in sandbox ${this.container.id.slice(0, 12)}: ${made.stderr.text.trim()}`);
+    try {
+      await put();
+    } catch (err) {
+      throw new HarnessError(`cannot copy files into ${dir} of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+  }
+
+  async getTree(dir: string): Promise<FileTree> {
+    this.assertOpen();
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.container.getArchive({ path: dir });
+    } catch (err) {
+      throw new HarnessError(`cannot copy ${dir} out of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+    return tarToTree(stream, { stripTop: true });
+  }
+
+  readFile(path: string, options: { user?: 'agent' | 'root' } = {}): Promise<Buffer> {
+    return this.locked(async () => {
+      const { result, stdout } = await this.execLocked(`cat -- ${shellQuote(path)}`, {
+        user: options.user ?? 'agent',
+        keepBytes: FILE_KEEP_BYTES,
+        killAfterBytes: FILE_KEEP_BYTES,
+        timeoutMs: 60_000,
+      });
+      if (result.exitCode !== 0) throw new SandboxFileError(path, 'read', result.stderr.text.trim() || `cat exited with ${result.exitCode}`);
+      const whole = stdout.whole();
+      if (whole === undefined) throw new SandboxFileError(path, 'read', 'file too large');
+      return whole;
+    });
+  }
+
+  writeFile(path: string, content: Buffer | string, options: { user?: 'agent' | 'root' } = {}): Promise<void> {
+    return this.locked(async () => {
+      const q = shellQuote(path);
+      const { result } = await this.execLocked(`mkdir -p -- "$(dirname -- ${q})" && cat > ${q}`, {
+        user: options.user ?? 'agent',
+        stdin: content,
+        timeoutMs: 60_000,
+      });
+      if (result.exitCode !== 0) throw new SandboxFileError(path, 'write', result.stderr.text.trim() || `exited with ${result.exitCode}`);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.removeAll();
+    return this.closing;
+  }
+
+  private async removeAll(): Promise<void> {
+    await removeContainerAndVolume(this.docker, this.container.id, this.volumeName);
+  }
+}
+
+/** Removes a container (forced) and a volume; what is already gone is fine. */
+export async function removeContainerAndVolume(docker: Docker, containerId: string | undefined, volumeName: string | undefined): Promise<void> {
+  if (containerId !== undefined) {
+    try {
+      await docker.getContainer(containerId).remove({ force: true, v: true });
+    } catch (err) {
+      const status = dockerStatus(err);
+      const gone = status === 404 || (status === 409 && /already in progress/i.test(dockerMessage(err)));
+      if (!gone) throw new HarnessError(`cannot remove container ${containerId.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+  }
+  if (volumeName !== undefined) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await docker.getVolume(volumeName).remove();
+        return;
+      } catch (err) {
+        const status = dockerStatus(err);
+        if (status === 404) return;
+        // 409: the container that used it is still being removed.
+        if (status === 409 && attempt < 50) {
+          await sleep(100);
+          continue;
+        }
+        throw new HarnessError(`cannot remove volume ${volumeName}: ${dockerMessage(err)}`);
+      }
+    }
+  }
+}
+
+export class DockerSandboxFactory implements SandboxFactory {
+  constructor(private readonly docker: Docker = dockerClient()) {}
+
+  async create(profile: SandboxProfile, labels: Record<string, string> = {}): Promise<Sandbox> {
+    const docker = this.docker;
+    const name = `ibench-${profile.name}-${randomBytes(6).toString('hex')}`;
+    const allLabels = { ...labels, ...ownerLabels(), 'ibench.profile': profile.name };
+    const { uid, gid } = profile.user;
+    const home = `/home/${profile.user.name}`;
+    const memory = parseSize(profile.limits.memory);
+    const localCpus = cpus().length;
+    const nanoCpus = Math.round(Math.min(profile.limits.cpus, localCpus > 0 ? localCpus : profile.limits.cpus) * 1e9);
+
+    try {
+      await docker.createVolume({
+        Name: name,
+        Driver: 'local',
+        DriverOpts: {
+          type: 'tmpfs',
+          device: 'tmpfs',
+          o: `size=${parseSize(profile.limits.work)},uid=${uid},gid=${gid},mode=0755`,
+        },
+        Labels: allLabels,
+      });
+    } catch (err) {
+      throw new HarnessError(`cannot create the work volume for a ${profile.name} sandbox: ${dockerMessage(err)}`);
+    }
+
+    let container: Docker.Container | undefined;
+    try {
+      container = await docker.createContainer({
+        name,
+        Image: profile.image,
+        Cmd: ['sleep', 'infinity'],
+        User: KEEPER_USER,
+        WorkingDir: profile.workdir,
+        Env: ['LANG=C.UTF-8'],
+        Labels: allLabels,
+        NetworkDisabled: true,
+        HostConfig: {
+          NetworkMode: 'none',
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+          ReadonlyRootfs: true,
+          Memory: memory,
+          MemorySwap: memory,
+          PidsLimit: profile.limits.pids,
+          NanoCpus: nanoCpus,
+          Init: true,
+          Tmpfs: {
+            '/tmp': `rw,exec,nosuid,nodev,size=${parseSize(profile.limits.tmp)},mode=1777`,
+            [home]: `rw,exec,nosuid,nodev,size=${parseSize(profile.limits.home)},uid=${uid},gid=${gid},mode=0755`,
+          },
+          Mounts: [{ Type: 'volume', Source: name, Target: profile.workdir }],
+        },
+      });
+      await container.start();
+    } catch (err) {
+      await removeContainerAndVolume(docker, container?.id, name).catch((cleanupErr: unknown) => {
+        logger.warn(`cleanup after a failed sandbox start: ${dockerMessage(cleanupErr)}`);
+      });
+      if (dockerStatus(err) === 404 && /image/i.test(dockerMessage(err))) {
+        throw new HarnessError(`The image ${profile.image} of sandbox profile "${profile.name}" is missing: run \`ibench images build\`.`);
+      }
+      throw new HarnessError(`cannot start a ${profile.name} sandbox from ${profile.image}: ${dockerMessage(err)}`);
+    }
+    logger.debug(`sandbox ${container.id.slice(0, 12)} (${profile.name}) started`);
+    return new DockerSandbox(docker, container, name, profile);
+  }
+}

@@ -1,0 +1,60 @@
+import Docker from 'dockerode';
+import { HarnessError, errorMessage } from '../util/errors.js';
+
+let client: Docker | undefined;
+
+/**
+ * The one Docker client of the process. docker-modem reads DOCKER_HOST (and DOCKER_TLS_VERIFY,
+ * DOCKER_CERT_PATH) itself; without it the local socket /var/run/docker.sock is used.
+ */
+export function dockerClient(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+/** Where the client talks to, for messages. */
+export function dockerWhere(): string {
+  const host = process.env.DOCKER_HOST;
+  return host !== undefined && host !== '' ? host : 'unix:///var/run/docker.sock';
+}
+
+/** Throws a one-line HarnessError when the daemon does not answer a ping within `timeoutMs`. */
+export async function assertDockerReachable(docker: Docker = dockerClient(), timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    const reason = errorMessage(err).split('\n')[0] ?? 'unknown error';
+    throw new HarnessError(
+      `Cannot reach the Docker daemon at ${dockerWhere()}: ${reason}. Start it (e.g. \`dockerd &\`) or run \`npm run setup\`.`,
+    );
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** The HTTP status code of an error from dockerode, when it has one. */
+export function dockerStatus(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
+    const code = (err as { statusCode: unknown }).statusCode;
+    if (typeof code === 'number') return code;
+  }
+  return undefined;
+}
+
+/** The daemon's message from a dockerode error (its JSON body), else the error's message. */
+export function dockerMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'json' in err) {
+    const json = (err as { json: unknown }).json;
+    if (typeof json === 'object' && json !== null && 'message' in json) {
+      const message = (json as { message: unknown }).message;
+      if (typeof message === 'string') return message;
+    }
+  }
+  return errorMessage(err).replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,65 @@
+import { hostname } from 'node:os';
+import type Docker from 'dockerode';
+import { logger } from '../util/log.js';
+import { dockerMessage, dockerStatus } from './docker.js';
+import { IBENCH_LABEL } from './docker-sandbox.js';
+
+export interface SweepResult {
+  containers: number;
+  volumes: number;
+}
+
+/** Whether a process id is alive on this host (EPERM: alive, someone else's). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Left over: made on this host by a process that is gone. */
+function leftover(labels: Record<string, string> | null | undefined, host: string): boolean {
+  if (labels === null || labels === undefined) return false;
+  if (labels[IBENCH_LABEL] !== '1' || labels['ibench.host'] !== host) return false;
+  const pid = Number(labels['ibench.pid']);
+  return !pidAlive(pid);
+}
+
+/**
+ * Removes the containers and volumes that a crashed or killed ibench process on this host left
+ * behind. Those of live processes (e.g. parallel test workers) are never touched.
+ */
+export async function sweepLeftovers(docker: Docker): Promise<SweepResult> {
+  const host = hostname();
+  const filters = JSON.stringify({ label: [`${IBENCH_LABEL}=1`, `ibench.host=${host}`] });
+  const result: SweepResult = { containers: 0, volumes: 0 };
+
+  const containers = await docker.listContainers({ all: true, filters });
+  for (const info of containers) {
+    if (!leftover(info.Labels, host)) continue;
+    try {
+      await docker.getContainer(info.Id).remove({ force: true, v: true });
+      result.containers++;
+    } catch (err) {
+      if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove container ${info.Id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+  }
+
+  const { Volumes: volumes } = await docker.listVolumes({ filters });
+  for (const volume of volumes ?? []) {
+    if (!leftover(volume.Labels, host)) continue;
+    try {
+      await docker.getVolume(volume.Name).remove();
+      result.volumes++;
+    } catch (err) {
+      if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove volume ${volume.Name}: ${dockerMessage(err)}`);
+    }
+  }
+  if (result.containers + result.volumes > 0) {
+    logger.info(`removed ${result.containers} container(s) and ${result.volumes} volume(s) left by ended runs`);
+  }
+  return result;
+}
