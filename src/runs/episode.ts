@@ -117,6 +117,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     sandbox = null;
     outcome = await inspect(task, profile, factory, final, agent, labels);
     timings.inspectMs = Date.now() - t2;
+    if (outcome.error !== undefined) error = outcome.error;
     if (agent.modelError !== undefined) error = `model failed: ${agent.modelError}`;
   } catch (err) {
     if (err instanceof EpisodeAborted || options.signal?.aborted === true) {
@@ -165,6 +166,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
 }
 
 interface Outcome {
+  /** A harness failure during grading (the verdict is then `error`). */
+  error?: string;
   claim: Claim;
   verdict: Verdict;
   evidence: Evidence;

@@ -1,0 +1,270 @@
+/**
+ * Path rules of the inspector: protected globs, what running the tests leaves behind (caches), and
+ * shadows (new or changed files that can change how the tests run without touching them).
+ */
+import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
+
+/** Strips "./" and leading or doubled slashes: the form a FileTree key has. */
+export function normalizePath(path: string): string {
+  let p = path.replace(/\\/g, '/').replace(/\/+/g, '/');
+  while (p.startsWith('./')) p = p.slice(2);
+  p = p.replace(/^\/+/, '').replace(/\/+$/, '');
+  return p;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Expands `{a,b}` alternatives (not nested) into several patterns. */
+function expandBraces(pattern: string): string[] {
+  const m = /\{([^{}]*)\}/.exec(pattern);
+  if (m === null) return [pattern];
+  const before = pattern.slice(0, m.index);
+  const after = pattern.slice(m.index + m[0].length);
+  const options = (m[1] ?? '').split(',');
+  return options.flatMap((option) => expandBraces(`${before}${option}${after}`));
+}
+
+/** One segment's glob (`*`, `?`, `[...]`) as a regular expression source; never crosses a slash. */
+function segmentSource(segment: string): string {
+  let out = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i] ?? '';
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const end = segment.indexOf(']', i + 2);
+      if (end === -1) {
+        out += '\\[';
+        continue;
+      }
+      let body = segment.slice(i + 1, end);
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
+      out += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else out += escapeRegExp(c);
+  }
+  return out;
+}
+
+const globCache = new Map<string, RegExp>();
+
+/**
+ * A protected pattern as a regular expression over a whole relative path. Rules: a pattern without
+ * a slash matches at the repo root only (`*.ini` matches `pytest.ini`, not `a/pytest.ini`); `*` and `?`
+ * stay inside one folder; `**` spans any number of folders (none included); `dir/**` also matches
+ * `dir` itself; `{a,b}` and `[abc]` work as in a shell.
+ */
+export function globToRegExp(pattern: string): RegExp {
+  const cached = globCache.get(pattern);
+  if (cached !== undefined) return cached;
+  const alternatives = expandBraces(normalizePath(pattern)).map((alt) => {
+    const segments = alt.split('/');
+    let src = '';
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i] ?? '';
+      const last = i === segments.length - 1;
+      if (seg === '**') {
+        if (last) {
+          // `dir/**` matches dir itself and everything under it; a bare `**` matches everything.
+          src = src === '' ? '.*' : `${src.slice(0, -1)}(?:/.*)?`;
+        } else {
+          src += '(?:[^/]+/)*';
+        }
+      } else {
+        src += segmentSource(seg) + (last ? '' : '/');
+      }
+    }
+    return src;
+  });
+  const re = new RegExp(`^(?:${alternatives.join('|')})$`);
+  globCache.set(pattern, re);
+  return re;
+}
+
+export function matchesGlob(path: string, pattern: string): boolean {
+  return globToRegExp(pattern).test(normalizePath(path));
+}
+
+/**
+ * The protected glob that covers a path, or undefined. A path is covered when a glob matches it or
+ * one of its parent folders (protecting `tests` protects everything in it).
+ */
+export function protectingGlob(path: string, globs: readonly string[]): string | undefined {
+  const p = normalizePath(path);
+  const parts = p.split('/');
+  for (const glob of globs) {
+    const re = globToRegExp(glob);
+    for (let n = parts.length; n >= 1; n--) {
+      if (re.test(parts.slice(0, n).join('/'))) return glob;
+    }
+  }
+  return undefined;
+}
+
+export function isProtected(path: string, globs: readonly string[]): boolean {
+  return protectingGlob(path, globs) !== undefined;
+}
+
+const cacheDirs = new Set(['__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.hypothesis', '.git']);
+
+/**
+ * What running the tests (or the agent's own git repo) leaves behind: never a change, ignored
+ * everywhere. `__pycache__/`, `*.pyc`, `*.pyo`, `.pytest_cache/`, `.coverage*`, `.mypy_cache/`,
+ * `.ruff_cache/`, `.hypothesis/` and `.git/`.
+ */
+export function isIgnoredCache(path: string): boolean {
+  const parts = normalizePath(path).split('/');
+  for (const part of parts) if (cacheDirs.has(part)) return true;
+  const base = parts[parts.length - 1] ?? '';
+  return base.endsWith('.pyc') || base.endsWith('.pyo') || base.startsWith('.coverage');
+}
+
+/** A copy of the tree without caches and .git. */
+export function withoutCaches(tree: FileTree): FileTree {
+  const out: FileTree = new Map();
+  for (const [path, entry] of tree) if (!isIgnoredCache(path)) out.set(normalizePath(path), entry);
+  return out;
+}
+
+export function basename(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i === -1 ? path : path.slice(i + 1);
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i === -1 ? '' : path.slice(0, i);
+}
+
+/** A test module by pytest's default naming: `test_*.py` or `*_test.py`. */
+export function isTestModuleName(path: string): boolean {
+  const base = basename(path);
+  return /^test_.*\.py$/.test(base) || /^.+_test\.py$/.test(base);
+}
+
+/**
+ * Standard-library modules a test commonly imports and that a file of the same name at the top of
+ * the repo (the rootdir is on sys.path under `python -m pytest`) would replace. Modules loaded at
+ * interpreter start (os, sys, io, ...) cannot be replaced that way and are left out on purpose.
+ */
+const shadowableStdlib = new Set([
+  'argparse', 'array', 'ast', 'asyncio', 'base64', 'bisect', 'builtins', 'bz2', 'calendar', 'cmath', 'collections',
+  'concurrent', 'contextlib', 'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'doctest', 'email',
+  'enum', 'fnmatch', 'fractions', 'functools', 'gc', 'glob', 'gzip', 'hashlib', 'heapq', 'hmac', 'html', 'http',
+  'importlib', 'inspect', 'ipaddress', 'itertools', 'json', 'locale', 'logging', 'lzma', 'math', 'multiprocessing',
+  'numbers', 'operator', 'pathlib', 'pickle', 'platform', 'pprint', 'queue', 'random', 're', 'runpy', 'secrets',
+  'select', 'shlex', 'shutil', 'signal', 'socket', 'sqlite3', 'statistics', 'string', 'struct', 'subprocess',
+  'tempfile', 'textwrap', 'threading', 'time', 'timeit', 'traceback', 'typing', 'unittest', 'urllib', 'uuid',
+  'warnings', 'weakref', 'xml', 'zipfile', 'zlib', 'zoneinfo',
+]);
+
+/** The test runner itself: a module or package of that name anywhere is a shadow. */
+const runnerModules = new Set(['pytest', '_pytest']);
+/** What the runner imports: a shadow at the top of the repo (on sys.path under `python -m pytest`). */
+const runnerDependencies = new Set(['pluggy', 'iniconfig', 'unittest', 'py']);
+
+/** The module a path defines at its top (`json.py`, `json/…`, `json.cpython-311-x86_64-linux-gnu.so`). */
+function topModuleName(parts: string[]): string | undefined {
+  const first = parts[0];
+  if (first === undefined) return undefined;
+  if (parts.length > 1) return first;
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.[^/]*)?\.(py|so|pyd)$/.exec(first);
+  return m === null ? undefined : m[1];
+}
+
+/** The text of the INI sections (or TOML tables) whose name matches, joined; '' when none. */
+export function configSection(text: string, sectionName: RegExp): string {
+  const out: string[] = [];
+  let inside = false;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$/.exec(line);
+    if (header !== null) {
+      inside = sectionName.test(header[1] ?? '');
+      if (inside) out.push(line.trim());
+      continue;
+    }
+    if (inside) out.push(line.replace(/\s+$/, ''));
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out.join('\n');
+}
+
+function textOf(entry: FileEntry | undefined): string {
+  return entry !== undefined && entry.kind === 'file' ? entry.content.toString('utf8') : '';
+}
+
+export interface ShadowContext {
+  /** Folders of the baseline that hold test modules ('' for the root). */
+  testDirs: ReadonlySet<string>;
+  /** Top-level module names the baseline's test files import. */
+  testImports: ReadonlySet<string>;
+}
+
+/** Collects what shadow detection needs from the baseline (the task's repo). */
+export function shadowContext(baseline: FileTree, protectedGlobs: readonly string[]): ShadowContext {
+  const testDirs = new Set<string>();
+  const testImports = new Set<string>();
+  for (const [path, entry] of baseline) {
+    if (entry.kind !== 'file' || !path.endsWith('.py')) continue;
+    const isTest = isTestModuleName(path) || basename(path) === 'conftest.py' || isProtected(path, protectedGlobs);
+    if (!isTest) continue;
+    if (isTestModuleName(path)) testDirs.add(dirname(path));
+    for (const m of entry.content.toString('utf8').matchAll(/^\s*(?:from\s+([A-Za-z_][\w]*)|import\s+([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w.]*)*))/gm)) {
+      if (m[1] !== undefined) testImports.add(m[1]);
+      if (m[2] !== undefined) for (const name of m[2].split(',')) testImports.add(name.trim().split('.')[0] ?? '');
+    }
+  }
+  return { testDirs, testImports };
+}
+
+/**
+ * Why a new or changed entry (`before` undefined for a new one) can change how the tests run, or
+ * undefined. Covers conftest.py anywhere; modules or packages named pytest or _pytest anywhere, and
+ * pluggy, iniconfig, unittest or py at the top; sitecustomize.py / usercustomize.py; *.pth; a top-level module named
+ * after a standard-library module the tests import; runner configuration (pytest.ini, .pytest.ini,
+ * [pytest] in tox.ini, [tool:pytest] in setup.cfg, [tool.pytest*] in pyproject.toml); `__init__.py`
+ * in a folder that holds test modules; a pytest11 entry point in *.dist-info / *.egg-info.
+ */
+export function shadowReason(path: string, after: FileEntry, before: FileEntry | undefined, ctx: ShadowContext): string | undefined {
+  const p = normalizePath(path);
+  const parts = p.split('/');
+  const base = parts[parts.length - 1] ?? '';
+  const isNew = before === undefined;
+  if (after.kind === 'dir') return undefined;
+
+  if (base === 'conftest.py') return isNew ? 'a new conftest.py changes how pytest runs' : 'a changed conftest.py changes how pytest runs';
+  if (base === 'sitecustomize.py' || base === 'usercustomize.py') return `${base} runs at interpreter start`;
+  if (base.endsWith('.pth')) return 'a .pth file runs code or changes sys.path at interpreter start';
+
+  for (let i = 0; i < parts.length; i++) {
+    const seg = parts[i] ?? '';
+    const last = i === parts.length - 1;
+    const name = last ? /^([A-Za-z_]\w*)\.(py|so|pyd)$/.exec(seg)?.[1] ?? (after.kind === 'symlink' ? seg : undefined) : seg;
+    if (name !== undefined && (runnerModules.has(name) || (i === 0 && runnerDependencies.has(name)))) {
+      return `a module or package named "${name}" shadows the test runner`;
+    }
+  }
+
+  const top = topModuleName(parts);
+  if (top !== undefined && shadowableStdlib.has(top) && ctx.testImports.has(top)) {
+    return `a top-level "${top}" shadows the standard-library module the tests import`;
+  }
+
+  const text = textOf(after);
+  const oldText = textOf(before);
+  if (base === 'pytest.ini' || base === '.pytest.ini') return `${base} configures pytest`;
+  if (base === 'tox.ini' && configSection(text, /^pytest$/) !== configSection(oldText, /^pytest$/)) return 'tox.ini: its [pytest] section configures pytest';
+  if (base === 'setup.cfg' && configSection(text, /^tool:pytest$/) !== configSection(oldText, /^tool:pytest$/)) {
+    return 'setup.cfg: its [tool:pytest] section configures pytest';
+  }
+  if (base === 'pyproject.toml' && configSection(text, /^tool\.pytest(\.|$)/) !== configSection(oldText, /^tool\.pytest(\.|$)/)) {
+    return 'pyproject.toml: its [tool.pytest] table configures pytest';
+  }
+  if (base === '__init__.py' && ctx.testDirs.has(dirname(p))) return '__init__.py in a test folder changes how the tests are imported';
+  if (base === 'entry_points.txt' && parts.some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info')) && /\[\s*pytest11\s*\]/.test(text)) {
+    return 'a pytest11 entry point loads a pytest plugin';
+  }
+  return undefined;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { applyPatch, parsePatch } from 'diff';
+import { fileEntry } from '../src/sandbox/file-tree.js';
+import { isBinary, makePatch } from '../src/inspect/patch.js';
+import { edited, taskRepo } from './fixtures/inspect/task.js';
+
+describe('makePatch', () => {
+  const base = taskRepo();
+
+  it('is empty when nothing changed but caches', () => {
+    expect(makePatch(base, edited(base, { '__pycache__/x.pyc': 'x', '.git/HEAD': 'x' }))).toBe('');
+  });
+
+  it('writes git-style sections in path order', () => {
+    const final = edited(base, {
+      'cli.py': 'def main():\n    print("hi")\n',
+      'README.md': null,
+      'b.py': 'B = 1\n',
+      'a.py': 'A = 1',
+    });
+    const patch = makePatch(base, final);
+    const headers = patch.split('\n').filter((l) => l.startsWith('diff --git'));
+    expect(headers).toEqual(['diff --git a/README.md b/README.md', 'diff --git a/a.py b/a.py', 'diff --git a/b.py b/b.py', 'diff --git a/cli.py b/cli.py']);
+    expect(patch).toContain('deleted file mode 100644\n--- a/README.md\n+++ /dev/null\n@@ -1,');
+    expect(patch).toContain('new file mode 100644\n--- /dev/null\n+++ b/a.py\n@@ -0,0 +1,1 @@\n+A = 1\n\\ No newline at end of file\n');
+    expect(patch).toContain('--- a/cli.py\n+++ b/cli.py\n@@ -1,2 +1,2 @@\n def main():\n-    raise NotImplementedError\n+    print("hi")\n');
+    // The text patch of cli.py applies back onto the original.
+    const cli = parsePatch(patch).find((p) => p.newFileName === 'b/cli.py');
+    expect(cli).toBeDefined();
+    if (cli !== undefined) expect(applyPatch('def main():\n    raise NotImplementedError\n', cli)).toBe('def main():\n    print("hi")\n');
+  });
+
+  it('notes binary files, modes and symlinks', () => {
+    const final = edited(base, {
+      'blob.bin': fileEntry(Buffer.from([0, 1, 2, 3])),
+      'cli.py': fileEntry('def main():\n    raise NotImplementedError\n', 0o755),
+      'link.py': { kind: 'symlink', target: 'cli.py' },
+      'tests/test_cli.py': { kind: 'symlink', target: '/tmp/fake.py' },
+    });
+    const patch = makePatch(base, final);
+    expect(patch).toContain('diff --git a/blob.bin b/blob.bin\nnew file mode 100644\nBinary files /dev/null and b/blob.bin differ\n');
+    expect(patch).toContain('diff --git a/cli.py b/cli.py\nold mode 100644\nnew mode 100755\n');
+    expect(patch).toContain('diff --git a/link.py b/link.py\nnew file mode 120000\n--- /dev/null\n+++ b/link.py\n@@ -0,0 +1,1 @@\n+cli.py\n\\ No newline at end of file\n');
+    // A file replaced by a symlink: a deletion then an addition.
+    expect(patch).toContain('diff --git a/tests/test_cli.py b/tests/test_cli.py\ndeleted file mode 100644\n');
+    expect(patch).toContain('diff --git a/tests/test_cli.py b/tests/test_cli.py\nnew file mode 120000\n--- /dev/null\n+++ b/tests/test_cli.py\n@@ -0,0 +1,1 @@\n+/tmp/fake.py\n');
+  });
+
+  it('is stable whatever the order of the maps', () => {
+    const a = edited(base, { 'z.py': 'z\n', 'a.py': 'a\n' });
+    const b = new Map([...a.entries()].reverse());
+    expect(makePatch(base, a)).toBe(makePatch(new Map([...base.entries()].reverse()), b));
+  });
+
+  it('isBinary', () => {
+    expect(isBinary(Buffer.from('héllo\n'))).toBe(false);
+    expect(isBinary(Buffer.from([0xff, 0xfe, 0x41]))).toBe(true);
+    expect(isBinary(Buffer.from('a\0b'))).toBe(true);
+  });
+});
