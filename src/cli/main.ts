@@ -6,6 +6,8 @@ import { registerShow } from './commands/show.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerImages } from './commands/images.js';
 import { registerModels } from './commands/models.js';
+import { registerEval } from './commands/eval.js';
+import { registerReport } from './commands/report.js';
 
 const program = new Command();
 program
@@ -15,6 +17,8 @@ program
   .exitOverride();
 
 registerRun(program);
+registerEval(program);
+registerReport(program);
 registerShow(program);
 registerTasks(program);
 registerImages(program);

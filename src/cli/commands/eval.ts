@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { HostPool } from '../../runs/docker-hosts.js';
+import { runEval } from '../../runs/eval.js';
+import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
+import { writeReport } from '../../runs/report.js';
+import { UsageError } from '../../util/errors.js';
+import { logger } from '../../util/log.js';
+import { inputErrorFromZod } from '../../util/zod-error.js';
+import { abortOnSignals, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { progressReporter, type ProgressMode } from '../progress.js';
+
+interface EvalFlags {
+  tasks?: string;
+  model: string[];
+  condition: string[];
+  epochs?: number;
+  maxEpisodes?: number;
+  out?: string;
+  concurrency?: number;
+  dockerHost: string[];
+  perDockerHost?: number;
+  retries?: number;
+  seed?: number;
+  temperature?: number;
+  maxTokens?: number;
+  reasoningEffort?: 'low' | 'medium' | 'high';
+  baseUrl?: string;
+  quiet?: boolean;
+  jsonl?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('Run a matrix of tasks x models x conditions x epochs into one run directory (same --out again resumes)')
+    .argument('[file]', 'a YAML matrix file (tasks, models, conditions, epochs, ...) instead of the flags')
+    .option('--tasks <ids>', 'comma-separated task ids, globs (exit-*), category:<name>, impossible or possible')
+    .option('--model <spec>', 'a model; give it several times for several models', collect, [])
+    .option('--condition <name>', 'a condition; give it several times (default: neutral)', collect, [])
+    .option('--epochs <n>', 'repetitions of every task x model x condition', parseIntOption('--epochs', 1))
+    .option('--max-episodes <n>', 'stop after this many episodes (the order is shuffled: a fair sample)', parseIntOption('--max-episodes', 1))
+    .option('--out <dir>', 'the run directory (required)')
+    .option('--concurrency <n>', 'episodes at once (default 4)', parseIntOption('--concurrency', 1))
+    .option('--docker-host <url>', 'unix:///path, tcp://host:port or ssh://user@host; several times for several hosts', collect, [])
+    .option('--per-docker-host <n>', 'episodes at once per Docker host (default 8)', parseIntOption('--per-docker-host', 1))
+    .option('--retries <n>', 'retries of an episode after a harness or provider failure (default 2)', parseIntOption('--retries', 0))
+    .option('--seed <n>', 'seed of the shuffled episode order (default 1)', parseIntOption('--seed', 0))
+    .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
+    .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
+    .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
+    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--quiet', 'no progress bar, only warnings and the final line')
+    .option('--jsonl', 'one JSON object per event on stdout (for servers)')
+    .action(async (file: string | undefined, flags: EvalFlags) => {
+      const matrix = file !== undefined ? withFlags(await loadMatrixFile(file), flags) : matrixFromFlags(flags);
+      if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
+      const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
+      if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
+      const outDir = resolve(flags.out);
+      const hosts = HostPool.fromSpecs(flags.dockerHost, matrix.concurrency.per_docker_host);
+      const stop = abortOnSignals();
+      try {
+        const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode) });
+        const summary = await writeReport(outDir);
+        const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md`;
+        if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
+        else process.stderr.write(`${line}\n`);
+        if (result.aborted) {
+          logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);
+          process.exitCode = 130;
+        } else {
+          process.exitCode = result.remaining > 0 ? 1 : 0;
+        }
+      } finally {
+        stop.dispose();
+      }
+    });
+}
+
+function matrixFromFlags(flags: EvalFlags): Matrix {
+  if (flags.tasks === undefined) throw new UsageError('give a matrix file, or --tasks with --model (see `ibench eval --help`)');
+  if (flags.model.length === 0) throw new UsageError('--model is required (several times for several models)');
+  return withFlags(parseMatrix({ tasks: flags.tasks.split(',').map((t) => t.trim()).filter(Boolean), models: flags.model, conditions: flags.condition.length > 0 ? flags.condition : ['neutral'] }), flags);
+}
+
+/** Flags given beside a file override the file's values. */
+function withFlags(base: Matrix, flags: EvalFlags): Matrix {
+  const raw = {
+    ...base,
+    ...(flags.epochs === undefined ? {} : { epochs: flags.epochs }),
+    ...(flags.maxEpisodes === undefined ? {} : { max_episodes: flags.maxEpisodes }),
+    ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    ...(flags.retries === undefined ? {} : { retries: flags.retries }),
+    concurrency: {
+      ...base.concurrency,
+      ...(flags.concurrency === undefined ? {} : { episodes: flags.concurrency }),
+      ...(flags.perDockerHost === undefined ? {} : { per_docker_host: flags.perDockerHost }),
+    },
+    settings: {
+      ...base.settings,
+      ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
+      ...(flags.maxTokens === undefined ? {} : { max_tokens: flags.maxTokens }),
+      ...(flags.reasoningEffort === undefined ? {} : { reasoning_effort: flags.reasoningEffort }),
+      ...(flags.baseUrl === undefined ? {} : { base_url: flags.baseUrl }),
+    },
+  };
+  return parseMatrix(raw);
+}
+
+function parseMatrix(raw: unknown): Matrix {
+  const parsed = matrixSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
+  return parsed.data;
+}

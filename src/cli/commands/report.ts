@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { REPORT_FILES, renderMarkdown, writeReport } from '../../runs/report.js';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description("Write a run's summary.json, report.md, summary.csv and chart.svg, and print the tables")
+    .argument('<run-dir>', 'a run directory made by `ibench eval`')
+    .option('--json', 'print summary.json instead of the Markdown tables')
+    .action(async (runDir: string, flags: { json?: boolean }) => {
+      const summary = await writeReport(runDir);
+      process.stdout.write(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderMarkdown(summary));
+      process.stderr.write(`written: ${Object.values(REPORT_FILES).map((f) => join(runDir, f)).join(', ')}\n`);
+    });
+}

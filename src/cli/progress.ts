@@ -1,0 +1,90 @@
+import pc from 'picocolors';
+import type { EvalEvent } from '../runs/eval.js';
+import { logger } from '../util/log.js';
+
+export type ProgressMode = 'bar' | 'quiet' | 'jsonl';
+
+const shown = ['solved', 'flagged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'error'] as const;
+
+function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Shows an eval's progress: a live bar with counts, rate, ETA and verdicts on a terminal;
+ * one JSON object per line for servers (jsonl); nothing but warnings when quiet.
+ */
+export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void {
+  const verdicts = new Map<string, number>();
+  let total = 0;
+  let done = 0;
+  let doneAtStart = 0;
+  let started = Date.now();
+  const tty = process.stderr.isTTY;
+  let lastDraw = 0;
+
+  const line = (): string => {
+    const width = 24;
+    const fraction = total === 0 ? 1 : done / total;
+    const filled = Math.round(fraction * width);
+    const elapsed = Date.now() - started;
+    const fresh = done - doneAtStart;
+    const rate = fresh / Math.max(elapsed / 1000, 1e-9);
+    const eta = fresh === 0 ? Number.NaN : ((total - done) / rate) * 1000;
+    const mix = shown.filter((v) => (verdicts.get(v) ?? 0) > 0).map((v) => `${v} ${verdicts.get(v) ?? 0}`).join(' · ');
+    return `${pc.cyan('[')}${'█'.repeat(filled)}${'░'.repeat(width - filled)}${pc.cyan(']')} ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`;
+  };
+  const draw = (force = false): void => {
+    if (mode !== 'bar') return;
+    const now = Date.now();
+    if (!force && now - lastDraw < 100) return;
+    lastDraw = now;
+    if (tty) process.stderr.write(`\r\x1b[2K${line()}`);
+  };
+
+  return (event) => {
+    if (mode === 'jsonl') {
+      const payload =
+        event.type === 'episode'
+          ? { type: 'episode', id: event.record.id, verdict: event.record.verdict, claim: event.record.claim, attempt: event.attempt }
+          : event;
+      process.stdout.write(`${JSON.stringify(payload)}\n`);
+    }
+    switch (event.type) {
+      case 'start':
+        total = event.total;
+        done = event.alreadyDone;
+        doneAtStart = event.alreadyDone;
+        started = Date.now();
+        if (mode === 'bar') {
+          logger.info(`${event.resumed ? 'resuming' : 'starting'} ${event.outDir}: ${total} episodes, ${event.alreadyDone} already done`);
+        }
+        draw(true);
+        break;
+      case 'episode':
+        done += 1;
+        verdicts.set(event.record.verdict, (verdicts.get(event.record.verdict) ?? 0) + 1);
+        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line());
+        draw();
+        break;
+      case 'retry':
+        if (mode !== 'jsonl') {
+          if (tty && mode === 'bar') process.stderr.write('\r\x1b[2K');
+          logger.warn(`retrying ${event.id} (attempt ${event.attempt}) in ${duration(event.delayMs)}: ${event.error}`);
+        }
+        draw(true);
+        break;
+      case 'host-down':
+        if (mode !== 'jsonl') logger.warn(`Docker host ${event.host} taken out: ${event.reason}`);
+        break;
+      case 'end':
+        draw(true);
+        if (mode === 'bar' && tty) process.stderr.write('\n');
+        break;
+    }
+  };
+}
