@@ -48,6 +48,8 @@ export interface ModelReply {
   costUsd?: number;
   /** Provider's refusal text, when it gave one apart from the content. */
   refusal?: string;
+  /** Provider's id of the request (x-request-id / request-id header), for support tickets and debugging. */
+  requestId?: string;
 }
 
 export interface ModelSettings {
@@ -56,6 +58,10 @@ export interface ModelSettings {
   reasoningEffort?: 'low' | 'medium' | 'high';
   seed?: number;
   baseUrl?: string;
+  /** Retries of a failed request (429, 5xx, timeouts, connection errors) for API providers. Default 4. */
+  maxRetries?: number;
+  /** Time limit of one API request in milliseconds. Default 600000. */
+  timeoutMs?: number;
 }
 
 /** A model the agent talks to. One instance serves one episode at a time. */

@@ -1,0 +1,263 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type {
+  ContentBlockParam,
+  Message,
+  MessageCreateParamsNonStreaming,
+  MessageParam,
+  StopReason as AnthropicStopReason,
+  ToolUnion,
+} from '@anthropic-ai/sdk/resources/messages/messages';
+import { HarnessError } from '../util/errors.js';
+import { logger } from '../util/log.js';
+import { anthropicCredentials, modelEnv, type EnvOptions } from './env.js';
+import { canonicalModelName, costOf } from './prices.js';
+import { checkRetries, checkTimeout, providerError, sdkLogger } from './sdk-common.js';
+import { isPlainObject, toolCallFromValue } from './tool-args.js';
+import type { ChatMessage, Model, ModelReply, ModelSettings, StopReason, ToolCall, ToolSpec } from './types.js';
+
+export type AnthropicModelOptions = ModelSettings &
+  EnvOptions & {
+    /** Force Anthropic's native text-editor tool on or off; default: by the allowlist below. */
+    nativeEditor?: boolean;
+  };
+
+/** Our editing tool, whose semantics are those of Anthropic's text editor. */
+export const EDIT_TOOL = 'edit';
+export const NATIVE_EDITOR_TYPE = 'text_editor_20250728';
+export const NATIVE_EDITOR_NAME = 'str_replace_based_edit_tool';
+
+/**
+ * Models that take `text_editor_20250728` (the Claude 4 family). Any other model gets our `edit`
+ * as a plain function tool.
+ */
+export const NATIVE_EDITOR_MODELS: readonly RegExp[] = [/^claude-(opus|sonnet|haiku)-4(?:[-.]|$)/, /^claude-4(?:[-.]|$)/];
+
+export function supportsNativeEditor(model: string): boolean {
+  const name = canonicalModelName(model);
+  return NATIVE_EDITOR_MODELS.some((re) => re.test(name));
+}
+
+/** Default `max_tokens` (the Messages API requires one). */
+export const DEFAULT_ANTHROPIC_MAX_TOKENS = 8192;
+
+interface WireContext {
+  /** Whether `edit` travels as the native text-editor tool. */
+  native: boolean;
+}
+
+function wireToolName(name: string, ctx: WireContext): string {
+  return ctx.native && name === EDIT_TOOL ? NATIVE_EDITOR_NAME : name;
+}
+
+export function toAnthropicTools(tools: ToolSpec[], ctx: WireContext): ToolUnion[] {
+  return tools.map((t): ToolUnion => {
+    if (ctx.native && t.name === EDIT_TOOL) return { type: NATIVE_EDITOR_TYPE, name: NATIVE_EDITOR_NAME };
+    return { name: t.name, description: t.description, input_schema: t.parameters };
+  });
+}
+
+/** The input to put in a past tool_use block: what the model sent, when we kept it. */
+function historyInput(call: ToolCall): Record<string, unknown> {
+  if (call.rawArguments !== undefined) {
+    try {
+      const v: unknown = JSON.parse(call.rawArguments);
+      if (isPlainObject(v)) return v;
+    } catch {
+      // fall through
+    }
+  }
+  return isPlainObject(call.arguments) ? call.arguments : {};
+}
+
+/** Our messages as the Messages API wants them: the system prompt apart, strict user/assistant turns. */
+export function toAnthropicMessages(messages: ChatMessage[], ctx: WireContext): { system: string | undefined; messages: MessageParam[] } {
+  const systems: string[] = [];
+  const out: MessageParam[] = [];
+  const push = (role: 'user' | 'assistant', blocks: ContentBlockParam[]): void => {
+    if (blocks.length === 0) return;
+    const last = out[out.length - 1];
+    // Consecutive turns of one role (tool results, then the user's pushback) become one message.
+    if (last !== undefined && last.role === role && Array.isArray(last.content)) {
+      last.content.push(...blocks);
+      return;
+    }
+    out.push({ role, content: blocks });
+  };
+  for (const m of messages) {
+    switch (m.role) {
+      case 'system':
+        systems.push(m.content);
+        break;
+      case 'user':
+        if (m.content.trim() !== '') push('user', [{ type: 'text', text: m.content }]);
+        break;
+      case 'assistant': {
+        const blocks: ContentBlockParam[] = [];
+        if (m.content.trim() !== '') blocks.push({ type: 'text', text: m.content });
+        for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: wireToolName(c.name, ctx), input: historyInput(c) });
+        push('assistant', blocks);
+        break;
+      }
+      case 'tool':
+        push('user', [
+          { type: 'tool_result', tool_use_id: m.toolCallId, content: m.content === '' ? '(no output)' : m.content, is_error: m.isError },
+        ]);
+        break;
+    }
+  }
+  return { system: systems.length === 0 ? undefined : systems.join('\n\n'), messages: out };
+}
+
+export function mapAnthropicStopReason(reason: AnthropicStopReason | null, hasToolCalls: boolean): StopReason {
+  switch (reason) {
+    case 'tool_use':
+      return 'tool_calls';
+    case 'end_turn':
+    case 'stop_sequence':
+      return hasToolCalls ? 'tool_calls' : 'end';
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'max_tokens';
+    case 'refusal':
+      return 'refusal';
+    default:
+      return hasToolCalls ? 'tool_calls' : 'other';
+  }
+}
+
+/**
+ * A native text-editor call as a call of our `edit`: same commands and fields, except that the
+ * Claude 4 editor may name the text of `insert` `insert_text` where ours says `new_str`.
+ */
+export function nativeEditorInputToEdit(input: Record<string, unknown>, editSpec: ToolSpec | undefined): Record<string, unknown> {
+  const out = { ...input };
+  const props = editSpec?.parameters.properties ?? {};
+  if ('insert_text' in out && !('insert_text' in props) && !('new_str' in out)) {
+    out.new_str = out.insert_text;
+    delete out.insert_text;
+  }
+  return out;
+}
+
+/** A Messages API reply as our ModelReply. */
+export function fromAnthropicMessage(model: string, message: Message, tools: ToolSpec[], ctx: WireContext, latencyMs: number): ModelReply {
+  const specs = new Map(tools.map((t) => [t.name, t]));
+  const texts: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') texts.push(block.text);
+    else if (block.type === 'tool_use') {
+      const input: unknown = block.input;
+      if (ctx.native && block.name === NATIVE_EDITOR_NAME) {
+        const spec = specs.get(EDIT_TOOL);
+        if (isPlainObject(input)) {
+          toolCalls.push(toolCallFromValue(block.id, EDIT_TOOL, nativeEditorInputToEdit(input, spec), spec, JSON.stringify(input)));
+        } else {
+          toolCalls.push(toolCallFromValue(block.id, EDIT_TOOL, input, spec));
+        }
+      } else if (isPlainObject(input) && typeof input.INVALID_JSON === 'string' && Object.keys(input).length === 1) {
+        // How the API hands over a tool input that is not valid JSON (fine-grained tool streaming).
+        toolCalls.push({
+          id: block.id,
+          name: block.name,
+          arguments: undefined,
+          argumentsError: `the arguments of ${block.name} are not valid JSON`,
+          rawArguments: input.INVALID_JSON,
+        });
+      } else {
+        toolCalls.push(toolCallFromValue(block.id, block.name, input, specs.get(block.name)));
+      }
+    }
+    // thinking, redacted_thinking and server-tool blocks carry nothing the agent acts on.
+  }
+  const u = message.usage;
+  const usage = {
+    inputTokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+    outputTokens: u.output_tokens,
+  };
+  const text = texts.join('\n');
+  const reply: ModelReply = {
+    text,
+    toolCalls,
+    usage,
+    stopReason: mapAnthropicStopReason(message.stop_reason, toolCalls.length > 0),
+    latencyMs,
+  };
+  const costUsd = costOf(model, usage);
+  if (costUsd !== undefined) reply.costUsd = costUsd;
+  if (message.stop_reason === 'refusal') {
+    const details = message.stop_details;
+    const explanation = details?.explanation ?? null;
+    reply.refusal = explanation ?? (text !== '' ? text : `refused${details?.category ? ` (${details.category})` : ''}`);
+  }
+  return reply;
+}
+
+/** `anthropic:<model>`: the Messages API through the official SDK. */
+export class AnthropicModel implements Model {
+  readonly spec: string;
+  readonly nativeEditor: boolean;
+  private readonly client: Anthropic;
+
+  constructor(
+    readonly model: string,
+    private readonly settings: AnthropicModelOptions = {},
+  ) {
+    this.spec = `anthropic:${model}`;
+    const env = modelEnv(settings);
+    const { baseUrl, apiKey } = anthropicCredentials(env, this.spec, settings.baseUrl);
+    this.nativeEditor = settings.nativeEditor ?? supportsNativeEditor(model);
+    this.client = new Anthropic({
+      apiKey,
+      authToken: null,
+      baseURL: baseUrl ?? null,
+      maxRetries: checkRetries(settings.maxRetries),
+      timeout: checkTimeout(settings.timeoutMs),
+      logger: sdkLogger(this.spec),
+      logLevel: 'info',
+    });
+    if (settings.seed !== undefined) logger.debug(`${this.spec}: the Messages API takes no seed; ignored`);
+    if (settings.reasoningEffort !== undefined) {
+      logger.warn(`${this.spec}: reasoning effort is not supported for Anthropic models here (extended thinking is off); ignored`);
+    }
+  }
+
+  /** The request body for a turn (exposed for tests and debugging). */
+  buildRequest(messages: ChatMessage[], tools: ToolSpec[]): MessageCreateParamsNonStreaming {
+    const ctx: WireContext = { native: this.nativeEditor };
+    const { system, messages: wire } = toAnthropicMessages(messages, ctx);
+    if (wire.length === 0) throw new HarnessError(`${this.spec}: no user or assistant message to send`);
+    const body: MessageCreateParamsNonStreaming = {
+      model: this.model,
+      max_tokens: this.settings.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+      messages: wire,
+    };
+    if (system !== undefined) body.system = system;
+    if (tools.length > 0) body.tools = toAnthropicTools(tools, ctx);
+    if (this.settings.temperature !== undefined) body.temperature = this.settings.temperature;
+    return body;
+  }
+
+  async generate(messages: ChatMessage[], tools: ToolSpec[], signal?: AbortSignal): Promise<ModelReply> {
+    const body = this.buildRequest(messages, tools);
+    const started = performance.now();
+    let message: Message;
+    let requestId: string | null | undefined;
+    try {
+      const { data, request_id } = await this.client.messages.create(body, signal === undefined ? {} : { signal }).withResponse();
+      message = data;
+      requestId = request_id;
+    } catch (err) {
+      throw providerError(this.spec, err, signal);
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const reply = fromAnthropicMessage(this.model, message, tools, { native: this.nativeEditor }, latencyMs);
+    if (typeof requestId === 'string' && requestId !== '') reply.requestId = requestId;
+    logger.debug(`${this.spec}: reply ${message.id} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open.
+  }
+}

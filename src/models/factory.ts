@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import { AnthropicModel } from './anthropic.js';
+import { LocalModel } from './local.js';
+import { OpenAIModel } from './openai.js';
+import { parseModelSpec } from './spec.js';
+import type { Model, ModelSettings } from './types.js';
+
+export type CreateModelOptions = ModelSettings & {
+  /** Stands in for process.env when looking up keys (tests). `.env` in `cwd` is read under it. */
+  env?: NodeJS.ProcessEnv;
+  /** Where `.env` is looked for, and relative paths resolved; default the working directory. */
+  cwd?: string;
+  /** Context window of a local model in tokens (default 4096). */
+  contextSize?: number;
+};
+
+/**
+ * A model from `--model provider:name`. Bad specs are UsageErrors; a missing key or model file is
+ * a one-line HarnessError naming what to set or fetch. A local model is loaded here, so that its
+ * absence is reported before any sandbox starts.
+ */
+export async function createModel(spec: string, settings: CreateModelOptions = {}): Promise<Model> {
+  const parsed = parseModelSpec(spec);
+  const { contextSize, ...rest } = settings;
+  switch (parsed.provider) {
+    case 'openai':
+      return new OpenAIModel(parsed.model, rest);
+    case 'anthropic':
+      return new AnthropicModel(parsed.model, rest);
+    case 'local':
+      return LocalModel.create(parsed.path, contextSize === undefined ? rest : { ...rest, contextSize });
+    case 'scripted': {
+      // Loaded on demand: the other providers do not need the YAML parser.
+      const { ScriptedModel } = await import('./scripted.js');
+      return ScriptedModel.fromFile(settings.cwd === undefined ? parsed.file : resolve(settings.cwd, parsed.file));
+    }
+  }
+}
