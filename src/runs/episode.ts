@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { runAgent, type AgentRunResult } from '../agent/loop.js';
+import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
 import { inspectEpisode } from '../inspect/index.js';
@@ -42,6 +42,8 @@ export interface EpisodeOptions {
   /** A model already made (the caller keeps it open across episodes). */
   model?: Model;
   signal?: AbortSignal;
+  /** Overrides of the task's limits (steps, seconds, tokens). */
+  limits?: Partial<AgentLimits>;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -104,7 +106,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
       sandbox,
       condition,
       instruction: task.spec.instruction,
-      limits: task.spec.limits,
+      limits: { ...task.spec.limits, ...options.limits },
       transcript,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

@@ -118,6 +118,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             docker: host.docker,
             factory: host.factory,
             recordErrors: attempt === matrix.retries,
+            limits: matrix.limits,
             ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });

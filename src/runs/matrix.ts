@@ -35,6 +35,11 @@ export const matrixSchema = z
       .strict()
       .default({}),
     retries: z.number().int().min(0).max(10).default(2),
+    /** Overrides of every task's limits. */
+    limits: z
+      .object({ steps: z.number().int().positive().optional(), seconds: z.number().int().positive().optional(), tokens: z.number().int().positive().optional() })
+      .strict()
+      .default({}),
     settings: z
       .object({
         temperature: z.number().min(0).max(2).optional(),

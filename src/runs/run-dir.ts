@@ -19,6 +19,7 @@ export const runManifestSchema = z
     seed: z.number().int(),
     max_episodes: z.number().int().nullable(),
     settings: z.record(z.unknown()),
+    limits: z.record(z.unknown()),
   })
   .strict();
 
@@ -35,10 +36,11 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
     seed: matrix.seed,
     max_episodes: matrix.max_episodes ?? null,
     settings: matrix.settings,
+    limits: matrix.limits,
   };
 }
 
-const compared = ['tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings'] as const;
+const compared = ['tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** Lists what differs between the manifest on disk and the one asked for. */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {

@@ -23,6 +23,8 @@ interface RunFlags extends ModelSettingFlags {
   condition: string;
   runsDir: string;
   json?: boolean;
+  maxSteps?: number;
+  maxSeconds?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -34,6 +36,8 @@ export function registerRun(program: Command): void {
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
+    .option('--max-steps <n>', "at most this many model turns (default: the task's limit)", parseIntOption('--max-steps', 1))
+    .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--seed <n>', 'sampling seed, where the provider supports one', parseIntOption('--seed', 0))
@@ -74,6 +78,10 @@ export function registerRun(program: Command): void {
           episodeDir,
           model,
           signal: stop.signal,
+          limits: {
+            ...(flags.maxSteps === undefined ? {} : { steps: flags.maxSteps }),
+            ...(flags.maxSeconds === undefined ? {} : { seconds: flags.maxSeconds }),
+          },
         });
         if (flags.json === true) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
         else process.stdout.write(summarize(record, episodeDir));
