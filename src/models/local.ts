@@ -295,6 +295,8 @@ export class LocalModel implements Model {
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** How many old segments of the current conversation are dropped to fit the context. */
+  private dropped = { conversation: '', count: 0 };
 
   constructor(
     path: string | undefined,
@@ -358,9 +360,13 @@ export class LocalModel implements Model {
   }
 
   /**
-   * Makes the conversation fit: first shortens the oldest tool outputs, then drops them, then
-   * drops the oldest turns (never the system prompt, the task's first user turn or the latest
-   * turn), then cuts what is left. Returns the history and the tokens left for the reply.
+   * Makes the conversation fit: shortens the tool outputs older than the latest two, then drops
+   * the oldest turns (never the system prompt, the task's first user turn or the latest turn), then
+   * cuts what is left. Returns the history and the tokens left for the reply.
+   *
+   * Dropped turns stay dropped and each drop goes well below the limit, so the prompt's beginning
+   * stays the same for many turns and node-llama-cpp reuses its evaluated prefix instead of
+   * evaluating the whole prompt again every turn.
    */
   private fit(segments: Segment[]): { history: ChatHistoryItem[]; inputTokens: number; maxTokens: number } {
     const contextSize = this.contextSize;
@@ -368,6 +374,11 @@ export class LocalModel implements Model {
     // meant for an API model, e.g. --max-tokens 8192, must not squeeze the conversation out).
     const wanted = Math.min(this.maxTokens, Math.floor(contextSize / 2));
     const limit = contextSize - Math.max(wanted, MIN_REPLY_TOKENS) - CONTEXT_MARGIN;
+    const firstUser = segments.findIndex((s) => s.role === 'user');
+    const keepHead = firstUser === -1 ? 1 : firstUser + 1;
+    const conversation = segments.slice(0, keepHead).map((s) => s.text).join('\u0000');
+    if (this.dropped.conversation !== conversation) this.dropped = { conversation, count: 0 };
+
     let history = toHistory(segments);
     let tokens = this.promptTokens(history);
     const done = (): { history: ChatHistoryItem[]; inputTokens: number; maxTokens: number } => ({
@@ -375,48 +386,35 @@ export class LocalModel implements Model {
       inputTokens: tokens,
       maxTokens: Math.max(1, Math.min(this.maxTokens, contextSize - tokens - CONTEXT_MARGIN)),
     });
-    if (tokens <= limit) return done();
-    const recount = (): boolean => {
+    if (tokens <= limit && this.dropped.count === 0) return done();
+    const recount = (target = limit): boolean => {
       history = toHistory(segments);
       tokens = this.promptTokens(history);
-      return tokens <= limit;
+      return tokens <= target;
     };
-    const firstUser = segments.findIndex((s) => s.role === 'user');
-    const lastIndex = segments.length - 1;
-    logger.debug(`${this.spec}: prompt of ${tokens} tokens exceeds ${limit}; shortening`);
+    logger.debug(`${this.spec}: prompt of ${tokens} tokens, limit ${limit}; ${this.dropped.count} old segment(s) dropped before`);
 
-    // 1. Shorten, then 2. drop tool outputs, oldest first (the latest one last of all).
-    for (const keep of [600, 0]) {
-      for (let i = 0; i < segments.length; i += 1) {
-        const s = segments[i] as Segment;
-        if (s.role !== 'tool' || (i === lastIndex && keep === 0)) continue;
-        const next = keep === 0 ? `${s.text.split('\n')[0] ?? ''}\n[output removed to fit the context]` : shorten(s.text, keep);
-        if (next.length >= s.text.length) continue;
-        s.text = next;
-        if (recount()) return done();
-      }
+    // 1. Shorten every tool output but the latest two (the same ones each turn: a stable prefix).
+    const toolIndexes = segments.flatMap((s, i) => (s.role === 'tool' ? [i] : []));
+    for (const i of toolIndexes.slice(0, -2)) {
+      const s = segments[i] as Segment;
+      s.text = shorten(s.text, 600);
     }
-    // 3. Drop the oldest turns between the task and the latest turn, leaving a note where they were.
-    const keepHead = firstUser === -1 ? 1 : firstUser + 1;
-    let removedAny = false;
-    for (;;) {
-      const at = removedAny ? keepHead + 1 : keepHead;
-      if (at >= segments.length - 1) break;
-      // Drop about as many characters as the excess takes (2 a token, to drop too little rather than too much).
-      const excessChars = (tokens - limit) * 2;
-      let count = 0;
-      let chars = 0;
-      while (at + count < segments.length - 1 && (count === 0 || chars < excessChars)) {
-        chars += (segments[at + count] as Segment).text.length;
-        count += 1;
-      }
-      segments.splice(at, count);
-      if (!removedAny) {
-        segments.splice(keepHead, 0, { role: 'user', text: '[earlier turns removed to fit the context]' });
-        removedAny = true;
-      }
-      if (recount()) return done();
+    // 2. Drop the oldest turns after the task: as many as before, then more, down to 60% of the limit.
+    const dropAt = (count: number): void => {
+      const n = Math.min(count, Math.max(0, segments.length - 1 - keepHead));
+      if (n > 0) segments.splice(keepHead, n, { role: 'user', text: '[earlier turns removed to fit the context]' });
+    };
+    const original = segments.slice();
+    dropAt(this.dropped.count);
+    if (recount()) return done();
+    for (let count = this.dropped.count + 2; keepHead + count < original.length - 1; count += 2) {
+      segments.splice(0, segments.length, ...original);
+      dropAt(count);
+      this.dropped.count = count;
+      if (recount(Math.floor(limit * 0.6))) return done();
     }
+    if (tokens <= limit) return done();
     if (recount()) return done();
     // 4. Cut the longest remaining texts until it fits.
     for (let round = 0; round < 64; round += 1) {
