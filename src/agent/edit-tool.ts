@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Sandbox } from '../sandbox/types.js';
 import { errorMessage } from '../util/errors.js';
-import { shellQuote } from './shell.js';
+import { shellQuote } from '../util/shell-quote.js';
 import type { EditInput } from './tools.js';
 
 /** What the edit tool needs from the sandbox; every operation runs as the agent user. */

@@ -1,9 +1,3 @@
-/** Quotes one word for bash. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Cuts text to its head and tail with the count of what was left out. */
 export function headTail(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;

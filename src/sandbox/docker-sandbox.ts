@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
 import type { FileTree } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
@@ -46,10 +47,6 @@ export function ownerLabels(): Record<string, string> {
   };
 }
 
-/** Quotes a string for bash. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Keeps the head and the tail of a stream (half of keepBytes each) and counts the rest. */
 class Capture {
