@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ export async function runScripted(
   options: { condition?: string; name?: string } = {},
 ): Promise<ScriptedEpisode> {
   const root = await mkdtemp(join(tmpdir(), 'ibench-ep-'));
-  const script = join(root, `${options.name ?? 'script'}.yaml`);
+  // A unique script name gives a unique episode id, so parallel test files never see each other's containers.
+  const script = join(root, `${options.name ?? `script-${randomBytes(4).toString('hex')}`}.yaml`);
   await writeFile(script, stringify({ turns }));
   const dir = join(root, 'episode');
   const record = await runEpisode({
