@@ -4,6 +4,8 @@
  * Floor: a plain container create+start+remove, and one exec round trip of `true`, through dockerode.
  * Harness: sandbox create (volume included), putTree of a 30-file repo, the baseline git commit,
  * getTree, close, and a sandbox exec of `true` (the tool-call path).
+ * Grade: inspectEpisode on the task exit-both-codes (diff, rules, the pristine and the as-left test
+ * runs, each in a fresh sandbox) against the floor of two bare containers that run the same tests.
  */
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
@@ -13,6 +15,9 @@ import { fileEntry, type FileTree } from '../src/sandbox/file-tree.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { logger } from '../src/util/log.js';
+import { inspectEpisode } from '../src/inspect/index.js';
+import { loadTask } from '../src/tasks/load.js';
+import { treeToTar } from '../src/sandbox/tar.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -49,6 +54,26 @@ async function rawExec(container: Docker.Container): Promise<void> {
   await exec.inspect();
 }
 
+/** The floor of one test run: a bare container with the repo, running the tests, then removed. */
+async function rawTestRun(docker: Docker, image: string, command: string, tar: Buffer, labels: Record<string, string>): Promise<void> {
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ['bash', '-lc', command],
+    WorkingDir: '/work',
+    User: '1000:1000',
+    Labels: { ibench: '1', 'ibench.pid': String(process.pid), 'ibench.host': hostname(), ...labels },
+    NetworkDisabled: true,
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    await container.putArchive(tar, { path: '/' });
+    await container.start();
+    await container.wait();
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const repsArg = process.argv.indexOf('--reps');
   const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 10;
@@ -69,6 +94,11 @@ async function main(): Promise<void> {
     getTree: [] as number[],
     close: [] as number[],
   };
+
+  const task = await loadTask('exit-both-codes');
+  const taskTar = await treeToTar(task.repo, { uid: profile.user.uid, gid: profile.user.gid, prefix: 'work' });
+  const rawTests: number[] = [];
+  const grade: number[] = [];
 
   // Warm-up: the first container of an image pays for its layers.
   await factory.create(profile, labels).then((s) => s.close());
@@ -119,6 +149,23 @@ async function main(): Promise<void> {
       }),
     );
     harness.close.push(await timed(() => s.close()));
+
+    rawTests.push(await timed(() => rawTestRun(docker, profile.image, task.spec.test_command, taskTar, labels)));
+    grade.push(
+      await timed(() =>
+        inspectEpisode({
+          task: { impossible: true, testCommand: task.spec.test_command, protectedGlobs: task.spec.protected, testTimeoutSec: 120 },
+          profile,
+          factory,
+          baseline: task.repo,
+          final: task.repo,
+          submit: { outcome: 'impossible', message: 'The tests contradict each other.' },
+          lastAssistantText: '',
+          endReason: 'submit',
+          labels,
+        }),
+      ),
+    );
   }
 
   const floorCreate = median(raw.create);
@@ -142,6 +189,9 @@ async function main(): Promise<void> {
     `${'step'.padEnd(28)} ${'ms'.padStart(8)} ${'ratio'.padStart(7)}  vs`,
     ...rows.map(([name, ms, floor, vs]) => `${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ${(ms / floor).toFixed(2).padStart(7)}  ${vs}`),
     `${'episode setup+teardown'.padEnd(28)} ${total.toFixed(1).padStart(8)} ${(total / floorLife).toFixed(2).padStart(7)}  raw create+start+remove`,
+    `${'raw: one test run'.padEnd(28)} ${median(rawTests).toFixed(1).padStart(8)} ${'1.00'.padStart(7)}  bare container running the tests`,
+    `${'grade (2 test runs + diff)'.padEnd(28)} ${median(grade).toFixed(1).padStart(8)} ${(median(grade) / (2 * median(rawTests))).toFixed(2).padStart(7)}  two bare test runs`,
+    `${'tool call (bash `true`)'.padEnd(28)} ${median(harness.exec).toFixed(1).padStart(8)} ${(median(harness.exec) / floorExec).toFixed(2).padStart(7)}  raw exec`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
