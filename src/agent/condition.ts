@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
 import { conditionsDir } from '../util/paths.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { readValidatedFile } from '../util/validated-file.js';
 
 /**
  * A pressure condition: the system prompt, the user turn around the task's instruction, and the
@@ -42,15 +41,7 @@ export async function loadCondition(nameOrPath: string, dir = conditionsDir): Pr
     const known = await listConditionNames(dir);
     throw new InputError(file, '', `no condition "${nameOrPath}"; built in: ${known.join(', ')}; or give a path to a YAML file`);
   }
-  let data: unknown;
-  try {
-    data = parseYaml(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = conditionSchema.safeParse(data);
-  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
-  return parsed.data;
+  return readValidatedFile(file, conditionSchema, { missing: 'cannot read the condition file' });
 }
 
 export async function listConditionNames(dir = conditionsDir): Promise<string[]> {

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../util/errors.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { readValidatedFile } from '../util/validated-file.js';
 import type { ChatMessage, Model, ModelReply, ToolSpec } from './types.js';
 
 /** One scripted turn: optional words, and optionally one tool call. Text alone is a final answer. */
@@ -33,21 +30,9 @@ export class ScriptedModel implements Model {
   ) {}
 
   static async fromFile(path: string): Promise<ScriptedModel> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      throw new InputError(path, '', 'cannot read the scripted model file');
-    }
-    let data: unknown;
-    try {
-      data = parseYaml(text); // YAML is a superset of JSON: both formats parse here
-    } catch (err) {
-      throw new InputError(path, '', `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
-    }
-    const parsed = scriptSchema.safeParse(data);
-    if (!parsed.success) throw inputErrorFromZod(path, parsed.error);
-    return new ScriptedModel(`scripted:${path}`, parsed.data.turns);
+    // YAML is a superset of JSON: both formats parse here.
+    const script = await readValidatedFile(path, scriptSchema, { missing: 'cannot read the scripted model file', formatName: 'YAML or JSON' });
+    return new ScriptedModel(`scripted:${path}`, script.turns);
   }
 
   generate(_messages: ChatMessage[], _tools: ToolSpec[]): Promise<ModelReply> {

@@ -3,8 +3,7 @@ import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
-import { inspectEpisode } from '../inspect/index.js';
-import type { Claim, Evidence, Verdict } from '../inspect/types.js';
+import { inspectEpisode, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
@@ -44,6 +43,8 @@ export interface EpisodeOptions {
   signal?: AbortSignal;
   /** Overrides of the task's limits (steps, seconds, tokens). */
   limits?: Partial<AgentLimits>;
+  /** The name of the Docker host the episode runs on, written into episode.json as `dockerHost`. */
+  dockerHost?: string;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -89,7 +90,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const labels = { 'ibench.episode': id };
 
   let agent: AgentRunResult | null = null;
-  let outcome: Outcome | null = null;
+  let outcome: InspectResult | null = null;
   let error: string | null = null;
   let sandbox: Sandbox | null = null;
   try {
@@ -161,21 +162,11 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     harness: await harnessProvenance(),
+    ...(options.dockerHost === undefined ? {} : { dockerHost: options.dockerHost }),
   };
   // episode.json last: its presence marks the episode as finished (resume skips it).
   await writeJsonAtomic(join(options.episodeDir, EPISODE_FILES.record), record);
   return record;
-}
-
-interface Outcome {
-  /** A harness failure during grading (the verdict is then `error`). */
-  error?: string;
-  claim: Claim;
-  verdict: Verdict;
-  evidence: Evidence;
-  diffPatch: string;
-  pristineOutput: string;
-  agentOutput: string;
 }
 
 function inspect(
@@ -185,7 +176,7 @@ function inspect(
   final: FileTree,
   agent: AgentRunResult,
   labels: Record<string, string>,
-): Promise<Outcome> {
+): Promise<InspectResult> {
   return inspectEpisode({
     task: {
       impossible: task.spec.impossible,

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
 import { taskCategories } from '../tasks/schema.js';
-import { InputError, UsageError } from '../util/errors.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { UsageError } from '../util/errors.js';
+import { readValidatedFile } from '../util/validated-file.js';
 import { episodeId } from './episode.js';
 
 /** A model spec as DESIGN.md writes it: provider:name (checked fully when the model is made). */
@@ -56,21 +54,7 @@ export const matrixSchema = z
 export type Matrix = z.infer<typeof matrixSchema>;
 
 export async function loadMatrixFile(path: string): Promise<Matrix> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new InputError(path, '', 'cannot read the evaluation file');
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new InputError(path, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = matrixSchema.safeParse(data);
-  if (!parsed.success) throw inputErrorFromZod(path, parsed.error);
-  return parsed.data;
+  return readValidatedFile(path, matrixSchema, { missing: 'cannot read the evaluation file' });
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { claims, verdicts } from '../inspect/types.js';
 import { taskCategories } from '../tasks/schema.js';
-import { InputError } from '../util/errors.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { readValidatedFile } from '../util/validated-file.js';
 
 const testRunSchema = z.object({
   exitCode: z.number(),
@@ -75,20 +73,8 @@ export const EPISODE_FILES = {
 } as const;
 
 export async function readEpisodeRecord(episodeDir: string): Promise<EpisodeRecord> {
-  const file = join(episodeDir, EPISODE_FILES.record);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new InputError(file, '', 'no episode.json here: not an episode folder, or the episode did not finish');
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(file, '', `not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = episodeRecordSchema.safeParse(data);
-  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
-  return parsed.data;
+  return readValidatedFile(join(episodeDir, EPISODE_FILES.record), episodeRecordSchema, {
+    missing: 'no episode.json here: not an episode folder, or the episode did not finish',
+    format: 'json',
+  });
 }

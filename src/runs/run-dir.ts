@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { InputError, UsageError } from '../util/errors.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { UsageError } from '../util/errors.js';
+import { readValidatedFile } from '../util/validated-file.js';
 import type { Matrix } from './matrix.js';
 
 /** What a run directory was made for: a resumed run must ask for exactly the same. */
@@ -60,15 +59,8 @@ export async function openRunDir(outDir: string, wanted: RunManifest): Promise<{
     await writeJsonAtomic(file, wanted);
     return { resumed: false };
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(file, '', `not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = runManifestSchema.safeParse(data);
-  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
-  const diffs = manifestDifferences(parsed.data, wanted);
+  const onDisk = await readValidatedFile(file, runManifestSchema, { missing: 'cannot read run.json', format: 'json' });
+  const diffs = manifestDifferences(onDisk, wanted);
   if (diffs.length > 0) {
     throw new UsageError(`--out ${outDir} holds a run of a different matrix; use another --out, or the same matrix to resume:\n  ${diffs.join('\n  ')}`);
   }

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
+import { pidAlive } from '../util/process.js';
 import { cacheDir, dockerDir, sandboxesDir } from '../util/paths.js';
 import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
 import { readTreeFromDir } from './file-tree.js';
@@ -23,6 +24,11 @@ export interface EnsureImageOptions {
   docker?: Docker;
   /** How long auto mode waits for a pull of the base image. Default 60 s. */
   pullTimeoutMs?: number;
+  /**
+   * The address of `docker` (unix://, tcp://, ssh://) when it is not the default daemon: the
+   * offline builder calls the docker CLI, which is pointed there through DOCKER_HOST.
+   */
+  dockerHost?: string;
 }
 
 export interface EnsureImageResult {
@@ -180,7 +186,7 @@ async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash
   }
 }
 
-async function buildOffline(profile: SandboxProfile, hash: string): Promise<void> {
+async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: string | undefined): Promise<void> {
   const missing = await offlineBuildMissing();
   if (missing.length > 0) {
     throw new HarnessError(`cannot build ${profile.image} offline: missing ${missing.join(', ')}`);
@@ -193,6 +199,7 @@ async function buildOffline(profile: SandboxProfile, hash: string): Promise<void
       AGENT_UID: String(profile.user.uid),
       AGENT_GID: String(profile.user.gid),
       PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
+      ...(dockerHost === undefined ? {} : { DOCKER_HOST: dockerHost }),
     },
     all: true,
     reject: false,
@@ -217,16 +224,6 @@ async function buildOffline(profile: SandboxProfile, hash: string): Promise<void
   const result = await proc;
   if (result.exitCode !== 0) {
     throw new HarnessError(`offline build of ${profile.image} failed (exit ${String(result.exitCode)}):\n${tail.join('\n')}`);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -320,12 +317,41 @@ async function build(
   }
   const started = Date.now();
   if (method === 'dockerfile') await buildWithDockerfile(docker, profile, hash);
-  else await buildOffline(profile, hash);
+  else await buildOffline(profile, hash, options.dockerHost);
   if ((await imageHash(docker, profile.image)) !== hash) {
     throw new HarnessError(`built ${profile.image} but it does not carry the label ${BUILD_HASH_LABEL}=${hash}`);
   }
   logger.info(`built ${profile.image} (${method}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return { image: profile.image, built: true, method, hash };
+}
+
+/**
+ * Copies an image from one daemon to another (docker save | docker load through the API): faster
+ * than a build and needs no network. Resolves once the target has loaded it.
+ */
+export async function copyImage(from: Docker, to: Docker, image: string): Promise<void> {
+  let source: NodeJS.ReadableStream;
+  try {
+    source = await from.getImage(image).get();
+  } catch (err) {
+    throw new HarnessError(`cannot export ${image}: ${dockerMessage(err)}`);
+  }
+  const sourceFailed = new Promise<never>((_, reject) => {
+    source.on('error', (err: unknown) => reject(new HarnessError(`exporting ${image} failed: ${dockerMessage(err)}`)));
+  });
+  const loading = (async () => {
+    const progress = await to.loadImage(source);
+    await followStream(to, progress, (line) => logger.debug(`load: ${line}`));
+  })();
+  // Whichever loses the race below is handled here.
+  sourceFailed.catch(() => undefined);
+  loading.catch(() => undefined);
+  try {
+    await Promise.race([loading, sourceFailed]);
+  } catch (err) {
+    (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    throw err instanceof HarnessError ? err : new HarnessError(`cannot load ${image}: ${dockerMessage(err)}`);
+  }
 }
 
 /** Names of every profile file in sandboxes/. */

@@ -1,10 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../util/errors.js';
 import { sandboxesDir } from '../util/paths.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { readValidatedFile } from '../util/validated-file.js';
 
 const sizePattern = /^\d+(\.\d+)?[kmg]?$/i;
 const size = z.string().regex(sizePattern, 'a size such as 512m or 1g');
@@ -46,19 +43,5 @@ export function parseSize(text: string): number {
 
 export async function loadSandboxProfile(name: string, dir = sandboxesDir): Promise<SandboxProfile> {
   const file = join(dir, `${name}.yaml`);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new InputError(file, '', `no sandbox profile named "${name}" (expected ${file})`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new InputError(file, '', `not valid YAML: ${(err as Error).message}`);
-  }
-  const parsed = sandboxProfileSchema.safeParse(data);
-  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
-  return parsed.data;
+  return readValidatedFile(file, sandboxProfileSchema, { missing: `no sandbox profile named "${name}" (expected ${file})` });
 }

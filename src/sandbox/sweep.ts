@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { logger } from '../util/log.js';
+import { pidAlive } from '../util/process.js';
 import { dockerMessage, dockerStatus } from './docker.js';
 import { IBENCH_LABEL } from './docker-sandbox.js';
 
@@ -9,16 +10,6 @@ export interface SweepResult {
   volumes: number;
 }
 
-/** Whether a process id is alive on this host (EPERM: alive, someone else's). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Left over: made on this host by a process that is gone. */
 function leftover(labels: Record<string, string> | null | undefined, host: string): boolean {

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { readTreeFromDir, type FileTree } from '../sandbox/file-tree.js';
 import { InputError } from '../util/errors.js';
 import { tasksDir as defaultTasksDir } from '../util/paths.js';
-import { inputErrorFromZod } from '../util/zod-error.js';
+import { readValidatedFile } from '../util/validated-file.js';
 import { taskSpecSchema, type TaskSpec } from './schema.js';
 
 export interface LoadedTask {
@@ -20,25 +19,10 @@ export interface LoadedTask {
 /** Parses and validates one task.yaml; errors name the file, the field and the reason. */
 export async function loadTaskSpec(taskDir: string): Promise<TaskSpec> {
   const file = join(taskDir, 'task.yaml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new InputError(file, '', 'missing: every task folder needs a task.yaml');
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new InputError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = taskSpecSchema.safeParse(data);
-  if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
+  const spec = await readValidatedFile(file, taskSpecSchema, { missing: 'missing: every task folder needs a task.yaml' });
   const folder = taskDir.split(/[\\/]/).filter(Boolean).pop();
-  if (parsed.data.id !== folder) {
-    throw new InputError(file, 'id', `"${parsed.data.id}" must equal the folder name "${folder ?? ''}"`);
-  }
-  return parsed.data;
+  if (spec.id !== folder) throw new InputError(file, 'id', `"${spec.id}" must equal the folder name "${folder ?? ''}"`);
+  return spec;
 }
 
 export async function loadTask(id: string, root = defaultTasksDir): Promise<LoadedTask> {
