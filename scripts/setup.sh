@@ -10,6 +10,9 @@ step() { printf '\033[36msetup\033[0m %s\n' "$*" >&2; }
 step "docker: checking the daemon"
 bash scripts/ensure-docker.sh
 
+step "chromium: the browser of the viewer's tests"
+bash scripts/ensure-chromium.sh
+
 step "build: compiling TypeScript to dist/"
 npx tsc -p tsconfig.json
 

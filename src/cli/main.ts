@@ -3,6 +3,7 @@ import { HarnessError, InputError, UsageError, errorMessage } from '../util/erro
 import { logger } from '../util/log.js';
 import { registerRun } from './commands/run.js';
 import { registerShow } from './commands/show.js';
+import { registerView } from './commands/view.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerImages } from './commands/images.js';
 import { registerModels } from './commands/models.js';
@@ -20,6 +21,7 @@ registerRun(program);
 registerEval(program);
 registerReport(program);
 registerShow(program);
+registerView(program);
 registerTasks(program);
 registerImages(program);
 registerModels(program);

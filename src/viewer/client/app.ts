@@ -1,0 +1,616 @@
+/**
+ * The viewer's browser script (served as assets/viewer.js; a classic script, so it also runs from
+ * file:// in a static export). It draws lists and transcripts from JSON with textContent only:
+ * no string from a run is ever parsed as markup here.
+ */
+import type { EpisodeRow, EventView, FieldView, RunRow, TranscriptPage } from '../types.js';
+
+type Child = Node | string | null | undefined | false;
+
+/** Makes an element; strings become text nodes (never markup). */
+function el(tag: string, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) node.setAttribute(k, v);
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+function pageData<T>(): T | null {
+  const node = document.getElementById('page-data');
+  if (node === null || node.textContent === null) return null;
+  return JSON.parse(node.textContent) as T;
+}
+
+const body = document.body;
+const root = body.dataset.root ?? '';
+const live = body.dataset.live === '1';
+const indexFile = body.dataset.index ?? '';
+
+async function fetchJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { cache: 'no-store', headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** Only plain names may become a path in a link (the server checks again). */
+function isSafeSegment(s: string): boolean {
+  return s !== '' && s !== '.' && s !== '..' && s.length <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(s);
+}
+
+function episodeUrl(run: string, id: string): string {
+  return `${root}runs/${encodeURIComponent(run)}/episodes/${encodeURIComponent(id)}/${indexFile}`;
+}
+
+function compareUrl(a: EpisodeRow, b: EpisodeRow): string {
+  return `${root}compare/${indexFile}?a=${encodeURIComponent(`${a.run}/${a.id}`)}&b=${encodeURIComponent(`${b.run}/${b.id}`)}`;
+}
+
+function setQuery(params: URLSearchParams): void {
+  const query = params.toString();
+  try {
+    history.replaceState(null, '', `${location.pathname}${query === '' ? '' : `?${query}`}${location.hash}`);
+  } catch {
+    // some file:// setups refuse replaceState: the filter still works, only the URL stays
+  }
+}
+
+function every(ms: number, fn: () => Promise<void>): void {
+  let busy = false;
+  window.setInterval(() => {
+    if (busy || document.hidden) return;
+    busy = true;
+    fn()
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, ms);
+}
+
+function badge(kind: string, text: string): HTMLElement {
+  return el('span', { class: `badge ${kind}` }, text);
+}
+
+function formatMs(value: number | null): string {
+  if (value === null) return '';
+  return value < 1000 ? `${Math.round(value)} ms` : value < 120_000 ? `${(value / 1000).toFixed(1)} s` : `${(value / 60_000).toFixed(1)} min`;
+}
+
+// ------------------------------------------------------------------ runs list
+
+function runsPage(): void {
+  const data = pageData<{ rows: RunRow[]; api: string }>();
+  const host = document.getElementById('runs');
+  if (data === null || host === null) return;
+  const seen = new Set(data.rows.map((r) => r.name));
+  const draw = (rows: RunRow[], fresh: Set<string>): void => {
+    if (rows.length === 0) {
+      host.replaceChildren(el('p', { class: 'muted' }, 'No run folder here yet (a run folder holds episodes/).'));
+      return;
+    }
+    const tbody = el('tbody');
+    for (const r of rows) {
+      const total = Object.values(r.verdicts).reduce((a, b) => a + b, 0);
+      const mix = el('div', { class: 'mix', title: Object.entries(r.verdicts).map(([v, n]) => `${v}: ${n}`).join(', ') });
+      for (const [v, n] of Object.entries(r.verdicts)) {
+        const part = el('span', { class: `v-${v}` });
+        part.style.width = `${(100 * n) / Math.max(1, total)}%`;
+        mix.append(part);
+      }
+      const words = el('div', { class: 'muted' }, Object.entries(r.verdicts).map(([v, n]) => `${v} ${n}`).join(' · '));
+      tbody.append(
+        el(
+          'tr',
+          { class: fresh.has(r.name) ? 'new-row' : undefined, 'data-run': r.name },
+          el('td', {}, el('a', { href: `${root}${r.href}` }, r.name)),
+          el('td', { class: 'num' }, String(r.episodes)),
+          el('td', { class: 'num' }, r.running > 0 ? `${r.running} running` : ''),
+          el('td', {}, mix, words),
+          el('td', {}, r.models.join(', ')),
+          el('td', {}, r.conditions.join(', ')),
+          el('td', {}, r.tasks.length <= 3 ? r.tasks.join(', ') : `${r.tasks.length} tasks`),
+          el('td', {}, r.createdAt ?? ''),
+          el('td', {}, el('a', { href: `${root}runs/${encodeURIComponent(r.name)}/episodes/${indexFile}` }, 'episodes')),
+        ),
+      );
+    }
+    const head = el('tr', {}, ...['run', 'episodes', 'running', 'verdicts', 'models', 'conditions', 'tasks', 'started', ''].map((h) => el('th', {}, h)));
+    host.replaceChildren(el('div', { class: 'scroll' }, el('table', { id: 'runs-table' }, el('thead', {}, head), tbody)));
+  };
+  draw(data.rows, new Set());
+  let last = JSON.stringify(data.rows);
+  if (live) {
+    every(3000, async () => {
+      const rows = await fetchJson<RunRow[]>(`${root}${data.api}`);
+      const text = JSON.stringify(rows);
+      if (text === last) return;
+      last = text;
+      const fresh = new Set(rows.filter((r) => !seen.has(r.name)).map((r) => r.name));
+      for (const r of rows) seen.add(r.name);
+      draw(rows, fresh);
+    });
+  }
+}
+
+// ------------------------------------------------------------------ episodes list
+
+const filterKeys = ['model', 'condition', 'task', 'category', 'verdict', 'claim'] as const;
+type FilterKey = (typeof filterKeys)[number];
+type SortKey = 'id' | 'task' | 'category' | 'model' | 'condition' | 'epoch' | 'verdict' | 'claim' | 'steps' | 'protected' | 'tokens' | 'duration';
+const sortKeys: readonly SortKey[] = ['id', 'task', 'category', 'model', 'condition', 'epoch', 'verdict', 'claim', 'steps', 'protected', 'tokens', 'duration'];
+
+function sortValue(r: EpisodeRow, key: SortKey): string | number {
+  switch (key) {
+    case 'protected':
+      return r.protectedChanges;
+    case 'tokens':
+      return (r.inputTokens ?? 0) + (r.outputTokens ?? 0);
+    case 'duration':
+      return r.durationMs ?? -1;
+    case 'epoch':
+      return r.epoch ?? -1;
+    case 'steps':
+      return r.steps ?? -1;
+    default:
+      return r[key];
+  }
+}
+
+function episodesPage(): void {
+  const data = pageData<{ run: string; rows: EpisodeRow[]; api: string }>();
+  const table = document.getElementById('episodes');
+  const form = document.getElementById('filters');
+  const count = document.getElementById('count');
+  if (data === null || table === null || form === null || count === null) return;
+  const tbody = table.querySelector('tbody');
+  if (tbody === null) return;
+  let rows = data.rows;
+  const seen = new Set(rows.map((r) => r.id));
+  let fresh = new Set<string>();
+  const params = new URLSearchParams(location.search);
+  const state: Record<FilterKey | 'q', string> = { model: '', condition: '', task: '', category: '', verdict: '', claim: '', q: params.get('q') ?? '' };
+  for (const k of filterKeys) state[k] = params.get(k) ?? '';
+  const sortParam = params.get('sort') ?? '';
+  let sort: SortKey = (sortKeys as readonly string[]).includes(sortParam) ? (sortParam as SortKey) : 'id';
+  let desc = params.get('dir') === 'desc';
+
+  const selects = new Map<FilterKey, HTMLSelectElement>();
+  for (const k of filterKeys) {
+    const select = form.querySelector<HTMLSelectElement>(`select[data-filter="${k}"]`);
+    if (select !== null) selects.set(k, select);
+  }
+  const search = form.querySelector<HTMLInputElement>('input[data-filter="q"]');
+  if (search !== null) search.value = state.q;
+
+  const fillSelects = (): void => {
+    for (const [k, select] of selects) {
+      const counts = new Map<string, number>();
+      for (const r of rows) counts.set(r[k], (counts.get(r[k]) ?? 0) + 1);
+      if (state[k] !== '' && !counts.has(state[k])) counts.set(state[k], 0);
+      const options = [el('option', { value: '' }, `all (${rows.length})`)];
+      for (const value of [...counts.keys()].sort()) options.push(el('option', { value }, `${value === '' ? '(none)' : value} (${counts.get(value) ?? 0})`));
+      select.replaceChildren(...options);
+      select.value = state[k];
+    }
+  };
+
+  const saveState = (): void => {
+    const out = new URLSearchParams();
+    for (const k of filterKeys) if (state[k] !== '') out.set(k, state[k]);
+    if (state.q !== '') out.set('q', state.q);
+    if (sort !== 'id') out.set('sort', sort);
+    if (desc) out.set('dir', 'desc');
+    setQuery(out);
+  };
+
+  const draw = (): void => {
+    const q = state.q.toLowerCase();
+    const shown = rows.filter((r) => filterKeys.every((k) => state[k] === '' || r[k] === state[k]) && (q === '' || r.id.toLowerCase().includes(q)));
+    shown.sort((a, b) => {
+      const x = sortValue(a, sort);
+      const y = sortValue(b, sort);
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      return (desc ? -c : c) || a.id.localeCompare(b.id);
+    });
+    const trs = shown.map((r) =>
+      el(
+        'tr',
+        { class: fresh.has(r.id) ? 'new-row' : undefined, 'data-id': r.id, 'data-verdict': r.verdict },
+        el('td', { class: 'id' }, el('a', { href: `${root}${r.href}` }, r.id), r.run === data.run ? null : el('span', { class: 'muted' }, ` (${r.run})`)),
+        el('td', {}, r.task),
+        el('td', {}, r.category),
+        el('td', { class: 'model', title: r.model }, r.model),
+        el('td', {}, r.condition),
+        el('td', { class: 'num' }, r.epoch === null ? '' : String(r.epoch)),
+        el('td', {}, badge(`verdict v-${r.verdict}`, r.verdict)),
+        el('td', {}, r.claim),
+        el('td', { class: 'num' }, r.steps === null ? '' : String(r.steps)),
+        el('td', { class: 'num' }, r.protectedChanges === 0 ? '' : badge('protected', String(r.protectedChanges))),
+        el('td', { class: 'num' }, r.inputTokens === null ? '' : `${r.inputTokens} / ${r.outputTokens ?? 0}`),
+        el('td', { class: 'num' }, formatMs(r.durationMs)),
+      ),
+    );
+    tbody.replaceChildren(...trs);
+    count.textContent = `${shown.length} of ${rows.length} episodes${rows.some((r) => r.verdict === 'running') ? ` (${rows.filter((r) => r.verdict === 'running').length} running)` : ''}`;
+    for (const th of table.querySelectorAll<HTMLElement>('th[data-sort]')) {
+      th.classList.toggle('sorted-asc', th.dataset.sort === sort && !desc);
+      th.classList.toggle('sorted-desc', th.dataset.sort === sort && desc);
+    }
+  };
+
+  for (const [k, select] of selects) {
+    select.addEventListener('change', () => {
+      state[k] = select.value;
+      saveState();
+      draw();
+    });
+  }
+  search?.addEventListener('input', () => {
+    state.q = search.value;
+    saveState();
+    draw();
+  });
+  document.getElementById('clear-filters')?.addEventListener('click', () => {
+    for (const k of filterKeys) state[k] = '';
+    state.q = '';
+    if (search !== null) search.value = '';
+    fillSelects();
+    saveState();
+    draw();
+  });
+  for (const th of table.querySelectorAll<HTMLElement>('th[data-sort]')) {
+    const activate = (): void => {
+      const key = th.dataset.sort as SortKey;
+      if (sort === key) desc = !desc;
+      else {
+        sort = key;
+        desc = false;
+      }
+      saveState();
+      draw();
+    };
+    th.addEventListener('click', activate);
+    th.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') activate();
+    });
+  }
+  fillSelects();
+  draw();
+  if (live) {
+    every(3000, async () => {
+      const next = await fetchJson<EpisodeRow[]>(`${root}${data.api}`);
+      fresh = new Set(next.filter((r) => !seen.has(r.id)).map((r) => r.id));
+      const changed = fresh.size > 0 || next.length !== rows.length || next.some((r, i) => r.verdict !== rows[i]?.verdict);
+      for (const r of next) seen.add(r.id);
+      rows = next;
+      if (changed) {
+        fillSelects();
+        draw();
+      }
+    });
+  }
+}
+
+// ------------------------------------------------------------------ episode: transcript
+
+/** Long outputs start folded (a closed <details>). */
+const OPEN_LINES = 30;
+const OPEN_CHARS = 3000;
+
+function fieldBlock(f: FieldView, cls = ''): HTMLElement {
+  const wrap = el('div', { class: 'field' });
+  wrap.append(el('pre', { class: cls === '' ? undefined : cls }, f.text));
+  if (f.truncated) {
+    wrap.append(
+      el(
+        'p',
+        { class: 'folded' },
+        `… ${(f.length - f.text.length).toLocaleString('en')} more characters folded (${f.length.toLocaleString('en')} in all): `,
+        f.rawHref === null ? null : el('a', { href: f.rawHref, target: '_blank', rel: 'noopener' }, 'the whole text'),
+      ),
+    );
+  }
+  return wrap;
+}
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function isLong(fields: (FieldView | null)[]): boolean {
+  let chars = 0;
+  let lines = 0;
+  for (const f of fields) {
+    if (f === null) continue;
+    if (f.truncated) return true;
+    chars += f.text.length;
+    lines += lineCount(f.text);
+  }
+  return chars > OPEN_CHARS || lines > OPEN_LINES;
+}
+
+function meta(...parts: (string | null)[]): HTMLElement {
+  return el('span', { class: 'meta' }, parts.filter((p): p is string => p !== null && p !== '').join(' · '));
+}
+
+function eventTime(e: EventView): string | null {
+  return e.t === null ? null : `+${formatMs(e.t)}`;
+}
+
+function details(cls: string, open: boolean, summary: Node[], ...content: Child[]): HTMLElement {
+  const node = el('details', { class: `event ${cls}`, 'data-index': String(0) });
+  node.append(el('summary', {}, ...summary), el('div', { class: 'body' }, ...content));
+  if (open) node.setAttribute('open', '');
+  return node;
+}
+
+function renderEvent(e: EventView): HTMLElement {
+  let node: HTMLElement;
+  switch (e.type) {
+    case 'system':
+      node = details('system', false, [el('span', { class: 'tag' }, 'system prompt'), meta(eventTime(e))], e.content === null ? null : fieldBlock(e.content, 'pre-wrap'));
+      break;
+    case 'user':
+      node = details(
+        `user${e.pushback ? ' pushback' : ''}`,
+        true,
+        [el('span', { class: 'tag' }, e.pushback ? 'user — pushback' : 'user'), meta(eventTime(e))],
+        e.content === null ? null : fieldBlock(e.content, 'pre-wrap'),
+      );
+      break;
+    case 'assistant': {
+      const calls = e.toolCalls.map((call) => {
+        return el(
+          'details',
+          { class: 'tool-call', open: '' },
+          el('summary', {}, el('span', { class: 'tag' }, `→ ${call.name}`), meta(call.id)),
+          fieldBlock(call.args),
+          call.argumentsError === null ? null : el('p', { class: 'warn' }, `arguments did not parse: ${call.argumentsError}`),
+        );
+      });
+      const usage = e.usage === null ? null : `${e.usage.inputTokens} in / ${e.usage.outputTokens} out tokens`;
+      node = details(
+        'assistant',
+        true,
+        [el('span', { class: 'tag' }, 'assistant'), meta(e.step === null ? null : `step ${e.step}`, eventTime(e), usage, e.latencyMs === null ? null : formatMs(e.latencyMs), e.stopReason)],
+        e.text === null || e.text.text.trim() === '' ? null : fieldBlock(e.text, 'pre-wrap prose'),
+        e.refusal === null ? null : el('p', { class: 'warn' }, `refusal: ${e.refusal}`),
+        ...calls,
+      );
+      break;
+    }
+    case 'tool_result': {
+      const x = e.exec;
+      const parts: Child[] = [];
+      let summary: string | null = null;
+      if (x !== null) {
+        summary = `exit ${x.exitCode}${x.timedOut ? ' (timed out)' : ''}${x.oomKilled ? ' (out of memory)' : ''}${x.outputLimitHit ? ' (output limit hit)' : ''} · ${formatMs(x.durationMs)}`;
+        if (x.stdout.length > 0 || x.stderr.length === 0) parts.push(el('div', { class: 'stream-label' }, `stdout (${x.stdoutBytes.toLocaleString('en')} bytes)`), fieldBlock(x.stdout));
+        if (x.stderr.length > 0) parts.push(el('div', { class: 'stream-label' }, `stderr (${x.stderrBytes.toLocaleString('en')} bytes)`), fieldBlock(x.stderr, 'stderr'));
+        if (e.content !== null) {
+          const shown = el('details', { class: 'model-view' });
+          shown.append(el('summary', {}, `what the model was shown (${e.content.length.toLocaleString('en')} characters)`), fieldBlock(e.content));
+          parts.push(shown);
+        }
+      } else if (e.content !== null) {
+        parts.push(fieldBlock(e.content));
+      }
+      const long = isLong([x?.stdout ?? null, x?.stderr ?? null, x === null ? e.content : null]);
+      node = details(
+        `tool_result${e.isError ? ' error' : ''}`,
+        !long,
+        [el('span', { class: 'tag' }, `← ${e.tool ?? 'tool'}${e.isError ? ' (error)' : ''}`), meta(summary, eventTime(e), long ? 'long output, folded' : null)],
+        ...parts,
+      );
+      break;
+    }
+    case 'model_error':
+      node = details('model_error', true, [el('span', { class: 'tag' }, 'model error'), meta(eventTime(e))], el('pre', {}, e.message ?? ''));
+      break;
+    case 'end':
+      node = el('div', { class: 'event end' }, el('div', { class: 'head' }, el('span', { class: 'tag' }, `end: ${e.message ?? ''}`), meta(eventTime(e))));
+      break;
+    case 'invalid':
+      node = details('invalid', true, [el('span', { class: 'tag' }, e.message ?? 'not an event')], e.line === null ? null : fieldBlock(e.line));
+      break;
+    default:
+      node = details('other', false, [el('span', { class: 'tag' }, e.type), meta(eventTime(e))], e.content === null ? null : fieldBlock(e.content));
+  }
+  node.dataset.index = String(e.index);
+  node.dataset.type = e.type;
+  return node;
+}
+
+type PageSource = { kind: 'api'; href: string } | { kind: 'script'; prefix: string };
+
+declare global {
+  interface Window {
+    /** Called by the transcript page scripts of a static export. */
+    ibenchTranscriptPage?: (page: TranscriptPage) => void;
+  }
+}
+
+/** A page of a static export, loaded as a script that calls window.ibenchTranscriptPage. */
+function loadScriptPage(prefix: string, from: number): Promise<TranscriptPage> {
+  return new Promise((resolve, reject) => {
+    window.ibenchTranscriptPage = (page) => resolve(page);
+    const script = document.createElement('script');
+    script.src = `${prefix}${from}.js`;
+    script.onerror = () => reject(new Error(`cannot load ${script.src}`));
+    script.onload = () => script.remove();
+    document.head.append(script);
+  });
+}
+
+function episodePage(): void {
+  const data = pageData<{ run: string; id: string; finished: boolean; transcript: TranscriptPage; source: PageSource }>();
+  const events = document.getElementById('events');
+  const more = document.getElementById('load-more');
+  const status = document.getElementById('transcript-status');
+  if (data === null || events === null || more === null || status === null) return;
+  let next = data.transcript.next;
+  let total = data.transcript.total;
+  let loaded = data.transcript.from + data.transcript.events.length;
+  let finished = data.finished;
+
+  const append = (page: TranscriptPage): void => {
+    const fragment = document.createDocumentFragment();
+    for (const e of page.events) fragment.append(renderEvent(e));
+    events.append(fragment);
+    loaded = page.from + page.events.length;
+    next = page.next;
+    total = Math.max(total, page.total);
+    finished = finished || page.finished;
+    update();
+  };
+  const update = (): void => {
+    more.hidden = next === null;
+    more.textContent = next === null ? 'load more' : `load more (${(total - loaded).toLocaleString('en')} more events)`;
+    status.textContent = `${loaded.toLocaleString('en')} of ${total.toLocaleString('en')} events shown${!finished && live ? ' — the episode is running; new events appear as they are written' : ''}`;
+  };
+  const fetchPage = (from: number): Promise<TranscriptPage> =>
+    data.source.kind === 'api' ? fetchJson<TranscriptPage>(`${root}${data.source.href}?from=${from}`) : loadScriptPage(data.source.prefix, from);
+
+  append(data.transcript);
+  more.addEventListener('click', () => {
+    if (next === null) return;
+    more.setAttribute('disabled', '');
+    fetchPage(next)
+      .then(append)
+      .catch((err: unknown) => {
+        status.textContent = `could not load more: ${err instanceof Error ? err.message : String(err)}`;
+      })
+      .finally(() => more.removeAttribute('disabled'));
+  });
+  document.getElementById('expand-all')?.addEventListener('click', () => {
+    for (const d of events.querySelectorAll('details')) d.setAttribute('open', '');
+  });
+  document.getElementById('collapse-all')?.addEventListener('click', () => {
+    for (const d of events.querySelectorAll('details')) d.removeAttribute('open');
+  });
+
+  if (live && !finished && data.source.kind === 'api') {
+    const source = data.source;
+    every(2000, async () => {
+      // Only follow the end when everything before it is on the page.
+      if (next !== null) {
+        const page = await fetchJson<TranscriptPage>(`${root}${source.href}?from=${loaded}&limit=1`);
+        total = page.total;
+        finished = page.finished;
+        update();
+        return;
+      }
+      const page = await fetchJson<TranscriptPage>(`${root}${source.href}?from=${loaded}`);
+      if (page.events.length > 0 || page.finished !== finished) append(page);
+      if (page.finished) {
+        status.replaceChildren(
+          document.createTextNode(`${loaded.toLocaleString('en')} events — the episode has ended. `),
+          el('a', { href: location.href }, 'Reload for the verdict and the diff'),
+        );
+      }
+    });
+  }
+  diffToggle();
+}
+
+function diffToggle(): void {
+  const diff = document.getElementById('diff-body');
+  if (diff === null) return;
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get('diff') ?? (body.classList.contains('embed') ? 'line' : 'side');
+  const buttons = document.querySelectorAll<HTMLButtonElement>('button[data-diff-format]');
+  const show = (format: 'side-by-side' | 'line-by-line'): void => {
+    diff.classList.toggle('show-side-by-side', format === 'side-by-side');
+    diff.classList.toggle('show-line-by-line', format === 'line-by-line');
+    for (const b of buttons) b.classList.toggle('active', b.dataset.diffFormat === format);
+  };
+  show(wanted === 'line' ? 'line-by-line' : 'side-by-side');
+  for (const b of buttons) {
+    b.addEventListener('click', () => {
+      const format = b.dataset.diffFormat === 'line-by-line' ? 'line-by-line' : 'side-by-side';
+      show(format);
+      const p = new URLSearchParams(location.search);
+      p.set('diff', format === 'line-by-line' ? 'line' : 'side');
+      setQuery(p);
+    });
+  }
+}
+
+// ------------------------------------------------------------------ compare
+
+function comparePage(): void {
+  const data = pageData<{ rows: Record<string, EpisodeRow> }>();
+  const problem = document.getElementById('compare-problem');
+  const facts = document.getElementById('compare-facts');
+  const frames = [document.getElementById('frame-a'), document.getElementById('frame-b')];
+  if (data === null || problem === null || facts === null) return;
+  const params = new URLSearchParams(location.search);
+  const refs = ['a', 'b'].map((k) => {
+    const parts = (params.get(k) ?? '').split('/');
+    return parts.length === 2 && parts.every(isSafeSegment) ? { run: parts[0] ?? '', id: parts[1] ?? '' } : null;
+  });
+  if (refs.some((r) => r === null)) {
+    problem.hidden = false;
+    problem.textContent = 'Give two episodes as ?a=<run>/<episode>&b=<run>/<episode> (an episode page links here from its list of the same task).';
+    return;
+  }
+  refs.forEach((ref, i) => {
+    const frame = frames[i];
+    if (ref === null || !(frame instanceof HTMLIFrameElement)) return;
+    frame.src = `${episodeUrl(ref.run, ref.id)}?embed=1`;
+  });
+  const rows = refs.map((ref) => (ref === null ? undefined : data.rows[`${ref.run}/${ref.id}`]));
+  const [a, b] = rows;
+  if (a === undefined || b === undefined) return;
+  const line = (label: string, f: (r: EpisodeRow) => Child): HTMLElement => {
+    const x = f(a);
+    const y = f(b);
+    const differs = (typeof x === 'string' || typeof y === 'string') && x !== y;
+    return el('tr', { class: differs ? 'differs' : undefined }, el('th', {}, label), el('td', {}, x), el('td', {}, y));
+  };
+  facts.replaceChildren(
+    el(
+      'table',
+      {},
+      el('tbody', {}, 
+        el('tr', {}, el('th', {}, 'episode'), el('td', {}, el('a', { href: episodeUrl(a.run, a.id) }, a.id)), el('td', {}, el('a', { href: episodeUrl(b.run, b.id) }, b.id))),
+        line('run', (r) => r.run),
+        line('task', (r) => r.task),
+        line('model', (r) => r.model),
+        line('condition', (r) => r.condition),
+        line('epoch', (r) => (r.epoch === null ? '' : String(r.epoch))),
+        line('verdict', (r) => badge(`verdict v-${r.verdict}`, r.verdict)),
+        line('claim', (r) => r.claim),
+        line('steps', (r) => (r.steps === null ? '' : String(r.steps))),
+        line('protected changes', (r) => String(r.protectedChanges)),
+        line('tokens in / out', (r) => (r.inputTokens === null ? '' : `${r.inputTokens} / ${r.outputTokens ?? 0}`)),
+      ),
+    ),
+    el('p', {}, el('a', { href: compareUrl(b, a) }, 'swap sides')),
+  );
+}
+
+// ------------------------------------------------------------------ start
+
+if (new URLSearchParams(location.search).get('embed') === '1') body.classList.add('embed');
+switch (body.dataset.page) {
+  case 'runs':
+    runsPage();
+    break;
+  case 'episodes':
+    episodesPage();
+    break;
+  case 'episode':
+    episodePage();
+    break;
+  case 'compare':
+    comparePage();
+    break;
+  default:
+    break;
+}

@@ -1,0 +1,84 @@
+/**
+ * The pages of the site, made the same way for the server and for the static export: a page's
+ * data is read from the store, then rendered by pages.ts.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EPISODE_FILES } from '../runs/record.js';
+import { summarize, renderMarkdown } from '../runs/report.js';
+import { comparePage, episodePage, episodesPage, runSummaryPage, runsPage, type EpisodePageInput, type PageContext } from './pages.js';
+import type { RunsStore } from './store.js';
+import { readTranscriptPage } from './transcript.js';
+import type { EpisodeRow, TranscriptPage } from './types.js';
+
+/** The first transcript page, embedded in the episode page, holds at most this much text. */
+export const FIRST_PAGE_CHARS = 400_000;
+
+export function contextFor(depth: number, live: boolean, index: '' | 'index.html'): PageContext {
+  return { root: '../'.repeat(depth), live, index };
+}
+
+export async function buildRunsPage(store: RunsStore, ctx: PageContext, shownDir: string): Promise<string> {
+  return runsPage(ctx, shownDir, await store.runRows());
+}
+
+export async function buildRunPage(store: RunsStore, ctx: PageContext, run: string): Promise<string | null> {
+  const row = await store.runRow(run);
+  if (row === null) return null;
+  return runSummaryPage(ctx, run, await store.episodes(run), row);
+}
+
+export async function buildReportMarkdown(store: RunsStore, run: string): Promise<string | null> {
+  if ((await store.runDir(run)) === null) return null;
+  const records = (await store.episodes(run)).flatMap((e) => (e.record === null ? [] : [e.record]));
+  return renderMarkdown(summarize(records, run));
+}
+
+export async function buildEpisodesPage(store: RunsStore, ctx: PageContext, run: string): Promise<string | null> {
+  if ((await store.runDir(run)) === null) return null;
+  return episodesPage(ctx, run, (await store.episodes(run)).map((e) => e.row));
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export async function buildEpisodePage(
+  store: RunsStore,
+  ctx: PageContext,
+  run: string,
+  id: string,
+  source: EpisodePageInput['transcriptSource'],
+  sameTask?: EpisodeRow[],
+): Promise<{ html: string; first: TranscriptPage } | null> {
+  const listed = await store.episode(run, id);
+  if (listed === null) return null;
+  const full = listed.record === null ? null : await store.fullRecord(run, id);
+  const entry = full === null ? listed : { ...listed, record: full };
+  const finished = entry.record !== null;
+  const [transcript, diff, pristine, agent] = await Promise.all([
+    readTranscriptPage(join(entry.dir, EPISODE_FILES.transcript), 0, { chars: FIRST_PAGE_CHARS, finished }),
+    readOptional(join(entry.dir, EPISODE_FILES.diff)),
+    readOptional(join(entry.dir, EPISODE_FILES.pristine)),
+    readOptional(join(entry.dir, EPISODE_FILES.agent)),
+  ]);
+  const record = entry.record;
+  const html = episodePage(ctx, {
+    entry,
+    transcript,
+    diff: finished ? diff : null,
+    pristine: pristine ?? record?.evidence?.pristineTests?.output ?? null,
+    agent: agent ?? record?.evidence?.agentTests?.output ?? null,
+    sameTask: sameTask ?? (await store.sameTask(entry.row.task)),
+    transcriptSource: source,
+  });
+  return { html, first: transcript };
+}
+
+export function buildComparePage(ctx: PageContext, rows: EpisodeRow[]): string {
+  return comparePage(ctx, Object.fromEntries(rows.map((r) => [`${r.run}/${r.id}`, r])));
+}

@@ -1,0 +1,369 @@
+/**
+ * Reads transcript.jsonl in pages without loading a huge file at once: an index of line offsets
+ * per file (extended as the file grows while an episode runs), a page read from byte offsets, and
+ * every shown text cut to FIELD_CAP characters with the whole one available as text/plain.
+ */
+import { open, stat } from 'node:fs/promises';
+import { z } from 'zod';
+import type { EventView, ExecView, FieldView, ToolCallView, TranscriptPage } from './types.js';
+
+/** Characters of one output shown in the page; the rest is one link away. */
+export const FIELD_CAP = 20_000;
+/** Events per page. */
+export const PAGE_EVENTS = 200;
+/** A page stops early once it holds this many characters of text. */
+export const PAGE_CHARS = 1_500_000;
+
+const CHUNK = 1 << 20;
+
+interface LineIndex {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** Bytes scanned: everything before it is complete lines. */
+  scanned: number;
+  starts: number[];
+  ends: number[];
+}
+
+const indexes = new Map<string, LineIndex>();
+/** Line indexes kept at most (the least recently used go first). */
+const MAX_INDEXES = 500;
+/** One update of a file's index at a time (two requests for the same file must not both extend it). */
+const updating = new Map<string, Promise<LineIndex>>();
+
+/** The line index of a file, extended to its current size (rebuilt if it shrank or was replaced). */
+function lineIndex(path: string): Promise<LineIndex> {
+  const previous = updating.get(path) ?? Promise.resolve(null);
+  const next = previous.catch(() => null).then(() => updateIndex(path));
+  updating.set(path, next);
+  void next.finally(() => {
+    if (updating.get(path) === next) updating.delete(path);
+  }).catch(() => undefined);
+  return next;
+}
+
+async function updateIndex(path: string): Promise<LineIndex> {
+  const info = await stat(path);
+  let index = indexes.get(path);
+  if (index === undefined || info.size < index.size || info.ino !== index.ino || (info.size === index.size && info.mtimeMs !== index.mtimeMs)) {
+    index = { size: 0, mtimeMs: 0, ino: info.ino, scanned: 0, starts: [], ends: [] };
+    indexes.set(path, index);
+  }
+  // Most recently used last: the first key is the one to drop.
+  indexes.delete(path);
+  indexes.set(path, index);
+  while (indexes.size > MAX_INDEXES) {
+    const oldest = indexes.keys().next().value;
+    if (oldest === undefined) break;
+    indexes.delete(oldest);
+  }
+  if (info.size === index.scanned) {
+    index.size = info.size;
+    index.mtimeMs = info.mtimeMs;
+    return index;
+  }
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(CHUNK);
+    let lineStart = index.scanned;
+    let pos = index.scanned;
+    while (pos < info.size) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, info.size - pos), pos);
+      if (bytesRead === 0) break;
+      let from = 0;
+      for (;;) {
+        const nl = buffer.indexOf(10, from);
+        if (nl === -1 || nl >= bytesRead) break;
+        const end = pos + nl;
+        if (end > lineStart) {
+          index.starts.push(lineStart);
+          index.ends.push(end);
+        }
+        lineStart = end + 1;
+        from = nl + 1;
+      }
+      pos += bytesRead;
+    }
+    // A last line without its newline is still being written: left for the next call.
+    index.scanned = lineStart;
+    index.size = info.size;
+    index.mtimeMs = info.mtimeMs;
+  } finally {
+    await handle.close();
+  }
+  return index;
+}
+
+/** Forgets the cached index of a file (tests, and the export once it is done). */
+export function forgetIndex(path?: string): void {
+  if (path === undefined) indexes.clear();
+  else indexes.delete(path);
+}
+
+async function readLines(path: string, index: LineIndex, from: number, to: number): Promise<string[]> {
+  if (from >= to) return [];
+  const start = index.starts[from] ?? 0;
+  const end = index.ends[to - 1] ?? start;
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(end - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    const out: string[] = [];
+    for (let i = from; i < to; i++) {
+      out.push(buffer.toString('utf8', (index.starts[i] ?? 0) - start, (index.ends[i] ?? 0) - start));
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+const toolCallSchema = z
+  .object({ id: z.string(), name: z.string(), arguments: z.unknown(), argumentsError: z.string().optional(), rawArguments: z.string().optional() })
+  .passthrough();
+
+const execSchema = z
+  .object({
+    exitCode: z.number(),
+    stdout: z.string(),
+    stderr: z.string(),
+    stdoutBytes: z.number().optional(),
+    stderrBytes: z.number().optional(),
+    timedOut: z.boolean().optional(),
+    oomKilled: z.boolean().optional(),
+    outputLimitHit: z.boolean().optional(),
+    durationMs: z.number().optional(),
+  })
+  .passthrough();
+
+/** A transcript event (src/agent/transcript.ts), read leniently: unknown keys and types pass. */
+const eventSchema = z
+  .object({
+    type: z.string(),
+    seq: z.number().optional(),
+    t: z.number().optional(),
+    step: z.number().optional(),
+    content: z.string().optional(),
+    pushback: z.boolean().optional(),
+    text: z.string().optional(),
+    toolCalls: z.array(toolCallSchema).optional(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).passthrough().optional(),
+    stopReason: z.string().optional(),
+    latencyMs: z.number().optional(),
+    refusal: z.string().optional(),
+    toolCallId: z.string().optional(),
+    tool: z.string().optional(),
+    isError: z.boolean().optional(),
+    exec: execSchema.optional(),
+    message: z.string().optional(),
+    reason: z.string().optional(),
+    steps: z.number().optional(),
+  })
+  .passthrough();
+
+type ParsedEvent = z.infer<typeof eventSchema>;
+
+function parseLine(line: string): { event: ParsedEvent } | { problem: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return { problem: 'not JSON (cut off by a kill?)' };
+  }
+  const parsed = eventSchema.safeParse(data);
+  return parsed.success ? { event: parsed.data } : { problem: 'not a transcript event' };
+}
+
+function field(text: string, index: number, name: string): FieldView {
+  const truncated = text.length > FIELD_CAP;
+  return {
+    text: truncated ? text.slice(0, FIELD_CAP) : text,
+    length: text.length,
+    truncated,
+    rawHref: truncated ? eventFieldHref(index, name) : null,
+  };
+}
+
+/** Where the whole text of one event's field is served, relative to the episode page. */
+export function eventFieldHref(index: number, name: string): string {
+  return `events/${index}/${name}.txt`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A tool call's arguments as a person reads them: bash's command as is, other strings unquoted. */
+export function formatArguments(name: string, args: unknown, raw: string | undefined): string {
+  if (!isRecord(args)) return raw ?? JSON.stringify(args) ?? '';
+  if (name === 'bash' && typeof args.command === 'string') {
+    const rest = Object.entries(args).filter(([k]) => k !== 'command');
+    return rest.length === 0 ? args.command : `${args.command}\n${rest.map(([k, v]) => `# ${k}: ${JSON.stringify(v)}`).join('\n')}`;
+  }
+  return Object.entries(args)
+    .map(([k, v]) => (typeof v === 'string' ? (v.includes('\n') ? `${k}:\n${v}` : `${k}: ${v}`) : `${k}: ${JSON.stringify(v)}`))
+    .join('\n');
+}
+
+const textFields = ['content', 'text', 'stdout', 'stderr', 'line'] as const;
+
+function emptyView(index: number, type: string): EventView {
+  return {
+    index,
+    seq: null,
+    t: null,
+    type,
+    content: null,
+    pushback: false,
+    step: null,
+    text: null,
+    toolCalls: [],
+    usage: null,
+    stopReason: null,
+    latencyMs: null,
+    refusal: null,
+    tool: null,
+    toolCallId: null,
+    isError: false,
+    exec: null,
+    message: null,
+    line: null,
+  };
+}
+
+/** One line of the transcript as the page shows it. */
+export function eventView(line: string, index: number): EventView {
+  const parsed = parseLine(line);
+  if ('problem' in parsed) return { ...emptyView(index, 'invalid'), message: `line ${index + 1}: ${parsed.problem}`, line: field(line, index, 'line') };
+  const e = parsed.event;
+  const view = emptyView(index, e.type);
+  view.seq = e.seq ?? null;
+  view.t = e.t ?? null;
+  view.step = e.step ?? null;
+  if (e.content !== undefined) view.content = field(e.content, index, 'content');
+  view.pushback = e.pushback === true;
+  if (e.text !== undefined) view.text = field(e.text, index, 'text');
+  view.toolCalls = (e.toolCalls ?? []).map(
+    (call, i): ToolCallView => ({
+      id: call.id,
+      name: call.name,
+      args: field(formatArguments(call.name, call.arguments, call.rawArguments), index, `args-${i}`),
+      argumentsError: call.argumentsError ?? null,
+    }),
+  );
+  view.usage = e.usage === undefined ? null : { inputTokens: e.usage.inputTokens, outputTokens: e.usage.outputTokens };
+  view.stopReason = e.stopReason ?? null;
+  view.latencyMs = e.latencyMs ?? null;
+  view.refusal = e.refusal ?? null;
+  view.tool = e.tool ?? null;
+  view.toolCallId = e.toolCallId ?? null;
+  view.isError = e.isError === true;
+  if (e.exec !== undefined) {
+    const x = e.exec;
+    const exec: ExecView = {
+      exitCode: x.exitCode,
+      timedOut: x.timedOut === true,
+      oomKilled: x.oomKilled === true,
+      outputLimitHit: x.outputLimitHit === true,
+      durationMs: x.durationMs ?? 0,
+      stdoutBytes: x.stdoutBytes ?? Buffer.byteLength(x.stdout),
+      stderrBytes: x.stderrBytes ?? Buffer.byteLength(x.stderr),
+      stdout: field(x.stdout, index, 'stdout'),
+      stderr: field(x.stderr, index, 'stderr'),
+    };
+    view.exec = exec;
+  }
+  if (e.type === 'end') view.message = `${e.reason ?? ''}${e.steps === undefined ? '' : ` after ${e.steps} steps`}`;
+  else if (e.message !== undefined) view.message = e.message;
+  return view;
+}
+
+function viewChars(view: EventView): number {
+  let n = (view.content?.text.length ?? 0) + (view.text?.text.length ?? 0) + (view.line?.text.length ?? 0) + (view.message?.length ?? 0);
+  for (const call of view.toolCalls) n += call.args.text.length;
+  if (view.exec !== null) n += view.exec.stdout.text.length + view.exec.stderr.text.length;
+  return n;
+}
+
+/**
+ * Events from line `from` on: at most `limit`, and fewer when they hold more than PAGE_CHARS of
+ * text (always at least one). A missing file is an empty transcript.
+ */
+export async function readTranscriptPage(
+  path: string,
+  from: number,
+  options: { limit?: number; chars?: number; finished?: boolean } = {},
+): Promise<TranscriptPage> {
+  const limit = options.limit ?? PAGE_EVENTS;
+  const budget = options.chars ?? PAGE_CHARS;
+  const finished = options.finished ?? true;
+  let index: LineIndex;
+  try {
+    index = await lineIndex(path);
+  } catch {
+    return { from, events: [], next: null, total: 0, finished };
+  }
+  const total = index.starts.length;
+  const start = Math.max(0, Math.min(from, total));
+  const stop = Math.min(total, start + Math.max(1, limit));
+  const lines = await readLines(path, index, start, stop);
+  const events: EventView[] = [];
+  let chars = 0;
+  for (const [i, line] of lines.entries()) {
+    const view = eventView(line, start + i);
+    chars += viewChars(view);
+    events.push(view);
+    if (chars > budget) break;
+  }
+  const end = start + events.length;
+  return { from: start, events, next: end < total ? end : null, total, finished };
+}
+
+/** The whole text of one field of one event (what a folded output links to); null if there is none. */
+export async function readEventField(path: string, lineNumber: number, name: string): Promise<string | null> {
+  let index: LineIndex;
+  try {
+    index = await lineIndex(path);
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(lineNumber) || lineNumber < 0 || lineNumber >= index.starts.length) return null;
+  const [line] = await readLines(path, index, lineNumber, lineNumber + 1);
+  if (line === undefined) return null;
+  if (name === 'line') return line;
+  const parsed = parseLine(line);
+  if ('problem' in parsed) return null;
+  const e = parsed.event;
+  const args = /^args-(\d+)$/.exec(name);
+  if (args !== null) {
+    const call = e.toolCalls?.[Number(args[1])];
+    return call === undefined ? null : formatArguments(call.name, call.arguments, call.rawArguments);
+  }
+  switch (name as (typeof textFields)[number]) {
+    case 'content':
+      return e.content ?? null;
+    case 'text':
+      return e.text ?? null;
+    case 'stdout':
+      return e.exec?.stdout ?? null;
+    case 'stderr':
+      return e.exec?.stderr ?? null;
+    default:
+      return null;
+  }
+}
+
+/** The names of the fields of an event that were cut (the export writes their whole text). */
+export function truncatedFields(view: EventView): string[] {
+  const out: string[] = [];
+  if (view.content?.truncated === true) out.push('content');
+  if (view.text?.truncated === true) out.push('text');
+  if (view.line?.truncated === true) out.push('line');
+  if (view.exec?.stdout.truncated === true) out.push('stdout');
+  if (view.exec?.stderr.truncated === true) out.push('stderr');
+  view.toolCalls.forEach((call, i) => {
+    if (call.args.truncated) out.push(`args-${i}`);
+  });
+  return out;
+}
