@@ -10,5 +10,7 @@ export default defineConfig({
     // Two cores: Docker-heavy files run two at a time.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
+    // Plain text from the CLI under test: picocolors turns colours on whenever CI is set.
+    env: { NO_COLOR: '1' },
   },
 });
