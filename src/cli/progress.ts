@@ -50,7 +50,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
     if (mode === 'jsonl') {
       const payload =
         event.type === 'episode'
-          ? { type: 'episode', id: event.record.id, verdict: event.record.verdict, claim: event.record.claim, attempt: event.attempt }
+          ? { type: 'episode', id: event.record.id, verdict: event.record.verdict, claim: event.record.claim, attempt: event.attempt, dockerHost: event.record.dockerHost ?? null }
           : event;
       process.stdout.write(`${JSON.stringify(payload)}\n`);
     }

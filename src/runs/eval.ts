@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { loadCondition } from '../agent/condition.js';
 import { createModel } from '../models/factory.js';
 import type { ModelSettings } from '../models/types.js';
-import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
 import { loadAllTaskSpecs } from '../tasks/load.js';
@@ -71,12 +70,12 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
 
   const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames));
+  const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
   await hosts.checkAll();
-  for (const host of hosts.up) {
-    await sweepLeftovers(host.docker);
-    const profiles = new Set(specs.filter((s) => taskIds.includes(s.id)).map((s) => s.image));
-    for (const name of profiles) await ensureImage(await loadSandboxProfile(name), { docker: host.docker });
-  }
+  for (const host of hosts.up) await hosts.onHost(host, () => sweepLeftovers(host.docker));
+  // A host without an image gets a copy from one that has it; only when none has it is it built.
+  const profileNames = [...new Set(specs.filter((s) => taskIds.includes(s.id)).map((s) => s.image))];
+  await hosts.ensureImages(await Promise.all(profileNames.map((name) => loadSandboxProfile(name))));
 
   const plan = planEpisodes(taskIds, matrix, conditionNames);
   const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
@@ -103,12 +102,14 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
       if (aborted()) return;
       const { host, release } = await hosts.acquire();
       const dir = episodeDir(ep);
+      let delayMs = 0;
       try {
         // A folder without episode.json is what an interrupted attempt left: start it afresh.
         await rm(dir, { recursive: true, force: true });
         const model = new ThrottledModel(await createModel(ep.model, settings), slotsFor(ep.model));
+        let record: EpisodeRecord;
         try {
-          const record = await runEpisode({
+          record = await runEpisode({
             taskId: ep.task,
             modelSpec: ep.model,
             condition: conditionByName.get(ep.condition) ?? ep.condition,
@@ -117,30 +118,42 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             model,
             docker: host.docker,
             factory: host.factory,
+            dockerHost: host.name,
             recordErrors: attempt === matrix.retries,
             limits: matrix.limits,
             ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
-          finished += 1;
-          emit({ type: 'episode', record, attempt });
-          return;
         } finally {
           await model.close();
         }
+        if (incomplete(record) && !(await hosts.stillUp(host))) {
+          // The last attempt records its failure; but the host died under it, not the episode:
+          // drop the record and run the episode again on a host that is up, without counting this try.
+          await rm(dir, { recursive: true, force: true });
+          emit({ type: 'retry', id: ep.id, attempt, error: `Docker host ${host.name} is down: ${record.error ?? 'incomplete evidence'}`, delayMs: 0 });
+          attempt -= 1;
+          continue;
+        }
+        finished += 1;
+        emit({ type: 'episode', record, attempt });
+        return;
       } catch (err) {
         if (err instanceof EpisodeAborted || aborted()) return;
         if (!(err instanceof EpisodeFailed)) throw err;
         if (!(await hosts.stillUp(host))) {
-          emit({ type: 'host-down', host: host.name, reason: host.down ?? '' });
-          attempt -= 1; // the host failed, not the episode: this try does not count
+          // The host failed, not the episode: this try does not count, and the next goes elsewhere at once.
+          emit({ type: 'retry', id: ep.id, attempt, error: `Docker host ${host.name} is down: ${errorMessage(err)}`, delayMs: 0 });
+          attempt -= 1;
+          continue;
         }
-        const delayMs = baseDelay * 2 ** Math.max(0, attempt);
+        delayMs = baseDelay * 2 ** attempt;
         emit({ type: 'retry', id: ep.id, attempt: attempt + 1, error: errorMessage(err), delayMs });
-        await sleep(delayMs, options.signal);
       } finally {
         release();
       }
+      // Wait without holding the host's slot.
+      await sleep(delayMs, options.signal);
     }
   };
 
@@ -150,8 +163,14 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   });
   await Promise.all(workers);
   const remaining = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record))).length;
+  unsubscribe();
   emit({ type: 'end', finished, remaining, aborted: aborted() });
   return { total: plan.length, finished, remaining, aborted: aborted() };
+}
+
+/** A record that a dying host could have spoilt: a harness error, or a test run missing. */
+function incomplete(record: EpisodeRecord): boolean {
+  return record.verdict === 'error' || record.evidence === null || record.evidence.agentTests === null;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
