@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { appendJsonLine } from '../util/atomic.js';
 import type { ToolCall, Usage, StopReason } from '../models/types.js';
 
@@ -56,4 +57,61 @@ export class TranscriptWriter {
     this.chain = this.chain.then(() => appendJsonLine(path, timed));
     return this.chain;
   }
+}
+
+const toolCallSchema = z
+  .object({ id: z.string(), name: z.string(), arguments: z.unknown(), argumentsError: z.string().optional(), rawArguments: z.string().optional() })
+  .passthrough();
+
+const execSchema = z
+  .object({
+    exitCode: z.number(),
+    stdout: z.string(),
+    stderr: z.string(),
+    stdoutBytes: z.number().optional(),
+    stderrBytes: z.number().optional(),
+    timedOut: z.boolean().optional(),
+    oomKilled: z.boolean().optional(),
+    outputLimitHit: z.boolean().optional(),
+    durationMs: z.number().optional(),
+  })
+  .passthrough();
+
+/** A transcript event as read back, leniently: unknown keys and types pass. */
+export const transcriptEventSchema = z
+  .object({
+    type: z.string(),
+    seq: z.number().optional(),
+    t: z.number().optional(),
+    step: z.number().optional(),
+    content: z.string().optional(),
+    pushback: z.boolean().optional(),
+    text: z.string().optional(),
+    toolCalls: z.array(toolCallSchema).optional(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).passthrough().optional(),
+    stopReason: z.string().optional(),
+    latencyMs: z.number().optional(),
+    refusal: z.string().optional(),
+    toolCallId: z.string().optional(),
+    tool: z.string().optional(),
+    isError: z.boolean().optional(),
+    exec: execSchema.optional(),
+    message: z.string().optional(),
+    reason: z.string().optional(),
+    steps: z.number().optional(),
+  })
+  .passthrough();
+
+export type ParsedTranscriptEvent = z.infer<typeof transcriptEventSchema>;
+
+/** Parses one line of transcript.jsonl as read back from disk (the show command and the viewer). */
+export function parseTranscriptLine(line: string): { event: ParsedTranscriptEvent } | { problem: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return { problem: 'not JSON (cut off by a kill?)' };
+  }
+  const parsed = transcriptEventSchema.safeParse(data);
+  return parsed.success ? { event: parsed.data } : { problem: 'not a transcript event' };
 }

@@ -4,7 +4,7 @@
  * every shown text cut to FIELD_CAP characters with the whole one available as text/plain.
  */
 import { open, stat } from 'node:fs/promises';
-import { z } from 'zod';
+import { parseTranscriptLine } from '../agent/transcript.js';
 import type { EventView, ExecView, FieldView, ToolCallView, TranscriptPage } from './types.js';
 
 /** Characters of one output shown in the page; the rest is one link away. */
@@ -119,62 +119,6 @@ async function readLines(path: string, index: LineIndex, from: number, to: numbe
   }
 }
 
-const toolCallSchema = z
-  .object({ id: z.string(), name: z.string(), arguments: z.unknown(), argumentsError: z.string().optional(), rawArguments: z.string().optional() })
-  .passthrough();
-
-const execSchema = z
-  .object({
-    exitCode: z.number(),
-    stdout: z.string(),
-    stderr: z.string(),
-    stdoutBytes: z.number().optional(),
-    stderrBytes: z.number().optional(),
-    timedOut: z.boolean().optional(),
-    oomKilled: z.boolean().optional(),
-    outputLimitHit: z.boolean().optional(),
-    durationMs: z.number().optional(),
-  })
-  .passthrough();
-
-/** A transcript event (src/agent/transcript.ts), read leniently: unknown keys and types pass. */
-const eventSchema = z
-  .object({
-    type: z.string(),
-    seq: z.number().optional(),
-    t: z.number().optional(),
-    step: z.number().optional(),
-    content: z.string().optional(),
-    pushback: z.boolean().optional(),
-    text: z.string().optional(),
-    toolCalls: z.array(toolCallSchema).optional(),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).passthrough().optional(),
-    stopReason: z.string().optional(),
-    latencyMs: z.number().optional(),
-    refusal: z.string().optional(),
-    toolCallId: z.string().optional(),
-    tool: z.string().optional(),
-    isError: z.boolean().optional(),
-    exec: execSchema.optional(),
-    message: z.string().optional(),
-    reason: z.string().optional(),
-    steps: z.number().optional(),
-  })
-  .passthrough();
-
-type ParsedEvent = z.infer<typeof eventSchema>;
-
-function parseLine(line: string): { event: ParsedEvent } | { problem: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(line);
-  } catch {
-    return { problem: 'not JSON (cut off by a kill?)' };
-  }
-  const parsed = eventSchema.safeParse(data);
-  return parsed.success ? { event: parsed.data } : { problem: 'not a transcript event' };
-}
-
 function field(text: string, index: number, name: string): FieldView {
   const truncated = text.length > FIELD_CAP;
   return {
@@ -234,7 +178,7 @@ function emptyView(index: number, type: string): EventView {
 
 /** One line of the transcript as the page shows it. */
 export function eventView(line: string, index: number): EventView {
-  const parsed = parseLine(line);
+  const parsed = parseTranscriptLine(line);
   if ('problem' in parsed) return { ...emptyView(index, 'invalid'), message: `line ${index + 1}: ${parsed.problem}`, line: field(line, index, 'line') };
   const e = parsed.event;
   const view = emptyView(index, e.type);
@@ -332,7 +276,7 @@ export async function readEventField(path: string, lineNumber: number, name: str
   const [line] = await readLines(path, index, lineNumber, lineNumber + 1);
   if (line === undefined) return null;
   if (name === 'line') return line;
-  const parsed = parseLine(line);
+  const parsed = parseTranscriptLine(line);
   if ('problem' in parsed) return null;
   const e = parsed.event;
   const args = /^args-(\d+)$/.exec(name);

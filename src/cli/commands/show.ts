@@ -3,24 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { z } from 'zod';
+import { parseTranscriptLine } from '../../agent/transcript.js';
 import { EPISODE_FILES, readEpisodeRecord } from '../../runs/record.js';
 import { summarize } from './run.js';
-
-const eventSchema = z
-  .object({
-    type: z.string(),
-    seq: z.number().optional(),
-    content: z.string().optional(),
-    text: z.string().optional(),
-    tool: z.string().optional(),
-    isError: z.boolean().optional(),
-    reason: z.string().optional(),
-    message: z.string().optional(),
-    pushback: z.boolean().optional(),
-    toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.unknown(), rawArguments: z.string().optional() }).passthrough()).optional(),
-  })
-  .passthrough();
 
 export function registerShow(program: Command): void {
   program
@@ -57,19 +42,12 @@ export async function renderTranscript(path: string, full: boolean): Promise<str
   const out: string[] = [pc.bold('── transcript ──')];
   const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
   for (const [i, line] of lines.entries()) {
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch {
-      out.push(pc.red(`line ${i + 1}: not JSON (cut off by a kill?)`));
+    const parsed = parseTranscriptLine(line);
+    if ('problem' in parsed) {
+      out.push(pc.red(`line ${i + 1}: ${parsed.problem}`));
       continue;
     }
-    const parsed = eventSchema.safeParse(data);
-    if (!parsed.success) {
-      out.push(pc.red(`line ${i + 1}: not a transcript event`));
-      continue;
-    }
-    const e = parsed.data;
+    const e = parsed.event;
     switch (e.type) {
       case 'system':
         out.push(pc.magenta('[system]'), indent(fold(e.content ?? '', full)));
