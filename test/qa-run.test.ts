@@ -14,7 +14,7 @@ import { resolveSet } from '../src/qa/sets.js';
 const root = join(import.meta.dirname, '..');
 const bsbench = join(root, '..', 'shared', 'data', 'bsbench', 'bsbench.jsonl');
 const syntheticCsv = join(import.meta.dirname, 'fixtures', 'qa', 'gpqa-synthetic.csv');
-const cli = (args: string[]) => execa('node', [join(root, 'bin', 'ibench.js'), ...args], { reject: false, cwd: root, env: { NO_COLOR: '1' }, timeout: 300_000 });
+const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [join(root, 'bin', 'ibench.js'), ...args], { reject: false, cwd: root, env: { NO_COLOR: '1', ...env }, timeout: 300_000 });
 const tmp = (name: string): string => mkdtempSync(join(tmpdir(), `ibench-qa-${name}-`));
 const jsonl = (rows: unknown[]): string => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
 
@@ -135,4 +135,35 @@ describe('GPQA-BS from a synthetic CSV with a replayed model', () => {
     }
     expect((await readdir(join(out, 'items'))).sort()[0]).toBe('gpqa-000__replay-replay__plain__e0');
   });
+});
+
+describe('ibench qa on the embedded model and without the internet', () => {
+  it('runs the embedded model over a few BSBench items with the rules judge and reports them', async () => {
+    const out = join(tmp('local'), 'run');
+    const r = await cli(['qa', '--set', bsbench, '--model', 'local', '--judge', 'rules', '--max-items', '3', '--max-tokens', '96', '--out', out, '--quiet']);
+    expect(r.stderr).toContain('3 item(s) asked, 3/3 done, 0 error(s)');
+    expect(r.exitCode).toBe(0);
+    const records = await readQaRecords(out);
+    expect(records.map((x) => x.item).sort()).toEqual(['1', '2', '3']);
+    for (const rec of records) {
+      expect(rec.condition).toBe('seed-simple');
+      expect(rec.steps).toHaveLength(1);
+      expect(rec.steps[0]?.answer.length).toBeGreaterThan(0);
+      expect(JSON.parse(rec.steps[0]?.judgeReply ?? '{}')).toHaveProperty('claim');
+    }
+    const summary = JSON.parse((await cli(['report', out, '--json'])).stdout) as QaSummary;
+    expect(summary.judge).toBe('rules');
+    expect(summary.cells[0]?.admitted.n).toBe(3);
+  }, 240_000);
+
+  it('--set bsbench and gpqa-bs without the internet say so in one line and name the flag to use', async () => {
+    const cache = tmp('cache');
+    const bs = await cli(['qa', '--set', 'bsbench', '--model', 'local', '--out', join(cache, 'run')], { IBENCH_CACHE_DIR: cache });
+    expect(bs.exitCode).toBe(1);
+    expect(bs.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bs.stderr).toMatch(/--set bsbench (needs the internet|: unpacking).*--set FILE\.jsonl/);
+    const gpqa = await cli(['qa', '--set', 'gpqa-bs', '--model', 'local', '--out', join(cache, 'run')], { IBENCH_CACHE_DIR: cache });
+    expect(gpqa.exitCode).toBe(1);
+    expect(gpqa.stderr).toMatch(/gpqa_diamond\.csv.*--gpqa-csv PATH/);
+  }, 60_000);
 });
