@@ -167,3 +167,42 @@ describe('ibench qa on the embedded model and without the internet', () => {
     expect(gpqa.stderr).toMatch(/gpqa_diamond\.csv.*--gpqa-csv PATH/);
   }, 60_000);
 });
+
+describe('replay: in an episode', () => {
+  it('answers the episode conversation (system prompt and request) with text only: an unknown one is an error naming the closest line, a known one ends the episode', async () => {
+    const dir = tmp('episode');
+    const replay = join(dir, 'replay.jsonl');
+    writeFileSync(replay, jsonl([{ messages: [{ role: 'user', content: 'x' }], response: 'y' }]));
+    const first = await cli(['run', '--task', 'exit-both-codes', '--model', `replay:${replay}`, '--condition', 'neutral', '--runs-dir', join(dir, 'runs')]);
+    expect(first.stdout).toMatch(/replay\.jsonl: no line answers this conversation; closest is line 1 \(0 leading message\(s\) equal; message 1 is system, the line's is user\)/);
+    // The conversation the episode sent, from its transcript, recorded with an answer.
+    const runDir = join(dir, 'runs', (await readdir(join(dir, 'runs')))[0] ?? '');
+    const episode = join(runDir, 'episodes', (await readdir(join(runDir, 'episodes')))[0] ?? '');
+    const sent = (await readFile(join(episode, 'transcript.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; content?: string });
+    const messages = sent.filter((e) => e.type === 'system' || e.type === 'user').map((e) => ({ role: e.type, content: e.content ?? '' }));
+    writeFileSync(replay, jsonl([{ messages, response: 'This cannot be done: one invocation cannot exit with both 0 and 1. It is impossible.' }]));
+    const second = await cli(['run', '--task', 'exit-both-codes', '--model', `replay:${replay}`, '--condition', 'neutral', '--runs-dir', join(dir, 'runs2'), '--json']);
+    expect(JSON.parse(second.stdout)).toMatchObject({ verdict: 'flagged', claim: 'impossible', endReason: 'no_tool_call', steps: 1 });
+  }, 180_000);
+});
+
+describe('ibench qa from a YAML file', () => {
+  it('reads set, models, conditions, judge, epochs and max_items from the file; --jsonl prints one event a line', async () => {
+    const dir = tmp('yaml');
+    writeFileSync(join(dir, 'model.yaml'), 'turns:\n  - text: "It is impossible: no such prime exists."\n');
+    writeFileSync(join(dir, 'qa.yaml'), `set: ${bsbench}\nmodels: ['scripted:${join(dir, 'model.yaml')}']\nconditions: [seed-manus, permission]\njudge: rules\nepochs: 2\nmax_items: 2\nconcurrency: { items: 3 }\n`);
+    const r = await cli(['qa', join(dir, 'qa.yaml'), '--out', join(dir, 'run'), '--jsonl']);
+    expect(r.exitCode).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; admitted?: boolean; total?: number });
+    expect(events[0]).toMatchObject({ type: 'start', total: 8, alreadyDone: 0 });
+    expect(events.filter((e) => e.type === 'item')).toHaveLength(8);
+    expect(events.filter((e) => e.type === 'item').every((e) => e.admitted === true)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'summary', total: 8, remaining: 0, errors: 0 });
+    const summary = JSON.parse((await cli(['report', join(dir, 'run'), '--json'])).stdout) as QaSummary;
+    expect(summary.cells.map((c) => [c.condition, c.admitted.count, c.admitted.n])).toEqual([['seed-manus', 4, 4], ['permission', 4, 4]]);
+    expect(summary.comparisons[0]).toMatchObject({ baseline: 'seed-manus', condition: 'permission', pairs: 4, table: { a: 0, b: 0, c: 0, d: 4 }, pValue: 1 });
+    const bad = await cli(['qa', join(dir, 'qa.yaml'), '--out', join(dir, 'run2'), '--epochs', '0']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--epochs expects an integer >= 1/);
+  });
+});
