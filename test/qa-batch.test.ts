@@ -230,6 +230,21 @@ describe.each(PROVIDERS)('$spec batches against a local server', ({ provider, mo
   });
 });
 
+describe('OpenAI batch failures', () => {
+  it('a batch that fails validation leaves its requests errored with the batch errors, and they are resubmitted', async () => {
+    const s = await startBatchServer({ pollsBeforeDone: 0, failNextOpenAIBatches: 1 });
+    server = s;
+    const requests = questionRequests(4);
+    const events: BatchEvent[] = [];
+    const results = await runnerFor(s, 'openai:gpt-4o-mini', 'openai').run(requests, { stateDir: stateDir(), pollIntervalMs: 1, onEvent: (e) => events.push(e) });
+    expectAllAnswered(results, requests, 'openai', 'gpt-4o-mini');
+    expectSubmissions(s, 'openai', requests, requests.map((r) => r.customId));
+    expect(events.filter((e) => e.type === 'retrying').map((e) => e.detail)).toContain(
+      'q-000: errored (the batch failed: The batch input file could not be validated.); attempt 2 of 3',
+    );
+  });
+});
+
 describe('errors', () => {
   it('Anthropic refuses a custom id its API would reject, before submitting anything', async () => {
     const s = await startBatchServer();
