@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { batchCostOf, costOf } from '../src/models/prices.js';
 import { anthropicBatchParams } from '../src/qa/batch/anthropic.js';
 import { createBatchRunner, type BatchResult, type BatchRunOptions } from '../src/qa/batch/index.js';
 import { openAIBatchBody } from '../src/qa/batch/openai.js';
-import { LEDGER_FILE } from '../src/qa/batch/state.js';
+import { BATCHES_DIR, batchFileName } from '../src/qa/batch/state.js';
 import type { BatchRequest } from '../src/qa/batch/types.js';
 import { servedReply, servedUsage, startBatchServer, type BatchProvider, type BatchServer } from './fixtures/models/batch-server.js';
 import { BATCH_TEST_SYSTEM, lastUserMessage, questionRequests } from './fixtures/qa-batch/requests.js';
@@ -195,10 +195,13 @@ describe.each(PROVIDERS)('$spec batches against a local server', ({ provider, mo
     proc.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     expect(s.batches).toHaveLength(1);
-    expect(existsSync(join(dir, LEDGER_FILE))).toBe(true);
-    const ledger = JSON.parse(readFileSync(join(dir, LEDGER_FILE), 'utf8')) as { batches: { batchId: string; requests: Record<string, string> }[] };
-    expect(ledger.batches.map((b) => b.batchId)).toEqual([s.batches[0]?.id]);
-    expect(Object.keys(ledger.batches[0]?.requests ?? {})).toHaveLength(200);
+    // The batch id was on disk before the first poll.
+    const batchId = s.batches[0]?.id ?? '';
+    expect(readdirSync(join(dir, BATCHES_DIR))).toEqual([batchFileName(batchId)]);
+    const entry = JSON.parse(readFileSync(join(dir, BATCHES_DIR, batchFileName(batchId)), 'utf8')) as { batchId: string; modelSpec: string; requests: Record<string, string> };
+    expect(entry).toMatchObject({ batchId, modelSpec: spec });
+    expect(Object.keys(entry.requests)).toHaveLength(200);
+    expect(readdirSync(dir)).toEqual([BATCHES_DIR]);
 
     // The provider finishes the batch; the same requests run again, in this process.
     s.knobs.pollsBeforeDone = 0;
@@ -221,7 +224,7 @@ describe.each(PROVIDERS)('$spec batches against a local server', ({ provider, mo
     );
     const other = provider === 'openai' ? 'openai:gpt-4.1' : 'anthropic:claude-sonnet-4-5';
     await expect(runnerFor(s, other, provider).run(requests, { stateDir: dir, pollIntervalMs: 1 })).rejects.toThrow(
-      new RegExp(`batches\\.json: modelSpec: holds the batches of ${spec}, not ${other}: use one state directory per model`),
+      new RegExp(`\\.json: modelSpec: holds a batch of ${spec}, not ${other}: use one state directory per model`),
     );
     await expect(runnerFor(s, spec, provider).run([requests[0] as BatchRequest, requests[0] as BatchRequest], { stateDir: stateDir(), pollIntervalMs: 1 })).rejects.toThrow(
       /"q-000" appears twice/,
@@ -245,6 +248,24 @@ describe('OpenAI batch failures', () => {
   });
 });
 
+describe('a shared state directory', () => {
+  it('two runs at once (two conditions of one model) keep both their batches; a rerun of each submits nothing', async () => {
+    const s = await startBatchServer({ pollsBeforeDone: 3 });
+    server = s;
+    const dir = stateDir();
+    const all = questionRequests(40);
+    const [a, b] = [all.slice(0, 20), all.slice(20)];
+    const runner = (): ReturnType<typeof createBatchRunner> => runnerFor(s, 'anthropic:claude-haiku-4-5', 'anthropic');
+    const [ra, rb] = await Promise.all([runner().run(a, { stateDir: dir, pollIntervalMs: 2 }), runner().run(b, { stateDir: dir, pollIntervalMs: 2 })]);
+    expect(readdirSync(join(dir, BATCHES_DIR))).toHaveLength(2);
+    const creates = s.counts.creates;
+    const again = await runner().run(all, { stateDir: dir, pollIntervalMs: 2 });
+    expect(s.counts.creates).toBe(creates);
+    expect([...again.values()]).toEqual([...ra.values(), ...rb.values()]);
+    expectSubmissions(s, 'anthropic', all, []);
+  });
+});
+
 describe('errors', () => {
   it('Anthropic refuses a custom id its API would reject, before submitting anything', async () => {
     const s = await startBatchServer();
@@ -258,9 +279,10 @@ describe('errors', () => {
 
   it('a corrupt state file is named with its field', async () => {
     const dir = stateDir();
-    writeFileSync(join(dir, LEDGER_FILE), JSON.stringify({ version: 1, modelSpec: 'openai:gpt-4o-mini', batches: [{ batchId: 7 }] }));
+    mkdirSync(join(dir, BATCHES_DIR));
+    writeFileSync(join(dir, BATCHES_DIR, 'batch_1.json'), JSON.stringify({ version: 1, modelSpec: 'openai:gpt-4o-mini', batchId: 7, submittedAt: new Date().toISOString(), requests: {} }));
     const runner = createBatchRunner('openai:gpt-4o-mini', { baseUrl: 'http://127.0.0.1:9/v1', env: ENV, cwd: emptyDir });
-    await expect(runner.run(questionRequests(1), { stateDir: dir })).rejects.toThrow(/batches\.json: batches\.0\.batchId: Expected string, received number/);
+    await expect(runner.run(questionRequests(1), { stateDir: dir })).rejects.toThrow(/batches\/batch_1\.json: batchId: Expected string, received number/);
   });
 
   it('a missing key and a provider without a batch API are one-line errors', () => {

@@ -1,15 +1,16 @@
 /**
  * The durable record of a batch runner in its state directory:
  *
- *   batches.json             every batch submitted: its id and the requests it holds (custom id →
+ *   batches/<batch>.json     one per batch submitted: its id and the requests it holds (custom id →
  *                            hash of the request), written the moment the provider returns the id
  *   results/<batch>.json     the results of a batch that has ended, written once it is downloaded
  *
- * A batch listed without a results file is still live: a rerun polls it and never resubmits its
- * requests. One state directory belongs to one provider and model.
+ * A batch without a results file is still live: a rerun polls it and never resubmits its requests.
+ * One file per batch, so that several runners (one per condition, say) may share a directory.
+ * One state directory belongs to one provider and model.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../../util/atomic.js';
@@ -17,29 +18,22 @@ import { HarnessError, InputError } from '../../util/errors.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
 import type { BatchRequest, BatchResult } from './types.js';
 
-export const LEDGER_FILE = 'batches.json';
+export const BATCHES_DIR = 'batches';
 export const RESULTS_DIR = 'results';
 
 const batchEntrySchema = z
   .object({
+    version: z.literal(1),
+    /** e.g. openai:gpt-4o-mini */
+    modelSpec: z.string(),
     batchId: z.string().min(1),
-    submittedAt: z.string(),
+    submittedAt: z.string().datetime(),
     /** custom id → sha256 of the request as submitted */
     requests: z.record(z.string()),
   })
   .strict();
 
-const ledgerSchema = z
-  .object({
-    version: z.literal(1),
-    /** e.g. openai:gpt-4o-mini */
-    modelSpec: z.string(),
-    batches: z.array(batchEntrySchema),
-  })
-  .strict();
-
 export type BatchEntry = z.infer<typeof batchEntrySchema>;
-export type Ledger = z.infer<typeof ledgerSchema>;
 
 const batchResultSchema = z
   .object({
@@ -66,7 +60,7 @@ export function requestHash(request: BatchRequest): string {
 }
 
 /** A file name for a provider's batch id (ids are the provider's: never trusted as a path). */
-export function resultsFileName(batchId: string): string {
+export function batchFileName(batchId: string): string {
   if (/^[A-Za-z0-9_-]{1,128}$/.test(batchId)) return `${batchId}.json`;
   return `${createHash('sha256').update(batchId).digest('hex')}.json`;
 }
@@ -91,46 +85,62 @@ export class BatchLedger {
 
   private constructor(
     readonly stateDir: string,
-    private readonly ledger: Ledger,
+    readonly modelSpec: string,
+    private readonly entries: BatchEntry[],
   ) {}
 
-  /** Opens the ledger of `stateDir` (an empty one when there is none yet). */
+  /** Opens the state of `stateDir` (empty when there is none yet). */
   static async open(stateDir: string, modelSpec: string): Promise<BatchLedger> {
-    const path = join(stateDir, LEDGER_FILE);
-    const data = await readJson(path);
-    if (data === undefined) return new BatchLedger(stateDir, { version: 1, modelSpec, batches: [] });
-    const parsed = ledgerSchema.safeParse(data);
-    if (!parsed.success) throw inputErrorFromZod(path, parsed.error);
-    if (parsed.data.modelSpec !== modelSpec) {
-      throw new InputError(path, 'modelSpec', `holds the batches of ${parsed.data.modelSpec}, not ${modelSpec}: use one state directory per model`);
+    const dir = join(stateDir, BATCHES_DIR);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new HarnessError(`cannot read ${dir}: ${(err as Error).message}`);
+      names = [];
     }
-    return new BatchLedger(stateDir, parsed.data);
+    const entries: BatchEntry[] = [];
+    for (const name of names) {
+      const path = join(dir, name);
+      const parsed = batchEntrySchema.safeParse(await readJson(path));
+      if (!parsed.success) throw inputErrorFromZod(path, parsed.error);
+      if (parsed.data.modelSpec !== modelSpec) {
+        throw new InputError(path, 'modelSpec', `holds a batch of ${parsed.data.modelSpec}, not ${modelSpec}: use one state directory per model`);
+      }
+      if (name !== batchFileName(parsed.data.batchId)) throw new InputError(path, 'batchId', `${parsed.data.batchId} does not belong in a file named ${name}`);
+      entries.push(parsed.data);
+    }
+    // Oldest first: a retry is always submitted after the batch it retries has ended.
+    entries.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+    return new BatchLedger(stateDir, modelSpec, entries);
   }
 
   get batches(): readonly BatchEntry[] {
-    return this.ledger.batches;
+    return this.entries;
   }
 
   /** The batches that hold `customId`, oldest first. */
   batchesOf(customId: string): BatchEntry[] {
-    return this.ledger.batches.filter((b) => Object.hasOwn(b.requests, customId));
+    return this.entries.filter((b) => Object.hasOwn(b.requests, customId));
   }
 
   /** Records a batch the provider has just accepted; on disk before this returns. */
   async addBatch(batchId: string, requests: readonly BatchRequest[]): Promise<BatchEntry> {
-    if (this.ledger.batches.some((b) => b.batchId === batchId)) throw new HarnessError(`the provider returned batch id ${batchId} twice`);
+    if (this.entries.some((b) => b.batchId === batchId)) throw new HarnessError(`the provider returned batch id ${batchId} twice`);
     const entry: BatchEntry = {
+      version: 1,
+      modelSpec: this.modelSpec,
       batchId,
       submittedAt: new Date().toISOString(),
       requests: Object.fromEntries(requests.map((r) => [r.customId, requestHash(r)])),
     };
-    this.ledger.batches.push(entry);
-    await writeJsonAtomic(join(this.stateDir, LEDGER_FILE), this.ledger);
+    await writeJsonAtomic(join(this.stateDir, BATCHES_DIR, batchFileName(batchId)), entry);
+    this.entries.push(entry);
     return entry;
   }
 
   private resultsPath(batchId: string): string {
-    return join(this.stateDir, RESULTS_DIR, resultsFileName(batchId));
+    return join(this.stateDir, RESULTS_DIR, batchFileName(batchId));
   }
 
   /** The saved results of an ended batch, or undefined while it is live. */
