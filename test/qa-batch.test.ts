@@ -266,6 +266,29 @@ describe('a shared state directory', () => {
   });
 });
 
+describe('abort', () => {
+  it('an aborted run stops polling and leaves a state the next run resumes from', async () => {
+    const s = await startBatchServer({ pollsBeforeDone: 1_000_000 });
+    server = s;
+    const dir = stateDir();
+    const requests = questionRequests(10);
+    const controller = new AbortController();
+    const running = runnerFor(s, 'openai:gpt-4o-mini', 'openai').run(requests, {
+      stateDir: dir,
+      pollIntervalMs: 5,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'polled') controller.abort(new Error('stopped by the test'));
+      },
+    });
+    await expect(running).rejects.toThrow('stopped by the test');
+    s.knobs.pollsBeforeDone = 0;
+    const results = await runnerFor(s, 'openai:gpt-4o-mini', 'openai').run(requests, { stateDir: dir, pollIntervalMs: 5 });
+    expectAllAnswered(results, requests, 'openai', 'gpt-4o-mini');
+    expectSubmissions(s, 'openai', requests, []);
+  });
+});
+
 describe('errors', () => {
   it('Anthropic refuses a custom id its API would reject, before submitting anything', async () => {
     const s = await startBatchServer();

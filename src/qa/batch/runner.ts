@@ -50,6 +50,16 @@ function checkPollInterval(value: number | undefined): number {
   return n;
 }
 
+/** Waits between polls; an abort rejects with the signal's reason, as the SDK calls do. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === undefined ? {} : { signal });
+  } catch (err) {
+    if (signal?.aborted === true) throw signal.reason;
+    throw err;
+  }
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -137,7 +147,7 @@ export class DurableBatchRunner implements BatchRunner {
         const succeeded = results.filter((r) => r.status === 'succeeded').length;
         onEvent?.({ type: 'completed', batchId, detail: `${succeeded} of ${results.length} succeeded` });
       }
-      if (live.size > 0) await sleep(pollIntervalMs, undefined, signal === undefined ? {} : { signal });
+      if (live.size > 0) await pause(pollIntervalMs, signal);
     }
   }
 }
