@@ -8,6 +8,7 @@ import { batchCostOf, costOf } from '../src/models/prices.js';
 import { anthropicBatchParams } from '../src/qa/batch/anthropic.js';
 import { createBatchRunner, type BatchResult, type BatchRunOptions } from '../src/qa/batch/index.js';
 import { openAIBatchBody } from '../src/qa/batch/openai.js';
+import { batchGroups } from '../src/qa/batch/runner.js';
 import { BATCHES_DIR, batchFileName } from '../src/qa/batch/state.js';
 import type { BatchRequest } from '../src/qa/batch/types.js';
 import { servedReply, servedUsage, startBatchServer, type BatchProvider, type BatchServer } from './fixtures/models/batch-server.js';
@@ -74,6 +75,22 @@ function expectSubmissions(s: BatchServer, provider: BatchProvider, requests: Ba
   const wrong = requests.filter((r) => counts.get(r.customId) !== (twice.includes(r.customId) ? 2 : 1)).map((r) => `${r.customId}: ${counts.get(r.customId) ?? 0}`);
   expect(wrong).toEqual([]);
 }
+
+describe('batch groups', () => {
+  const requests = questionRequests(7);
+  const ids = (groups: BatchRequest[][]): string[][] => groups.map((g) => g.map((r) => r.customId));
+
+  it('splits by count and by bytes, keeping the order', () => {
+    expect(ids(batchGroups(requests, () => 10, 3, 1000))).toEqual([['q-000', 'q-001', 'q-002'], ['q-003', 'q-004', 'q-005'], ['q-006']]);
+    expect(ids(batchGroups(requests, () => 10, 100, 25))).toEqual([['q-000', 'q-001'], ['q-002', 'q-003'], ['q-004', 'q-005'], ['q-006']]);
+    expect(ids(batchGroups(requests, (r) => (r.customId === 'q-001' ? 30 : 10), 100, 30))).toEqual([['q-000'], ['q-001'], ['q-002', 'q-003', 'q-004'], ['q-005', 'q-006']]);
+    expect(batchGroups([], () => 1, 1, 1)).toEqual([]);
+  });
+
+  it('names a request too large for any batch', () => {
+    expect(() => batchGroups(requests, (r) => (r.customId === 'q-004' ? 31 : 10), 100, 30)).toThrow('batch request "q-004" takes 31 bytes, more than a batch may hold (30)');
+  });
+});
 
 describe('request bodies', () => {
   it('OpenAI: a system message first; a reasoning model gets max_completion_tokens and no temperature', () => {

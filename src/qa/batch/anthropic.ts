@@ -17,8 +17,10 @@ import { oneResultEach, type BatchBackend } from './runner.js';
 import type { BatchRunnerSettings } from './settings.js';
 import type { BatchRequest, BatchResult } from './types.js';
 
-/** Message Batches take at most 100,000 requests in one batch. */
+/** Message Batches take at most 100,000 requests and 256 MB in one batch. */
 export const ANTHROPIC_MAX_BATCH_REQUESTS = 100_000;
+/** A little under 256 MB, for the envelope around the requests. */
+export const ANTHROPIC_MAX_BATCH_BYTES = 255 * 1024 * 1024;
 /** What the Message Batches API accepts as a custom id. */
 export const ANTHROPIC_CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -57,6 +59,7 @@ export class AnthropicBatchBackend implements BatchBackend {
   readonly provider = 'anthropic' as const;
   readonly modelSpec: string;
   readonly maxRequestsPerBatch = ANTHROPIC_MAX_BATCH_REQUESTS;
+  readonly maxBytesPerBatch = ANTHROPIC_MAX_BATCH_BYTES;
   private readonly client: Anthropic;
 
   constructor(
@@ -79,6 +82,11 @@ export class AnthropicBatchBackend implements BatchBackend {
 
   checkCustomId(customId: string): string | undefined {
     return ANTHROPIC_CUSTOM_ID.test(customId) ? undefined : 'Anthropic takes custom ids of 1 to 64 letters, digits, "_" and "-"';
+  }
+
+  requestBytes(request: BatchRequest): number {
+    // The request as it travels, plus its comma in the array.
+    return Buffer.byteLength(JSON.stringify({ custom_id: request.customId, params: anthropicBatchParams(this.model, request) })) + 1;
   }
 
   async submit(requests: readonly BatchRequest[], signal?: AbortSignal): Promise<string> {

@@ -19,8 +19,9 @@ import type { BatchRequest, BatchResult } from './types.js';
 
 export const OPENAI_BATCH_ENDPOINT = '/v1/chat/completions';
 export const OPENAI_COMPLETION_WINDOW = '24h';
-/** The Batch API takes at most 50,000 requests in one file. */
+/** The Batch API takes at most 50,000 requests and 200 MB in one file. */
 export const OPENAI_MAX_BATCH_REQUESTS = 50_000;
+export const OPENAI_MAX_BATCH_BYTES = 200 * 1024 * 1024;
 
 const ENDED: ReadonlySet<Batch['status']> = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
@@ -57,6 +58,7 @@ export class OpenAIBatchBackend implements BatchBackend {
   readonly provider = 'openai' as const;
   readonly modelSpec: string;
   readonly maxRequestsPerBatch = OPENAI_MAX_BATCH_REQUESTS;
+  readonly maxBytesPerBatch = OPENAI_MAX_BATCH_BYTES;
   private readonly client: OpenAI;
   /** The last state seen of each batch polled in this process. */
   private readonly seen = new Map<string, Batch>();
@@ -84,10 +86,16 @@ export class OpenAIBatchBackend implements BatchBackend {
     return customId === '' ? 'an empty custom id' : undefined;
   }
 
+  private line(request: BatchRequest): string {
+    return JSON.stringify({ custom_id: request.customId, method: 'POST', url: OPENAI_BATCH_ENDPOINT, body: openAIBatchBody(this.model, request) });
+  }
+
+  requestBytes(request: BatchRequest): number {
+    return Buffer.byteLength(this.line(request)) + 1;
+  }
+
   async submit(requests: readonly BatchRequest[], signal?: AbortSignal): Promise<string> {
-    const jsonl = requests
-      .map((r) => JSON.stringify({ custom_id: r.customId, method: 'POST', url: OPENAI_BATCH_ENDPOINT, body: openAIBatchBody(this.model, r) }))
-      .join('\n');
+    const jsonl = requests.map((r) => this.line(r)).join('\n');
     const opts = signal === undefined ? {} : { signal };
     try {
       const file = await this.client.files.create(

@@ -17,6 +17,10 @@ export interface BatchBackend {
   readonly modelSpec: string;
   /** The most requests one batch may hold. */
   readonly maxRequestsPerBatch: number;
+  /** The most bytes of requests one batch may hold. */
+  readonly maxBytesPerBatch: number;
+  /** How many bytes a request takes in a batch. */
+  requestBytes(request: BatchRequest): number;
   /** Why a custom id is refused by this provider, or undefined when it is fine. */
   checkCustomId(customId: string): string | undefined;
   /** Submits the requests as one batch; returns its id. */
@@ -60,10 +64,27 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
   }
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/**
+ * Splits requests into batches of at most `maxCount` requests and `maxBytes` bytes, in order.
+ * A request too large for any batch is an error naming it.
+ */
+export function batchGroups(requests: readonly BatchRequest[], bytesOf: (r: BatchRequest) => number, maxCount: number, maxBytes: number): BatchRequest[][] {
+  const groups: BatchRequest[][] = [];
+  let current: BatchRequest[] = [];
+  let bytes = 0;
+  for (const r of requests) {
+    const size = bytesOf(r);
+    if (size > maxBytes) throw new HarnessError(`batch request ${JSON.stringify(r.customId)} takes ${size} bytes, more than a batch may hold (${maxBytes})`);
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 export class DurableBatchRunner implements BatchRunner {
@@ -120,7 +141,8 @@ export class DurableBatchRunner implements BatchRunner {
       }
       if (toSubmit.length === 0 && live.size === 0) break;
 
-      for (const group of chunks(toSubmit, this.backend.maxRequestsPerBatch)) {
+      const b = this.backend;
+      for (const group of batchGroups(toSubmit, (r) => b.requestBytes(r), b.maxRequestsPerBatch, b.maxBytesPerBatch)) {
         const batchId = await this.backend.submit(group, signal);
         await ledger.addBatch(batchId, group);
         live.add(batchId);
