@@ -134,31 +134,34 @@ export async function prepareQa(config: QaConfig, set: QaSet): Promise<{ items: 
   return { items, conditions };
 }
 
+export interface OpenedQaRun {
+  plan: PlannedQa[];
+  todo: PlannedQa[];
+  judgeSpec: string | null;
+  settings: CreateModelOptions;
+}
+
 /**
- * Runs a QA set into one run directory: records in a seeded shuffled order, several at once, each
- * retried on a provider failure and recorded as an error after the last try; what already has an
- * item.json is skipped (run the same command again to resume). No Docker is involved.
+ * What runQa and runQaBatch share: the items and conditions, every model made once (a bad spec or a
+ * missing key fails now), run.json written or checked, the plan and what is left of it.
  */
-export async function runQa(options: QaRunOptions): Promise<QaRunResult> {
+export async function openQaRun(options: QaRunOptions, checkModels: boolean): Promise<OpenedQaRun> {
   const { config, set, outDir } = options;
-  const emit = options.onEvent ?? (() => undefined);
   const { items, conditions } = await prepareQa(config, set);
   const settings: CreateModelOptions = { ...settingsOf(config.settings), ...options.modelOptions };
   const judgeSpec = judgeSpecFor(config, set);
-  // Make each model and the judge once up front: a bad spec or a missing key fails now.
-  for (const spec of config.models) await (await createModel(spec, settings)).close();
+  if (checkModels) for (const spec of config.models) await (await createModel(spec, settings)).close();
   const { resumed } = await openRunDir(outDir, qaManifest(config, { ...set, items }, options.provenance, conditions, judgeSpec));
-
   const plan = planQa(items, config.models, conditions, config.epochs, config.seed);
   const todo = plan.filter((p) => !isDone(outDir, p.id));
-  emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
-  if (todo.length === 0) {
-    emit({ type: 'end', finished: 0, remaining: 0, aborted: false });
-    return { total: plan.length, finished: 0, remaining: 0, aborted: false };
-  }
+  options.onEvent?.({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+  return { plan, todo, judgeSpec, settings };
+}
 
+/** Bounds the requests in flight per provider (openai, anthropic, local, scripted, replay). */
+export function providerSlotsOf(config: QaConfig): (spec: string) => Semaphore {
   const providerSlots = new Map<string, Semaphore>();
-  const slotsFor = (spec: string): Semaphore => {
+  return (spec: string): Semaphore => {
     const provider = spec.split(':')[0] ?? spec;
     let slots = providerSlots.get(provider);
     if (slots === undefined) {
@@ -167,6 +170,22 @@ export async function runQa(options: QaRunOptions): Promise<QaRunResult> {
     }
     return slots;
   };
+}
+
+/**
+ * Runs a QA set into one run directory: records in a seeded shuffled order, several at once, each
+ * retried on a provider failure and recorded as an error after the last try; what already has an
+ * item.json is skipped (run the same command again to resume). No Docker is involved.
+ */
+export async function runQa(options: QaRunOptions): Promise<QaRunResult> {
+  const { config, set, outDir } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const { plan, todo, judgeSpec, settings } = await openQaRun(options, true);
+  if (todo.length === 0) {
+    emit({ type: 'end', finished: 0, remaining: 0, aborted: false });
+    return { total: plan.length, finished: 0, remaining: 0, aborted: false };
+  }
+  const slotsFor = providerSlotsOf(config);
   const judge: Judge | null = judgeSpec === null ? null : await createJudge(judgeSpec, settings, (m) => new ThrottledModel(m, slotsFor(judgeSpec)));
   const harness = await harnessProvenance();
   const aborted = (): boolean => options.signal?.aborted === true;

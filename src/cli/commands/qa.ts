@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadQaConfigFile, qaConfigSchema, type QaConfig } from '../../qa/config.js';
-import { runQa } from '../../qa/run.js';
+import { createBatchRunner } from '../../qa/batch/index.js';
+import { runQa, type QaRunResult } from '../../qa/run.js';
+import { runQaBatch } from '../../qa/run-batch.js';
 import { resolveSet } from '../../qa/sets.js';
 import { writeQaReport } from '../../runs/qa-report.js';
 import { UsageError } from '../../util/errors.js';
@@ -61,7 +63,6 @@ export function registerQa(program: Command): void {
     .action(async (file: string | undefined, flags: QaFlags) => {
       const config = file !== undefined ? withFlags(await loadQaConfigFile(file), flags) : configFromFlags(flags);
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
-      if (config.batch) throw new UsageError('--batch: the batch API client (src/qa/batch) is not in this build yet; run without --batch');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
       const outDir = resolve(flags.out);
@@ -71,7 +72,10 @@ export function registerQa(program: Command): void {
       });
       const stop = abortOnSignals();
       try {
-        const result = await runQa({ config, set, provenance, outDir, signal: stop.signal, onEvent: progressReporter(mode) });
+        const common = { config, set, provenance, outDir, signal: stop.signal, onEvent: progressReporter(mode) };
+        const baseUrl = config.settings.base_url;
+        const result: QaRunResult =
+          config.batch ? await runQaBatch({ ...common, runnerFor: (spec) => createBatchRunner(spec, baseUrl === undefined ? {} : { baseUrl }) }) : await runQa(common);
         const summary = await writeQaReport(outDir);
         if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${result.finished} item(s) asked, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md\n`);
