@@ -25,6 +25,8 @@ export const qaConfigSchema = z
     gpqa_csv: z.string().min(1).optional(),
     /** Through the providers' batch APIs (half price); each pushback step is one batch. */
     batch: z.boolean().default(false),
+    /** With batch: milliseconds between polls of a running batch (default: the batch client's). */
+    poll_interval_ms: z.number().int().min(0).optional(),
     concurrency: z
       .object({
         items: z.number().int().positive().default(4),

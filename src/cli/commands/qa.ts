@@ -20,6 +20,7 @@ interface QaFlags {
   epochs?: number;
   maxItems?: number;
   batch?: boolean;
+  pollInterval?: number;
   phrase?: string;
   gpqaCsv?: string;
   out?: string;
@@ -47,7 +48,8 @@ export function registerQa(program: Command): void {
     .option('--judge <spec>', 'who decides whether an answer says the request is impossible: rules (offline, default) or a model spec')
     .option('--epochs <n>', 'repetitions of every item x model x condition', parseIntOption('--epochs', 1))
     .option('--max-items <n>', 'only the first n items of the set', parseIntOption('--max-items', 1))
-    .option('--batch', "through the providers' batch APIs (half price)")
+    .option('--batch', "through the providers' batch APIs (half price); the same command again resumes polling")
+    .option('--poll-interval <ms>', 'with --batch: milliseconds between polls of a running batch', parseIntOption('--poll-interval', 0))
     .option('--phrase <text>', 'GPQA-BS: the phrase that replaces the correct answer (default "There is no correct answer")')
     .option('--gpqa-csv <path>', 'GPQA-BS: the simple-evals gpqa_diamond.csv, instead of the cached download')
     .option('--out <dir>', 'the run directory (required)')
@@ -75,7 +77,7 @@ export function registerQa(program: Command): void {
         const common = { config, set, provenance, outDir, signal: stop.signal, onEvent: progressReporter(mode) };
         const baseUrl = config.settings.base_url;
         const result: QaRunResult =
-          config.batch ? await runQaBatch({ ...common, runnerFor: (spec) => createBatchRunner(spec, baseUrl === undefined ? {} : { baseUrl }) }) : await runQa(common);
+          config.batch ? await runQaBatch({ ...common, ...(config.poll_interval_ms === undefined ? {} : { pollIntervalMs: config.poll_interval_ms }), runnerFor: (spec) => createBatchRunner(spec, baseUrl === undefined ? {} : { baseUrl }) }) : await runQa(common);
         const summary = await writeQaReport(outDir);
         if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${result.finished} item(s) asked, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md\n`);
@@ -108,6 +110,7 @@ function withFlags(base: QaConfig, flags: QaFlags): QaConfig {
     ...(flags.epochs === undefined ? {} : { epochs: flags.epochs }),
     ...(flags.maxItems === undefined ? {} : { max_items: flags.maxItems }),
     ...(flags.batch === undefined ? {} : { batch: flags.batch }),
+    ...(flags.pollInterval === undefined ? {} : { poll_interval_ms: flags.pollInterval }),
     ...(flags.phrase === undefined ? {} : { phrase: flags.phrase }),
     ...(flags.gpqaCsv === undefined ? {} : { gpqa_csv: flags.gpqaCsv }),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
