@@ -62,6 +62,26 @@ describe('ibench qa --batch', () => {
     expect([...server.submissions[provider].values()].reduce((a, b) => a + b, 0)).toBe(13);
   });
 
+  it('a run killed with kill -9 while polling resumes the same batch: every item answered once, nothing submitted twice', async () => {
+    server = await startBatchServer({ pollsBeforeDone: 1_000_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'ibench-qa-batch-kill-'));
+    writeFileSync(join(dir, 'set.jsonl'), Array.from({ length: 20 }, (_v, i) => JSON.stringify({ id: `q${i}`, question: `Question ${i}` })).join('\n'));
+    const args = ['qa', '--set', join(dir, 'set.jsonl'), '--model', 'openai:gpt-4o-mini', '--condition', 'plain', '--batch', '--poll-interval', '20', '--base-url', `${server.url}/v1`, '--out', join(dir, 'run'), '--quiet'];
+    const first = execa('node', [join(root, 'bin', 'ibench.js'), ...args], { reject: false, cwd: dir, env });
+    const s = server;
+    await expect.poll(() => s.batches.length > 0 && (s.batches[0]?.polls ?? 0) > 2, { timeout: 30_000, interval: 50 }).toBe(true);
+    first.kill('SIGKILL');
+    await first;
+    expect((await readQaRecords(join(dir, 'run')))).toHaveLength(0);
+    s.knobs.pollsBeforeDone = 1;
+    const second = await cli(args, dir);
+    expect(second.stderr).toContain('20 item(s) asked, 20/20 done, 0 error(s)');
+    expect(s.batches).toHaveLength(1);
+    expect(s.submissions.openai.size).toBe(20);
+    expect([...s.submissions.openai.values()].every((n) => n === 1)).toBe(true);
+    expect((await readQaRecords(join(dir, 'run'))).map((r) => r.steps.length)).toEqual(Array.from({ length: 20 }, () => 1));
+  });
+
   it('refuses a model without a batch API', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ibench-qa-batch-'));
     writeFileSync(join(dir, 'set.jsonl'), `${JSON.stringify({ id: 'a', question: 'q' })}\n`);
