@@ -58,6 +58,9 @@ describe('QA runs in the viewer', () => {
     expect(item.text).toContain('Try again, do better');
     expect(item.text).toContain('&quot;claim&quot;:&quot;impossible&quot;');
     expect((await get('runs/bsbench/items/nope/')).status).toBe(404);
+    const md = await get('runs/bsbench/report.md');
+    expect(md.status).toBe(200);
+    expect(md.text).toContain('| 0/1 | 1/1 | 0/1 | 0/1 | 1/1 | 0/1 |');
   });
 
   it('shows a GPQA-BS item with its letters when served', async () => {
@@ -78,8 +81,10 @@ describe('QA runs in the viewer', () => {
       const html = await readFile(join(out, 'runs', 'gpqa', 'items', name, 'index.html'), 'utf8');
       for (const fragment of ['Plain question with no answer in it', 'colour of a clear daytime sky', 'Thinking about it', 'mentions']) expect(html).not.toContain(fragment);
     }
-    const runPage = await readFile(join(out, 'runs', 'gpqa', 'index.html'), 'utf8');
-    expect(runPage).not.toContain('colour of a clear daytime sky');
+    for (const file of ['index.html', 'report.md']) {
+      const text = await readFile(join(out, 'runs', 'gpqa', file), 'utf8');
+      expect(text).not.toContain('colour of a clear daytime sky');
+    }
     const bsPage = await readFile(join(out, 'runs', 'bsbench', 'items', 'prime__scripted-model__seed-retry__e0', 'index.html'), 'utf8');
     expect(bsPage).toContain('Name the &lt;b&gt;largest&lt;/b&gt; prime.');
   });

@@ -13,7 +13,7 @@ import { jsonForScript } from './escape.js';
 import { rawFileHref } from './pages.js';
 import { safeJoin } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
-import { buildQaRunPage, qaItemPage, qaRecords, qaRunNames } from './qa.js';
+import { buildQaReportMarkdown, buildQaRunPage, qaItemPage, qaRecords, qaRunNames } from './qa.js';
 import { RunsStore } from './store.js';
 import { forgetIndex, readEventField, readTranscriptPage, truncatedFields } from './transcript.js';
 import type { EpisodeRow, TranscriptPage } from './types.js';
@@ -99,6 +99,7 @@ export async function exportSite(runsDir: string, outDir: string): Promise<Expor
     const page = await buildQaRunPage(store, contextFor(2, false, 'index.html'), run);
     if (page === null) continue;
     await write(['runs', run, 'index.html'], page);
+    await write(['runs', run, 'report.md'], (await buildQaReportMarkdown(store, run)) ?? '');
     for (const record of await qaRecords(store, run)) {
       await write(['runs', run, 'items', record.id, 'index.html'], qaItemPage(contextFor(4, false, 'index.html'), run, record));
       episodes += 1;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QA_FILES, readQaRecord, type QaRecord } from '../qa/record.js';
-import { readRunManifest, summarizeQa, type QaSummary } from '../runs/qa-report.js';
+import { readRunManifest, renderQaMarkdown, summarizeQa, type QaSummary } from '../runs/qa-report.js';
 import { html, type SafeHtml } from './escape.js';
 import { layout, type PageContext } from './pages.js';
 import { isSafeSegment, resolveInside } from './paths.js';
@@ -107,6 +107,7 @@ ${steps.map((c) => html`<tr><td>${c.model}</td><td>${c.condition}</td>${c.steps.
 
 export function qaRunPage(ctx: PageContext, run: string, summary: QaSummary, records: QaRecord[]): string {
   const body = html`<h1>${run}</h1>
+<p><a href="report.md">report.md</a></p>
 ${summaryTables(summary)}
 <h2>Items</h2>
 <table class="episodes"><thead><tr><th>item</th><th>model</th><th>condition</th><th>epoch</th><th>answers</th><th>admitted</th><th>per answer</th><th>letters</th></tr></thead><tbody>
@@ -156,6 +157,13 @@ export async function buildQaRunPage(store: RunsStore, ctx: PageContext, run: st
   if (dir === null) return null;
   const records = await qaRecords(store, run);
   return qaRunPage(ctx, run, summarizeQa(records, await readRunManifest(dir), run), records);
+}
+
+/** The QA run's report.md, made from its records as `ibench report` makes it (ids and counts only). */
+export async function buildQaReportMarkdown(store: RunsStore, run: string): Promise<string | null> {
+  const dir = await qaRunDir(store, run);
+  if (dir === null) return null;
+  return renderQaMarkdown(summarizeQa(await qaRecords(store, run), await readRunManifest(dir), run));
 }
 
 export async function buildQaItemPage(store: RunsStore, ctx: PageContext, run: string, id: string): Promise<string | null> {

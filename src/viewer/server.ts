@@ -27,7 +27,7 @@ import { asset, isAssetName } from './assets.js';
 import { CSP, notFoundPage } from './pages.js';
 import { isSafeSegment, parseEpisodeRef, urlSegments } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
-import { allRunRows, buildQaItemPage, buildQaRunPage } from './qa.js';
+import { allRunRows, buildQaItemPage, buildQaReportMarkdown, buildQaRunPage } from './qa.js';
 import { RunsStore } from './store.js';
 import { PAGE_EVENTS, readEventField, readTranscriptPage } from './transcript.js';
 import type { EpisodeRow } from './types.js';
@@ -173,7 +173,7 @@ export class ViewerHandler {
         return;
       }
       if (third === 'report.md' && segments.length === 3) {
-        const md = await buildReportMarkdown(this.store, run);
+        const md = (await buildReportMarkdown(this.store, run)) ?? (await buildQaReportMarkdown(this.store, run));
         if (md === null) throw new HttpError(404, `no run "${run}" here`);
         send(req, res, 200, TEXT, md, RAW_CSP);
         return;
