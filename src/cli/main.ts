@@ -9,6 +9,7 @@ import { registerImages } from './commands/images.js';
 import { registerModels } from './commands/models.js';
 import { registerEval } from './commands/eval.js';
 import { registerReport } from './commands/report.js';
+import { registerQa } from './commands/qa.js';
 
 const program = new Command();
 program
@@ -19,6 +20,7 @@ program
 
 registerRun(program);
 registerEval(program);
+registerQa(program);
 registerReport(program);
 registerShow(program);
 registerView(program);

@@ -1,10 +1,11 @@
 import pc from 'picocolors';
+import type { QaEvent } from '../qa/run.js';
 import type { EvalEvent } from '../runs/eval.js';
 import { logger } from '../util/log.js';
 
 export type ProgressMode = 'bar' | 'quiet' | 'jsonl';
 
-const shown = ['solved', 'flagged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'error'] as const;
+const shown = ['solved', 'flagged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'admitted', 'not_admitted', 'error'] as const;
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -18,7 +19,7 @@ function duration(ms: number): string {
  * Shows an eval's progress: a live bar with counts, rate, ETA and verdicts on a terminal;
  * one JSON object per line for servers (jsonl); nothing but warnings when quiet.
  */
-export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void {
+export function progressReporter(mode: ProgressMode): (event: EvalEvent | QaEvent) => void {
   const verdicts = new Map<string, number>();
   let total = 0;
   let done = 0;
@@ -51,7 +52,9 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
       const payload =
         event.type === 'episode'
           ? { type: 'episode', id: event.record.id, verdict: event.record.verdict, claim: event.record.claim, attempt: event.attempt, dockerHost: event.record.dockerHost ?? null }
-          : event;
+          : event.type === 'item'
+            ? { type: 'item', id: event.record.id, admitted: event.record.admitted, steps: event.record.steps.map((s) => s.admitted), error: event.record.error, attempt: event.attempt }
+            : event;
       process.stdout.write(`${JSON.stringify(payload)}\n`);
     }
     switch (event.type) {
@@ -71,6 +74,14 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
         if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line());
         draw();
         break;
+      case 'item': {
+        done += 1;
+        const outcome = event.record.error !== null ? 'error' : event.record.admitted === true ? 'admitted' : 'not_admitted';
+        verdicts.set(outcome, (verdicts.get(outcome) ?? 0) + 1);
+        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line());
+        draw();
+        break;
+      }
       case 'retry':
         if (mode !== 'jsonl') {
           if (tty && mode === 'bar') process.stderr.write('\r\x1b[2K');

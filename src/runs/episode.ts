@@ -64,7 +64,7 @@ export function episodeId(taskId: string, modelSpec: string, condition: string, 
 export function modelSlug(spec: string): string {
   const [provider, ...rest] = spec.split(':');
   const name = rest.join(':');
-  const shown = provider === 'scripted' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|json|gguf)$/i, '') : name;
+  const shown = provider === 'scripted' || provider === 'replay' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|jsonl?|gguf)$/i, '') : name;
   return `${provider ?? ''}${shown === '' ? '' : `-${shown}`}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
 }
 

@@ -41,10 +41,10 @@ export interface EvalResult {
   aborted: boolean;
 }
 
-const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64 };
+export const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64, replay: 64 };
 
-function settingsOf(matrix: Matrix): ModelSettings {
-  const s = matrix.settings;
+/** The model settings of a run file's `settings` block. */
+export function settingsOf(s: Matrix['settings']): ModelSettings {
   return {
     ...(s.temperature === undefined ? {} : { temperature: s.temperature }),
     ...(s.max_tokens === undefined ? {} : { maxTokens: s.max_tokens }),
@@ -65,7 +65,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const taskIds = selectTasks(matrix.tasks, specs);
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
-  const settings = settingsOf(matrix);
+  const settings = settingsOf(matrix.settings);
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
 
@@ -173,7 +173,7 @@ function incomplete(record: EpisodeRecord): boolean {
   return record.verdict === 'error' || record.evidence === null || record.evidence.agentTests === null;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {

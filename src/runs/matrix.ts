@@ -8,7 +8,7 @@ import { episodeId } from './episode.js';
 /** A model spec as DESIGN.md writes it: provider:name (checked fully when the model is made). */
 const modelSpecSchema = z
   .string()
-  .regex(/^(openai|anthropic|local|scripted)(:.+)?$/, 'provider:name with provider openai, anthropic, local or scripted');
+  .regex(/^(openai|anthropic|local|scripted|replay)(:.+)?$/, 'provider:name with provider openai, anthropic, local, scripted or replay');
 
 /** An evaluation matrix: tasks x models x conditions x epochs (from flags or a YAML file). */
 export const matrixSchema = z
@@ -105,6 +105,16 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Shuffles in place with a seeded Fisher-Yates, so a resumed run keeps its order. */
+export function shuffleSeeded<T>(list: T[], seed: number): T[] {
+  const random = prng(seed);
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j] as T, list[i] as T];
+  }
+  return list;
+}
+
 /** Every episode of the matrix, in a seeded shuffled order (a partial run is a fair sample). */
 export function planEpisodes(taskIds: string[], matrix: Matrix, conditionNames: string[]): PlannedEpisode[] {
   const plan: PlannedEpisode[] = [];
@@ -119,10 +129,6 @@ export function planEpisodes(taskIds: string[], matrix: Matrix, conditionNames: 
   }
   const ids = new Set(plan.map((p) => p.id));
   if (ids.size !== plan.length) throw new UsageError('two models or conditions give the same episode id; give them distinct names');
-  const random = prng(matrix.seed);
-  for (let i = plan.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [plan[i], plan[j]] = [plan[j] as PlannedEpisode, plan[i] as PlannedEpisode];
-  }
+  shuffleSeeded(plan, matrix.seed);
   return matrix.max_episodes === undefined ? plan : plan.slice(0, matrix.max_episodes);
 }

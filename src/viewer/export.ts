@@ -13,6 +13,7 @@ import { jsonForScript } from './escape.js';
 import { rawFileHref } from './pages.js';
 import { safeJoin } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
+import { buildQaReportMarkdown, buildQaRunPage, qaItemPage, qaRecords, qaRunNames } from './qa.js';
 import { RunsStore } from './store.js';
 import { forgetIndex, readEventField, readTranscriptPage, truncatedFields } from './transcript.js';
 import type { EpisodeRow, TranscriptPage } from './types.js';
@@ -92,5 +93,17 @@ export async function exportSite(runsDir: string, outDir: string): Promise<Expor
       episodes += 1;
     }
   }
-  return { dir: out, runs: runs.length, episodes, files };
+  // QA runs: the run page and one page per item (GPQA-BS items without their text).
+  const qaRuns = await qaRunNames(store);
+  for (const run of qaRuns) {
+    const page = await buildQaRunPage(store, contextFor(2, false, 'index.html'), run);
+    if (page === null) continue;
+    await write(['runs', run, 'index.html'], page);
+    await write(['runs', run, 'report.md'], (await buildQaReportMarkdown(store, run)) ?? '');
+    for (const record of await qaRecords(store, run)) {
+      await write(['runs', run, 'items', record.id, 'index.html'], qaItemPage(contextFor(4, false, 'index.html'), run, record));
+      episodes += 1;
+    }
+  }
+  return { dir: out, runs: runs.length + qaRuns.length, episodes, files };
 }

@@ -27,6 +27,7 @@ import { asset, isAssetName } from './assets.js';
 import { CSP, notFoundPage } from './pages.js';
 import { isSafeSegment, parseEpisodeRef, urlSegments } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
+import { allRunRows, buildQaItemPage, buildQaReportMarkdown, buildQaRunPage } from './qa.js';
 import { RunsStore } from './store.js';
 import { PAGE_EVENTS, readEventField, readTranscriptPage } from './transcript.js';
 import type { EpisodeRow } from './types.js';
@@ -166,15 +167,21 @@ export class ViewerHandler {
     }
     if (first === 'runs' && run !== undefined) {
       if (page(2)) {
-        const html = await buildRunPage(this.store, ctx(2), run);
+        const html = (await buildRunPage(this.store, ctx(2), run)) ?? (await buildQaRunPage(this.store, ctx(2), run));
         if (html === null) throw new HttpError(404, `no run "${run}" here`);
         send(req, res, 200, HTML, html);
         return;
       }
       if (third === 'report.md' && segments.length === 3) {
-        const md = await buildReportMarkdown(this.store, run);
+        const md = (await buildReportMarkdown(this.store, run)) ?? (await buildQaReportMarkdown(this.store, run));
         if (md === null) throw new HttpError(404, `no run "${run}" here`);
         send(req, res, 200, TEXT, md, RAW_CSP);
+        return;
+      }
+      if (third === 'items' && episode !== undefined && page(4)) {
+        const html = await buildQaItemPage(this.store, ctx(4), run, episode);
+        if (html === null) throw new HttpError(404, `no item "${episode}" in run "${run}"`);
+        send(req, res, 200, HTML, html);
         return;
       }
       if (third === 'episodes') {
@@ -216,7 +223,7 @@ export class ViewerHandler {
   private async api(req: IncomingMessage, res: ServerResponse, segments: string[], params: URLSearchParams): Promise<void> {
     const [a, run, c, episode, e] = segments;
     if (segments.length === 1 && a === 'runs.json') {
-      sendJson(req, res, await this.store.runRows());
+      sendJson(req, res, await allRunRows(this.store));
       return;
     }
     if (a === 'runs' && run !== undefined && segments.length === 3 && c === 'episodes.json') {

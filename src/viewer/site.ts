@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { EPISODE_FILES } from '../runs/record.js';
 import { summarize, renderMarkdown } from '../runs/report.js';
 import { comparePage, episodePage, episodesPage, runSummaryPage, runsPage, type EpisodePageInput, type PageContext } from './pages.js';
+import { allRunRows } from './qa.js';
 import type { RunsStore } from './store.js';
 import { readTranscriptPage } from './transcript.js';
 import type { EpisodeRow, TranscriptPage } from './types.js';
@@ -19,7 +20,7 @@ export function contextFor(depth: number, live: boolean, index: '' | 'index.html
 }
 
 export async function buildRunsPage(store: RunsStore, ctx: PageContext, shownDir: string): Promise<string> {
-  return runsPage(ctx, shownDir, await store.runRows());
+  return runsPage(ctx, shownDir, await allRunRows(store));
 }
 
 export async function buildRunPage(store: RunsStore, ctx: PageContext, run: string): Promise<string | null> {

@@ -65,7 +65,7 @@ export class RunsStore {
     readonly index: '' | 'index.html' = '',
   ) {
     const dir = resolve(runsDir);
-    if (existsSync(join(dir, 'episodes'))) {
+    if (existsSync(join(dir, 'episodes')) || existsSync(join(dir, 'items'))) {
       this.root = dirname(dir);
       this.onlyRun = basename(dir);
     } else {
