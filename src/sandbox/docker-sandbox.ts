@@ -3,6 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
+import { abortReason } from '../util/abort.js';
 import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -25,12 +26,11 @@ const PIDS_HEADROOM = 256;
 const KEEPER_USER = '65534:65534';
 
 /**
- * The wrapper every command runs in. After the command, `kill -KILL -1` kills every process its
- * user may signal except the wrapper itself: what the command left in the background. pid 1 and
- * the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
+ * Kills every process of the calling user (repeated: a fork bomb may still be forking). Run as an
+ * exec of its own after every command, whatever became of the command: a clean-up inside the
+ * command's own process tree is skipped when the command kills its parent (`kill -9 $PPID`). pid 1
+ * and the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
  */
-const WRAPPER = 'bash -lc "$1"; rc=$?; kill -KILL -1 2>/dev/null; exit $rc';
-/** Kills every process of the calling user (repeated: a fork bomb may still be forking). */
 const KILLER = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || exit 0; done; exit 0';
 const OOM_READER =
   'cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null || cat /sys/fs/cgroup/memory.events 2>/dev/null || true';
@@ -119,6 +119,7 @@ interface RunSpec {
   killAfterBytes: number;
   /** Kill the user's processes on timeout / output limit (false for the killer itself). */
   killOnLimit: boolean;
+  signal?: AbortSignal | undefined;
 }
 
 interface RunResult {
@@ -179,6 +180,7 @@ class DockerSandbox implements Sandbox {
 
   /** One docker exec: create, start (hijacked), demux into captures, wait, read the exit code. */
   private async run(spec: RunSpec): Promise<RunResult> {
+    spec.signal?.throwIfAborted();
     const stdout = new Capture(spec.keepBytes);
     const stderr = new Capture(spec.keepBytes);
     const hasStdin = spec.stdin !== undefined;
@@ -264,8 +266,19 @@ class DockerSandbox implements Sandbox {
           }, spec.timeoutMs)
         : undefined;
 
+    // An abort stops the wait at once: the stream is dropped and the caller removes the sandbox.
+    const onAbort = (): void => {
+      stream.destroy?.();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.signal?.aborted === true) onAbort();
     await ended;
+    spec.signal?.removeEventListener('abort', onAbort);
     if (timer !== undefined) clearTimeout(timer);
+    if (spec.signal?.aborted === true) {
+      if (grace !== undefined) clearTimeout(grace);
+      throw abortReason(spec.signal);
+    }
     if (killing !== undefined) await killing;
     if (grace !== undefined) clearTimeout(grace);
     // The hijacked socket may stay half-open after the daemon's end: free it.
@@ -363,7 +376,7 @@ class DockerSandbox implements Sandbox {
     const started = Date.now();
     const user = options.user ?? 'agent';
     const r = await this.run({
-      cmd: ['bash', '-c', WRAPPER, 'ibench', script],
+      cmd: ['bash', '-lc', script],
       user,
       cwd: options.cwd ?? this.profile.workdir,
       env: options.env,
@@ -372,13 +385,16 @@ class DockerSandbox implements Sandbox {
       keepBytes: options.keepBytes ?? DEFAULT_KEEP_BYTES,
       killAfterBytes: options.killAfterBytes ?? DEFAULT_KILL_AFTER_BYTES,
       killOnLimit: true,
+      signal: options.signal,
     });
     if (r.startFailed) {
-      // No pid left for even the wrapper: something left behind holds the limit. Kill it, retry once.
+      // No pid left for even the command: something left behind holds the limit. Kill it, retry once.
       if (retried) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is unresponsive: ${r.stderr.result().text}`);
       await this.killAll(user);
       return this.execLocked(script, options, true);
     }
+    // What the command left running dies with it (a timeout or output kill has done this already).
+    if (!r.timedOut && !r.outputLimitHit) await this.killAll(user);
     let oomKilled = false;
     if (r.exitCode >= 128) {
       const count = await this.oomKills();

@@ -25,12 +25,29 @@ function leftover(labels: Record<string, string> | null | undefined, host: strin
  */
 export async function sweepLeftovers(docker: Docker): Promise<SweepResult> {
   const host = hostname();
-  const filters = JSON.stringify({ label: [`${IBENCH_LABEL}=1`, `ibench.host=${host}`] });
+  const result = await removeLabelled(docker, [`${IBENCH_LABEL}=1`, `ibench.host=${host}`], (labels) => leftover(labels, host));
+  if (result.containers + result.volumes > 0) {
+    logger.info(`removed ${result.containers} container(s) and ${result.volumes} volume(s) left by ended runs`);
+  }
+  return result;
+}
+
+/** Removes every container and volume this process made on `docker` (a second Ctrl-C, on the way out). */
+export function removeOwnResources(docker: Docker): Promise<SweepResult> {
+  return removeLabelled(docker, [`${IBENCH_LABEL}=1`, `ibench.host=${hostname()}`, `ibench.pid=${process.pid}`], () => true);
+}
+
+async function removeLabelled(
+  docker: Docker,
+  labelFilters: string[],
+  select: (labels: Record<string, string> | null | undefined) => boolean,
+): Promise<SweepResult> {
+  const filters = JSON.stringify({ label: labelFilters });
   const result: SweepResult = { containers: 0, volumes: 0 };
 
   const containers = await docker.listContainers({ all: true, filters });
   for (const info of containers) {
-    if (!leftover(info.Labels, host)) continue;
+    if (!select(info.Labels)) continue;
     try {
       await docker.getContainer(info.Id).remove({ force: true, v: true });
       result.containers++;
@@ -41,16 +58,13 @@ export async function sweepLeftovers(docker: Docker): Promise<SweepResult> {
 
   const { Volumes: volumes } = await docker.listVolumes({ filters });
   for (const volume of volumes ?? []) {
-    if (!leftover(volume.Labels, host)) continue;
+    if (!select(volume.Labels)) continue;
     try {
       await docker.getVolume(volume.Name).remove();
       result.volumes++;
     } catch (err) {
       if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove volume ${volume.Name}: ${dockerMessage(err)}`);
     }
-  }
-  if (result.containers + result.volumes > 0) {
-    logger.info(`removed ${result.containers} container(s) and ${result.volumes} volume(s) left by ended runs`);
   }
   return result;
 }

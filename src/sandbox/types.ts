@@ -15,6 +15,11 @@ export interface ExecOptions {
   keepBytes?: number;
   /** Total output after which the command is killed (outputLimitHit). Default 64 MiB. */
   killAfterBytes?: number;
+  /**
+   * Stops waiting for the command at once when it fires (Ctrl-C): exec rejects with the signal's
+   * reason and the command is left to die with the sandbox, which the caller then closes.
+   */
+  signal?: AbortSignal;
 }
 
 /** One output stream as kept: head and tail joined by an omission marker when it was too long. */
@@ -44,7 +49,10 @@ export interface ExecResult {
 export interface Sandbox {
   readonly containerId: string;
   readonly profile: SandboxProfile;
-  /** Runs `bash -lc <script>`. Processes the command leaves behind are killed before it returns. */
+  /**
+   * Runs `bash -lc <script>`. Every process of the user left behind is killed before it returns,
+   * from a separate exec that the command cannot stop.
+   */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /** Copies a tree into a directory of the container, owned by the agent user. */
   putTree(dir: string, tree: FileTree): Promise<void>;

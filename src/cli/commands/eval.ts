@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HostPool } from '../../runs/docker-hosts.js';
+import { removeOwnResources } from '../../sandbox/sweep.js';
 import { runEval } from '../../runs/eval.js';
 import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
 import { writeReport } from '../../runs/report.js';
@@ -65,7 +66,7 @@ export function registerEval(program: Command): void {
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
       const outDir = resolve(flags.out);
       const hosts = HostPool.fromSpecs(flags.dockerHost, matrix.concurrency.per_docker_host);
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(() => Promise.all(hosts.up.map((host) => removeOwnResources(host.docker))));
       try {
         const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode) });
         const summary = await writeReport(outDir);
@@ -74,7 +75,7 @@ export function registerEval(program: Command): void {
         else process.stderr.write(`${line}\n`);
         if (result.aborted) {
           logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
         } else {
           process.exitCode = result.remaining > 0 ? 1 : 0;
         }

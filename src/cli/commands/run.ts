@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { loadCondition } from '../../agent/condition.js';
 import { createModel } from '../../models/factory.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { sweepLeftovers } from '../../sandbox/sweep.js';
+import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
 import { listTaskIds } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
@@ -69,7 +69,7 @@ export function registerRun(program: Command): void {
       });
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(() => removeOwnResources(docker));
       try {
         const record = await runEpisode({
           taskId: flags.task,
@@ -89,7 +89,7 @@ export function registerRun(program: Command): void {
       } catch (err) {
         if (err instanceof EpisodeAborted) {
           logger.error(`${err.message}; containers removed, transcript kept in ${episodeDir}`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
           return;
         }
         throw err;
