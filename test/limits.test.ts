@@ -280,6 +280,27 @@ describe('signals (the CLI as a process)', () => {
     expect(await leftovers(id)).toEqual({ containers: 0, volumes: 0 });
   });
 
+  it('a second Ctrl-C right after the first still removes the containers and volume before exiting', { timeout: 240_000 }, async () => {
+    const script = await writeScript([{ tool: 'bash', input: { command: 'sleep 120' } }]);
+    const id = episodeId('exit-both-codes', script.spec, 'neutral', 0);
+    const runsDir = await mkdtemp(join(tmpdir(), 'ibench-limits-runs-'));
+    const child = startCli(['run', '--model', script.spec, '--runs-dir', runsDir]);
+    await waitFor('the bash call in the transcript', async () => {
+      const [runId] = await readdir(runsDir).catch(() => []);
+      if (runId === undefined) return false;
+      return (await transcriptEvents(join(runsDir, runId, 'episodes', id))).some((e) => e.type === 'assistant');
+    });
+    const sentAt = Date.now();
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 30));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.stderr, r.stderr).toContain('SIGINT again, removing what is left and quitting');
+    expect(Date.now() - sentAt).toBeLessThan(5000);
+    expect(await leftovers(id)).toEqual({ containers: 0, volumes: 0 });
+  });
+
   it('Ctrl-C in an eval: exit 130, and the episodes left are counted truly', { timeout: 240_000 }, async () => {
     const script = await writeScript([{ tool: 'bash', input: { command: 'sleep 120' } }]);
     const outDir = join(await mkdtemp(join(tmpdir(), 'ibench-limits-eval-')), 'run');

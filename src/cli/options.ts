@@ -77,7 +77,10 @@ export function abortOnSignals(forceCleanup?: () => Promise<unknown>): SignalSto
   return {
     signal: controller.signal,
     exitCode: () => SIGNAL_EXIT[first ?? 'SIGINT'],
+    // Once a signal came, the handlers stay: a later one exits with the same status instead of
+    // killing the process while it closes.
     dispose: () => {
+      if (first !== undefined) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

@@ -96,6 +96,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   try {
     const t0 = Date.now();
     await ensureImage(profile, { docker });
+    options.signal?.throwIfAborted();
     sandbox = await factory.create(profile, labels);
     await sandbox.putTree(profile.workdir, task.repo);
     await makeBaselineCommit(sandbox, options.signal);

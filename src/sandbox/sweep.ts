@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { logger } from '../util/log.js';
 import { pidAlive } from '../util/process.js';
-import { dockerMessage, dockerStatus } from './docker.js';
-import { IBENCH_LABEL } from './docker-sandbox.js';
+import { errorMessage } from '../util/errors.js';
+import { IBENCH_LABEL, removeContainerAndVolume } from './docker-sandbox.js';
 
 export interface SweepResult {
   containers: number;
@@ -45,14 +45,15 @@ async function removeLabelled(
   const filters = JSON.stringify({ label: labelFilters });
   const result: SweepResult = { containers: 0, volumes: 0 };
 
+  // removeContainerAndVolume: a removal already in progress is fine, a volume still in use is waited for.
   const containers = await docker.listContainers({ all: true, filters });
   for (const info of containers) {
     if (!select(info.Labels)) continue;
     try {
-      await docker.getContainer(info.Id).remove({ force: true, v: true });
+      await removeContainerAndVolume(docker, info.Id, undefined);
       result.containers++;
     } catch (err) {
-      if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove container ${info.Id.slice(0, 12)}: ${dockerMessage(err)}`);
+      logger.warn(`sweep: ${errorMessage(err)}`);
     }
   }
 
@@ -60,10 +61,10 @@ async function removeLabelled(
   for (const volume of volumes ?? []) {
     if (!select(volume.Labels)) continue;
     try {
-      await docker.getVolume(volume.Name).remove();
+      await removeContainerAndVolume(docker, undefined, volume.Name);
       result.volumes++;
     } catch (err) {
-      if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove volume ${volume.Name}: ${dockerMessage(err)}`);
+      logger.warn(`sweep: ${errorMessage(err)}`);
     }
   }
   return result;
