@@ -15,14 +15,17 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicModel } from '../src/models/anthropic.js';
 import { OpenAIModel } from '../src/models/openai.js';
+import { loadCondition } from '../src/agent/condition.js';
+import { runAgent } from '../src/agent/loop.js';
 import { toolSpecs } from '../src/agent/tools.js';
+import { TranscriptWriter } from '../src/agent/transcript.js';
 import { episodeId } from '../src/runs/episode.js';
 import type { EpisodeRecord } from '../src/runs/record.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../src/sandbox/profile.js';
 import type { ScriptTurn } from '../src/models/scripted.js';
-import { startReplayServer } from './fixtures/models/replay-server.js';
+import { startReplayServer, type RecordedResponse } from './fixtures/models/replay-server.js';
 
 const docker = new Docker();
 let profile: SandboxProfile;
@@ -167,6 +170,120 @@ describe('providers honour the deadline signal (real SDKs, a server that never a
       expect(Date.now() - started, model.spec).toBeLessThan(3000);
       await new Promise((r) => setTimeout(r, 300));
       expect(server.requests - before, model.spec).toBe(1);
+    }
+  });
+});
+
+/** A chat completion of the recorded shape with these bash commands as its tool calls. */
+function completionWithCalls(commands: string[], usage = { prompt_tokens: 100, completion_tokens: 20 }): RecordedResponse {
+  return {
+    status: 200,
+    headers: {},
+    body: {
+      id: `chatcmpl-limits-${randomBytes(4).toString('hex')}`,
+      object: 'chat.completion',
+      created: 1750000001,
+      model: 'gpt-4o-2024-08-06',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: commands.map((command, i) => ({ id: `call_${i}`, type: 'function', function: { name: 'bash', arguments: JSON.stringify({ command }) } })),
+          },
+          logprobs: null,
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    },
+  };
+}
+
+describe('agent loop: limits before every tool call (real sandbox, the OpenAI SDK against a loopback server)', () => {
+  const emptyEnv = { OPENAI_API_KEY: 'sk-test' };
+
+  async function agentOn(url: string, limits: { steps: number; seconds: number; tokens?: number }, signal?: AbortSignal) {
+    const cwd = await mkdtemp(join(tmpdir(), 'ibench-limits-agent-'));
+    const model = new OpenAIModel('gpt-4o', { baseUrl: `${url}/v1`, env: emptyEnv, cwd, maxRetries: 0 });
+    const sandbox = await new DockerSandboxFactory(docker).create(profile, { 'ibench.test': 'limits' });
+    const transcriptPath = join(cwd, 'transcript.jsonl');
+    try {
+      const result = await runAgent({
+        model,
+        sandbox,
+        condition: await loadCondition('neutral'),
+        instruction: 'Count to five.',
+        limits,
+        transcript: new TranscriptWriter(transcriptPath),
+        ...(signal === undefined ? {} : { signal }),
+      });
+      const events = (await readFile(transcriptPath, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      return { result, events };
+    } finally {
+      await sandbox.close();
+    }
+  }
+
+  it('the step limit counts the calls of a reply: the calls past it are not run', async () => {
+    const server = await startReplayServer([completionWithCalls(['echo 1', 'echo 2', 'echo 3', 'echo 4', 'echo 5'])]);
+    try {
+      const { result, events } = await agentOn(server.url, { steps: 3, seconds: 120 });
+      expect(result.endReason).toBe('step_limit');
+      expect(result.steps).toBe(3);
+      const results = events.filter((e) => e.type === 'tool_result');
+      expect(results.map((e) => (e.exec as { stdout: string } | undefined)?.stdout ?? e.content)).toEqual([
+        '1\n',
+        '2\n',
+        '3\n',
+        'Not run: step limit reached.',
+        'Not run: step limit reached.',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a reply that spends the token budget gets none of its calls run', async () => {
+    const server = await startReplayServer([completionWithCalls(['echo 1', 'echo 2'], { prompt_tokens: 900, completion_tokens: 200 })]);
+    try {
+      const { result, events } = await agentOn(server.url, { steps: 10, seconds: 120, tokens: 1000 });
+      expect(result.endReason).toBe('token_limit');
+      expect(events.filter((e) => e.type === 'tool_result').map((e) => e.content)).toEqual(['Not run: token limit reached.', 'Not run: token limit reached.']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a command's own timeout is cut to the time left in the episode", async () => {
+    const server = await startReplayServer([completionWithCalls(['sleep 30'])]);
+    try {
+      const started = Date.now();
+      const { result, events } = await agentOn(server.url, { steps: 10, seconds: 3 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(result.endReason).toBe('time_limit');
+      const exec = events.find((e) => e.type === 'tool_result')?.exec as { timedOut: boolean; durationMs: number };
+      expect(exec.timedOut).toBe(true);
+      expect(exec.durationMs).toBeLessThan(4_000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an abort during a model call that never returns ends the loop at once', async () => {
+    const server = await startHangingServer();
+    try {
+      const started = Date.now();
+      const { result } = await agentOn(server.url, { steps: 10, seconds: 600 }, AbortSignal.timeout(1000));
+      expect(result.endReason).toBe('aborted');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -51,7 +51,7 @@ export function registerEval(program: Command): void {
     .option('--per-docker-host <n>', 'episodes at once per Docker host (default 8)', parseIntOption('--per-docker-host', 1))
     .option('--retries <n>', 'retries of an episode after a harness or provider failure (default 2)', parseIntOption('--retries', 0))
     .option('--seed <n>', 'seed of the shuffled episode order (default 1)', parseIntOption('--seed', 0))
-    .option('--max-steps <n>', "at most this many model turns per episode (default: each task's limit)", parseIntOption('--max-steps', 1))
+    .option('--max-steps <n>', "at most this many steps per episode: model turns, and tool calls after a reply's first (default: each task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many agent seconds per episode (default: each task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))

@@ -36,7 +36,7 @@ export function registerRun(program: Command): void {
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
-    .option('--max-steps <n>', "at most this many model turns (default: the task's limit)", parseIntOption('--max-steps', 1))
+    .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
