@@ -174,8 +174,10 @@ describe('providers honour the deadline signal (real SDKs, a server that never a
   });
 });
 
-/** A chat completion of the recorded shape with these bash commands as its tool calls. */
-function completionWithCalls(commands: string[], usage = { prompt_tokens: 100, completion_tokens: 20 }): RecordedResponse {
+type CallSpec = string | { name: string; args: Record<string, unknown> };
+
+/** A chat completion of the recorded shape with these tool calls (a string is a bash command). */
+function completionWithCalls(commands: CallSpec[], usage = { prompt_tokens: 100, completion_tokens: 20 }): RecordedResponse {
   return {
     status: 200,
     headers: {},
@@ -191,7 +193,10 @@ function completionWithCalls(commands: string[], usage = { prompt_tokens: 100, c
             role: 'assistant',
             content: null,
             refusal: null,
-            tool_calls: commands.map((command, i) => ({ id: `call_${i}`, type: 'function', function: { name: 'bash', arguments: JSON.stringify({ command }) } })),
+            tool_calls: commands.map((c, i) => {
+              const { name, args } = typeof c === 'string' ? { name: 'bash', args: { command: c } } : c;
+              return { id: `call_${i}`, type: 'function', function: { name, arguments: JSON.stringify(args) } };
+            }),
           },
           logprobs: null,
           finish_reason: 'tool_calls',
@@ -270,6 +275,20 @@ describe('agent loop: limits before every tool call (real sandbox, the OpenAI SD
       const exec = events.find((e) => e.type === 'tool_result')?.exec as { timedOut: boolean; durationMs: number };
       expect(exec.timedOut).toBe(true);
       expect(exec.durationMs).toBeLessThan(4_000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an edit of a FIFO cannot hold the episode past its time limit', async () => {
+    const server = await startReplayServer([completionWithCalls(['mkfifo pipe', { name: 'edit', args: { command: 'view', path: 'pipe' } }])]);
+    try {
+      const started = Date.now();
+      const { result, events } = await agentOn(server.url, { steps: 10, seconds: 3 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(result.endReason).toBe('time_limit');
+      const edit = events.find((e) => e.type === 'tool_result' && e.tool === 'edit');
+      expect(edit?.content).toMatch(/Cannot read .*pipe.*timed out/);
     } finally {
       await server.close();
     }

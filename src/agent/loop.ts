@@ -238,7 +238,7 @@ async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number, signa
     const parsed = editInputSchema.safeParse(call.arguments);
     if (!parsed.success) return { content: `Invalid edit arguments: ${describeIssue(parsed.error.issues)}.`, isError: true };
     try {
-      return { content: headTail(await runEdit(sandboxEditFs(sandbox), parsed.data, sandbox.profile.workdir), MODEL_OUTPUT_CHARS), isError: false };
+      return { content: headTail(await runEdit(sandboxEditFs(sandbox, { deadline, ...(signal === undefined ? {} : { signal }) }), parsed.data, sandbox.profile.workdir), MODEL_OUTPUT_CHARS), isError: false };
     } catch (err) {
       if (err instanceof EditToolError) return { content: err.message, isError: true };
       throw err;

@@ -11,12 +11,13 @@ import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
 import type { FileTree } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
 import { tarToTree, treeToTar } from './tar.js';
-import { SandboxFileError, type CapturedStream, type ExecOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
+import { SandboxFileError, type CapturedStream, type ExecOptions, type FileOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_KILL_AFTER_BYTES = 64 * 1024 * 1024;
 /** readFile keeps the whole file: the workdir volume is far smaller than this. */
 const FILE_KEEP_BYTES = 1024 * 1024 * 1024;
+const FILE_TIMEOUT_MS = 60_000;
 /** How long to wait for a killed command's stream to end before giving up on it. */
 const KILL_GRACE_MS = 10_000;
 /** Extra pids granted for a moment so that a kill can start while a fork bomb holds the limit. */
@@ -449,14 +450,16 @@ class DockerSandbox implements Sandbox {
     return tarToTree(stream, { stripTop: true });
   }
 
-  readFile(path: string, options: { user?: 'agent' | 'root' } = {}): Promise<Buffer> {
+  readFile(path: string, options: FileOptions = {}): Promise<Buffer> {
     return this.locked(async () => {
       const { result, stdout } = await this.execLocked(`cat -- ${shellQuote(path)}`, {
         user: options.user ?? 'agent',
         keepBytes: FILE_KEEP_BYTES,
         killAfterBytes: FILE_KEEP_BYTES,
-        timeoutMs: 60_000,
+        timeoutMs: options.timeoutMs ?? FILE_TIMEOUT_MS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      if (result.timedOut) throw new SandboxFileError(path, 'read', 'timed out');
       if (result.exitCode !== 0) throw new SandboxFileError(path, 'read', result.stderr.text.trim() || `cat exited with ${result.exitCode}`);
       const whole = stdout.whole();
       if (whole === undefined) throw new SandboxFileError(path, 'read', 'file too large');
@@ -464,14 +467,16 @@ class DockerSandbox implements Sandbox {
     });
   }
 
-  writeFile(path: string, content: Buffer | string, options: { user?: 'agent' | 'root' } = {}): Promise<void> {
+  writeFile(path: string, content: Buffer | string, options: FileOptions = {}): Promise<void> {
     return this.locked(async () => {
       const q = shellQuote(path);
       const { result } = await this.execLocked(`mkdir -p -- "$(dirname -- ${q})" && cat > ${q}`, {
         user: options.user ?? 'agent',
         stdin: content,
-        timeoutMs: 60_000,
+        timeoutMs: options.timeoutMs ?? FILE_TIMEOUT_MS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      if (result.timedOut) throw new SandboxFileError(path, 'write', 'timed out');
       if (result.exitCode !== 0) throw new SandboxFileError(path, 'write', result.stderr.text.trim() || `exited with ${result.exitCode}`);
     });
   }

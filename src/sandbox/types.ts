@@ -22,6 +22,14 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+export interface FileOptions {
+  user?: 'agent' | 'root';
+  /** Wall-clock limit of the read or write (default 60 s): a FIFO or a huge file cannot hold it longer. */
+  timeoutMs?: number;
+  /** As in ExecOptions: stops the wait at once. */
+  signal?: AbortSignal;
+}
+
 /** One output stream as kept: head and tail joined by an omission marker when it was too long. */
 export interface CapturedStream {
   text: string;
@@ -59,9 +67,9 @@ export interface Sandbox {
   /** Copies a directory of the container out (works whatever the file modes are). */
   getTree(dir: string): Promise<FileTree>;
   /** Reads a file as the agent user would (permissions apply). */
-  readFile(path: string, options?: { user?: 'agent' | 'root' }): Promise<Buffer>;
+  readFile(path: string, options?: FileOptions): Promise<Buffer>;
   /** Writes a file as the agent user would (permissions apply); creates parent directories. */
-  writeFile(path: string, content: Buffer | string, options?: { user?: 'agent' | 'root' }): Promise<void>;
+  writeFile(path: string, content: Buffer | string, options?: FileOptions): Promise<void>;
   /** Removes the container and its volumes. Safe to call twice. */
   close(): Promise<void>;
 }
