@@ -416,6 +416,27 @@ describe('signals (the CLI as a process)', () => {
     expect(await leftovers(id)).toEqual({ containers: 0, volumes: 0 });
   });
 
+  it('SIGINT while waiting on a provider that never answers: exit 130 within 5 s, nothing left', { timeout: 240_000 }, async () => {
+    const server = await startHangingServer();
+    try {
+      const runsDir = await mkdtemp(join(tmpdir(), 'ibench-limits-runs-'));
+      const child = startCli(['run', '--model', 'openai:gpt-4o', '--base-url', `${server.url}/v1`, '--runs-dir', runsDir]);
+      await waitFor('the model request', () => Promise.resolve(server.requests > 0));
+      const sentAt = Date.now();
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode, r.stderr).toBe(130);
+      expect(Date.now() - sentAt).toBeLessThan(5000);
+      const [runId] = await readdir(runsDir);
+      const [id] = await readdir(join(runsDir, runId ?? '', 'episodes'));
+      expect(await leftovers(id ?? '')).toEqual({ containers: 0, volumes: 0 });
+      const events = await transcriptEvents(join(runsDir, runId ?? '', 'episodes', id ?? ''));
+      expect(events.at(-1)).toMatchObject({ type: 'end', reason: 'aborted' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a second Ctrl-C right after the first still removes the containers and volume before exiting', { timeout: 240_000 }, async () => {
     const script = await writeScript([{ tool: 'bash', input: { command: 'sleep 120' } }]);
     const id = episodeId('exit-both-codes', script.spec, 'neutral', 0);
