@@ -25,6 +25,7 @@ import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../src/sandbox/profile.js';
 import type { ScriptTurn } from '../src/models/scripted.js';
+import { Semaphore } from '../src/util/semaphore.js';
 import { startReplayServer, type RecordedResponse } from './fixtures/models/replay-server.js';
 
 const docker = new Docker();
@@ -119,6 +120,23 @@ async function tasksRootWith(id: string, testCommand: string): Promise<string> {
   await writeFile(specPath, stringify({ ...spec, id, test_command: testCommand }));
   return root;
 }
+
+describe('a provider slot wait ends with the deadline', () => {
+  it('an aborted wait for a slot rejects and holds no slot', async () => {
+    const slots = new Semaphore(1);
+    const release = await slots.acquire();
+    const controller = new AbortController();
+    const waiting = slots.acquire(controller.signal);
+    controller.abort(new Error('deadline'));
+    await expect(waiting).rejects.toThrow('deadline');
+    release();
+    expect(slots.inUse).toBe(0);
+    const again = await slots.acquire(AbortSignal.timeout(1000));
+    expect(slots.inUse).toBe(1);
+    again();
+    expect(slots.inUse).toBe(0);
+  });
+});
 
 describe('sandbox: commands and their background processes', () => {
   it('a background process dies with its command even when the command kills its own shell', async () => {
