@@ -92,9 +92,9 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   };
 
   const aborted = (): boolean => input.signal?.aborted === true;
-  /** The limit that stops the next step, if one does. */
-  const limitReached = (): LimitReason | undefined => {
-    if (steps >= limits.steps) return 'step_limit';
+  /** The limit that stops what comes next, if one does; `newStep`: what comes next is a step of its own. */
+  const limitReached = (newStep = true): LimitReason | undefined => {
+    if (newStep && steps >= limits.steps) return 'step_limit';
     if (Date.now() >= deadline) return 'time_limit';
     if (limits.tokens !== undefined && usage.inputTokens + usage.outputTokens >= limits.tokens) return 'token_limit';
     return undefined;
@@ -152,7 +152,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       }
       if (aborted()) return finish('aborted');
       // The reply's first call belongs to the step of the model turn; each further call is a step.
-      stoppedBy ??= index === 0 ? (Date.now() >= deadline ? 'time_limit' : tokensSpent()) : limitReached();
+      stoppedBy ??= limitReached(index > 0);
       if (stoppedBy !== undefined) {
         await answer(call, `Not run: ${LIMIT_NAMES[stoppedBy]} reached.`, true);
         continue;
@@ -178,10 +178,6 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       if (submit.outcome !== 'completed' && (await pushBack())) continue;
       return finish('submit');
     }
-  }
-
-  function tokensSpent(): LimitReason | undefined {
-    return limits.tokens !== undefined && usage.inputTokens + usage.outputTokens >= limits.tokens ? 'token_limit' : undefined;
   }
 
   async function answer(call: ToolCall, content: string, isError: boolean, exec?: ExecRecord): Promise<void> {
