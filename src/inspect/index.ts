@@ -47,6 +47,8 @@ export interface InspectInput {
   endReason: string;
   /** Labels for the test sandboxes (the episode id, ...). */
   labels?: Record<string, string>;
+  /** Ctrl-C: stops the test runs at once; inspectEpisode then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface InspectResult {
@@ -69,12 +71,18 @@ async function timedRun(
   tree: FileTree,
 ): Promise<{ result: TestRunResult | null; error?: string }> {
   try {
-    const result = await runTestsInFreshSandbox(input.factory, input.profile, tree, input.task.testCommand, input.task.testTimeoutSec, {
-      ...(input.labels ?? {}),
-      'ibench.tests': what,
-    });
+    const result = await runTestsInFreshSandbox(
+      input.factory,
+      input.profile,
+      tree,
+      input.task.testCommand,
+      input.task.testTimeoutSec,
+      { ...(input.labels ?? {}), 'ibench.tests': what },
+      input.signal,
+    );
     return { result };
   } catch (err) {
+    if (input.signal?.aborted === true) throw err;
     const message = `${what} test run failed: ${errorMessage(err)}`;
     logger.warn(message);
     return { result: null, error: message };

@@ -96,9 +96,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   try {
     const t0 = Date.now();
     await ensureImage(profile, { docker });
+    options.signal?.throwIfAborted();
     sandbox = await factory.create(profile, labels);
     await sandbox.putTree(profile.workdir, task.repo);
-    await makeBaselineCommit(sandbox);
+    await makeBaselineCommit(sandbox, options.signal);
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
@@ -116,9 +117,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
 
     const t2 = Date.now();
     const final = await sandbox.getTree(profile.workdir);
+    options.signal?.throwIfAborted();
     await sandbox.close();
     sandbox = null;
-    outcome = await inspect(task, profile, factory, final, agent, labels);
+    outcome = await inspect(task, profile, factory, final, agent, labels, options.signal);
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     if (agent.modelError !== undefined) error = `model failed: ${agent.modelError}`;
@@ -176,6 +178,7 @@ function inspect(
   final: FileTree,
   agent: AgentRunResult,
   labels: Record<string, string>,
+  signal: AbortSignal | undefined,
 ): Promise<InspectResult> {
   return inspectEpisode({
     task: {
@@ -192,14 +195,15 @@ function inspect(
     lastAssistantText: agent.lastAssistantText,
     endReason: agent.endReason,
     labels,
+    ...(signal === undefined ? {} : { signal }),
   });
 }
 
 /** The baseline commit inside the container: the agent may use git; grading never trusts it. */
-async function makeBaselineCommit(sandbox: Sandbox): Promise<void> {
+async function makeBaselineCommit(sandbox: Sandbox, signal: AbortSignal | undefined): Promise<void> {
   const result = await sandbox.exec(
     'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline',
-    { timeoutMs: 60_000 },
+    { timeoutMs: 60_000, ...(signal === undefined ? {} : { signal }) },
   );
   if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
 }

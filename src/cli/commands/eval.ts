@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HostPool } from '../../runs/docker-hosts.js';
+import { removeOwnResources } from '../../sandbox/sweep.js';
 import { runEval } from '../../runs/eval.js';
 import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
 import { writeReport } from '../../runs/report.js';
@@ -50,7 +51,7 @@ export function registerEval(program: Command): void {
     .option('--per-docker-host <n>', 'episodes at once per Docker host (default 8)', parseIntOption('--per-docker-host', 1))
     .option('--retries <n>', 'retries of an episode after a harness or provider failure (default 2)', parseIntOption('--retries', 0))
     .option('--seed <n>', 'seed of the shuffled episode order (default 1)', parseIntOption('--seed', 0))
-    .option('--max-steps <n>', "at most this many model turns per episode (default: each task's limit)", parseIntOption('--max-steps', 1))
+    .option('--max-steps <n>', "at most this many steps per episode: model turns, and tool calls after a reply's first (default: each task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many agent seconds per episode (default: each task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
@@ -65,7 +66,7 @@ export function registerEval(program: Command): void {
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
       const outDir = resolve(flags.out);
       const hosts = HostPool.fromSpecs(flags.dockerHost, matrix.concurrency.per_docker_host);
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(() => Promise.all(hosts.up.map((host) => removeOwnResources(host.docker))));
       try {
         const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode) });
         const summary = await writeReport(outDir);
@@ -74,7 +75,7 @@ export function registerEval(program: Command): void {
         else process.stderr.write(`${line}\n`);
         if (result.aborted) {
           logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
         } else {
           process.exitCode = result.remaining > 0 ? 1 : 0;
         }

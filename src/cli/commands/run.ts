@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { loadCondition } from '../../agent/condition.js';
 import { createModel } from '../../models/factory.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { sweepLeftovers } from '../../sandbox/sweep.js';
+import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
 import { listTaskIds } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
@@ -36,7 +36,7 @@ export function registerRun(program: Command): void {
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
-    .option('--max-steps <n>', "at most this many model turns (default: the task's limit)", parseIntOption('--max-steps', 1))
+    .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
@@ -69,7 +69,7 @@ export function registerRun(program: Command): void {
       });
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(() => removeOwnResources(docker));
       try {
         const record = await runEpisode({
           taskId: flags.task,
@@ -89,7 +89,7 @@ export function registerRun(program: Command): void {
       } catch (err) {
         if (err instanceof EpisodeAborted) {
           logger.error(`${err.message}; containers removed, transcript kept in ${episodeDir}`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
           return;
         }
         throw err;
