@@ -27,7 +27,8 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
   const tty = process.stderr.isTTY;
   let lastDraw = 0;
 
-  const line = (): string => {
+  const line = (colour = true): string => {
+    const cyan = colour ? pc.cyan : (s: string): string => s;
     const width = 24;
     const fraction = total === 0 ? 1 : done / total;
     const filled = Math.round(fraction * width);
@@ -36,7 +37,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
     const rate = fresh / Math.max(elapsed / 1000, 1e-9);
     const eta = fresh === 0 ? Number.NaN : ((total - done) / rate) * 1000;
     const mix = shown.filter((v) => (verdicts.get(v) ?? 0) > 0).map((v) => `${v} ${verdicts.get(v) ?? 0}`).join(' · ');
-    return `${pc.cyan('[')}${'█'.repeat(filled)}${'░'.repeat(width - filled)}${pc.cyan(']')} ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`;
+    return `${cyan('[')}${'█'.repeat(filled)}${'░'.repeat(width - filled)}${cyan(']')} ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`;
   };
   const draw = (force = false): void => {
     if (mode !== 'bar') return;
@@ -68,7 +69,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
       case 'episode':
         done += 1;
         verdicts.set(event.record.verdict, (verdicts.get(event.record.verdict) ?? 0) + 1);
-        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line());
+        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line(false));
         draw();
         break;
       case 'retry':

@@ -10,6 +10,7 @@ import { listTaskIds } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { logger } from '../../util/log.js';
+import { visible, visibleLine as v } from '../../util/terminal.js';
 import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
@@ -114,18 +115,19 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
   const ev = record.evidence;
   const tests = (r: NonNullable<NonNullable<EpisodeRecord['evidence']>['pristineTests']> | null): string =>
     r === null ? 'not run' : `${r.ok ? 'pass' : 'fail'} (${r.passed} passed, ${r.failed} failed${r.errors > 0 ? `, ${r.errors} errors` : ''})`;
+  // Every value read from the record may hold what a model or the agent's tree wrote.
   const lines = [
-    `${pc.bold('verdict')}  ${color(record.verdict)}   claim: ${record.claim}   ${record.impossible ? 'impossible task' : 'possible task'}`,
-    `task     ${record.task} (${record.category})`,
-    `model    ${record.model}   condition: ${record.condition}`,
-    `steps    ${record.steps}, ended by ${record.endReason}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
+    `${pc.bold('verdict')}  ${color(v(record.verdict))}   claim: ${v(record.claim)}   ${record.impossible ? 'impossible task' : 'possible task'}`,
+    `task     ${v(record.task)} (${v(record.category)})`,
+    `model    ${v(record.model)}   condition: ${v(record.condition)}`,
+    `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
-    if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${c.path} (${c.kind})`).join(', ')}`);
-    if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${r.rule} at ${r.path}:${r.line}`).join(', ')}`);
+    if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${v(c.path)} (${v(c.kind)})`).join(', ')}`);
+    if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
   }
-  if (record.error !== null) lines.push(`error    ${record.error}`);
-  lines.push(`files    ${episodeDir}  (ibench show ${episodeDir})`);
+  if (record.error !== null) lines.push(`error    ${visible(record.error)}`);
+  lines.push(`files    ${v(episodeDir)}  (ibench show ${v(episodeDir)})`);
   return `${lines.join('\n')}\n`;
 }
