@@ -2,7 +2,6 @@
  * The pages of the site, made the same way for the server and for the static export: a page's
  * data is read from the store, then rendered by pages.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EPISODE_FILES } from '../runs/record.js';
 import { summarize, renderMarkdown } from '../runs/report.js';
@@ -39,14 +38,6 @@ export async function buildEpisodesPage(store: RunsStore, ctx: PageContext, run:
   return episodesPage(ctx, run, (await store.episodes(run)).map((e) => e.row));
 }
 
-async function readOptional(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 export async function buildEpisodePage(
   store: RunsStore,
   ctx: PageContext,
@@ -62,9 +53,9 @@ export async function buildEpisodePage(
   const finished = entry.record !== null;
   const [transcript, diff, pristine, agent] = await Promise.all([
     readTranscriptPage(join(entry.dir, EPISODE_FILES.transcript), 0, { chars: FIRST_PAGE_CHARS, finished }),
-    readOptional(join(entry.dir, EPISODE_FILES.diff)),
-    readOptional(join(entry.dir, EPISODE_FILES.pristine)),
-    readOptional(join(entry.dir, EPISODE_FILES.agent)),
+    store.readText(join(entry.dir, EPISODE_FILES.diff)),
+    store.readText(join(entry.dir, EPISODE_FILES.pristine)),
+    store.readText(join(entry.dir, EPISODE_FILES.agent)),
   ]);
   const record = entry.record;
   const html = episodePage(ctx, {
