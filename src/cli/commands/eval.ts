@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HostPool } from '../../runs/docker-hosts.js';
 import { runEval } from '../../runs/eval.js';
 import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
 import { writeReport } from '../../runs/report.js';
 import { UsageError } from '../../util/errors.js';
+import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
 import { visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
@@ -64,7 +64,7 @@ export function registerEval(program: Command): void {
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
-      const outDir = resolve(flags.out);
+      const outDir = await ensureWritableDir('--out', flags.out);
       const hosts = HostPool.fromSpecs(flags.dockerHost, matrix.concurrency.per_docker_host);
       const stop = abortOnSignals();
       try {

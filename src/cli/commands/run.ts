@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { loadCondition } from '../../agent/condition.js';
@@ -8,6 +8,7 @@ import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { sweepLeftovers } from '../../sandbox/sweep.js';
 import { listTaskIds } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
+import { ensureWritableDir } from '../../util/out-dir.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { logger } from '../../util/log.js';
 import { visible, visibleLine as v } from '../../util/terminal.js';
@@ -50,6 +51,7 @@ export function registerRun(program: Command): void {
       const known = await listTaskIds();
       if (!known.includes(flags.task)) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${known.join(', ')}`);
       const condition = await loadCondition(flags.condition);
+      const runsDir = await ensureWritableDir('--runs-dir', flags.runsDir);
       const model = await createModel(flags.model, modelSettingsFrom(flags));
       const docker = dockerClient();
       await assertDockerReachable(docker);
@@ -57,7 +59,7 @@ export function registerRun(program: Command): void {
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
       const runId = `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-      const runDir = resolve(flags.runsDir, runId);
+      const runDir = join(runsDir, runId);
       const id = episodeId(flags.task, model.spec, condition.name, 0);
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
