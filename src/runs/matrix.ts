@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
 import { taskCategories } from '../tasks/schema.js';
 import { UsageError } from '../util/errors.js';
+import { httpUrlProblem } from '../util/url.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { episodeId } from './episode.js';
 
@@ -44,7 +45,7 @@ export const matrixSchema = z
         max_tokens: z.number().int().positive().optional(),
         seed: z.number().int().optional(),
         reasoning_effort: z.enum(['low', 'medium', 'high']).optional(),
-        base_url: z.string().url().optional(),
+        base_url: z.string().refine((u) => httpUrlProblem(u) === null, 'expected an http(s) URL such as http://localhost:8000/v1').optional(),
       })
       .strict()
       .default({}),

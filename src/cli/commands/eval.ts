@@ -8,7 +8,7 @@ import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
 import { visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
-import { abortOnSignals, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { abortOnSignals, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface EvalFlags {
@@ -56,7 +56,7 @@ export function registerEval(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {

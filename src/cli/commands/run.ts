@@ -14,7 +14,7 @@ import { logger } from '../../util/log.js';
 import { visible, visibleLine as v } from '../../util/terminal.js';
 import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
-import { abortOnSignals, modelSettingsFrom, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
+import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
 
 export const DEFAULT_TASK = 'exit-both-codes';
 export const DEFAULT_MODEL = 'local';
@@ -44,7 +44,7 @@ export function registerRun(program: Command): void {
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--seed <n>', 'sampling seed, where the provider supports one', parseIntOption('--seed', 0))
     .option('--reasoning-effort <level>', 'low | medium | high, for reasoning models', parseEffort)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)', parseBaseUrl)
     .action(async (flags: RunFlags) => {
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
