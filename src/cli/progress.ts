@@ -79,6 +79,13 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
         }
         draw(true);
         break;
+      case 'task-broken':
+        if (mode !== 'jsonl') {
+          if (tty && mode === 'bar') process.stderr.write('\r\x1b[2K');
+          logger.warn(`task ${event.id} not run: ${event.problem}`);
+        }
+        draw(true);
+        break;
       case 'host-down':
         if (mode !== 'jsonl') logger.warn(`Docker host ${event.host} taken out: ${event.reason}`);
         break;

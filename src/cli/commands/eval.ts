@@ -70,12 +70,19 @@ export function registerEval(program: Command): void {
       try {
         const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode) });
         const summary = await writeReport(outDir);
-        const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md`;
+        const broken = result.brokenTasks.length === 0 ? '' : `, ${result.brokenTasks.length} broken task(s) not run`;
+        const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s)${broken}; report: ${outDir}/report.md`;
         if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${visible(line)}\n`);
         if (result.aborted) {
           logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);
           process.exitCode = 130;
+        } else if (summary.episodes > 0 && summary.errors === summary.episodes) {
+          logger.error(`every episode of the run failed (${summary.errors} error(s)): see ${outDir}/report.md`);
+          process.exitCode = 1;
+        } else if (result.brokenTasks.length > 0) {
+          logger.error(`${result.brokenTasks.length} task(s) not run, their task.yaml is broken: ${result.brokenTasks.map((b) => b.id).join(', ')}`);
+          process.exitCode = 1;
         } else {
           process.exitCode = result.remaining > 0 ? 1 : 0;
         }
