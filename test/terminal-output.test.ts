@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarize } from '../src/cli/commands/run.js';
-import { visible, visibleLine } from '../src/util/terminal.js';
+import { terminalSafeJson, visible, visibleLine } from '../src/util/terminal.js';
 import { syntheticRecord, syntheticTranscript, writeSyntheticEpisode } from './fixtures/viewer/synthetic.js';
 
 const CLEAR = '\x1b[2J\x1b[H';
@@ -31,6 +31,14 @@ describe('visible', () => {
     expect(visible('abc\u202edef\u2066')).toBe('abc\\u{202e}def\\u{2066}');
     expect(visible('héllo — ✓ 日本')).toBe('héllo — ✓ 日本');
     expect(visibleLine('a\nb\tc\x1b')).toBe('a\\nb\\tc\\x1b');
+  });
+
+  it('terminalSafeJson parses back to the same value and has no raw control character', () => {
+    const value = { text: hostile, list: [`a\u2028b`, '\u0085'] };
+    const json = terminalSafeJson(value, 2);
+    expect(JSON.parse(json)).toEqual(value);
+    expect(CONTROL.test(json.replace(/\n/g, ''))).toBe(false);
+    expect(json).toContain('\\u009b31m\\u202eevil');
   });
 
   it('leaves no control character in any text', () => {

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { EvalEvent } from '../runs/eval.js';
 import { logger } from '../util/log.js';
+import { terminalSafeJson } from '../util/terminal.js';
 
 export type ProgressMode = 'bar' | 'quiet' | 'jsonl';
 
@@ -53,7 +54,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
         event.type === 'episode'
           ? { type: 'episode', id: event.record.id, verdict: event.record.verdict, claim: event.record.claim, attempt: event.attempt, dockerHost: event.record.dockerHost ?? null }
           : event;
-      process.stdout.write(`${JSON.stringify(payload)}\n`);
+      process.stdout.write(`${terminalSafeJson(payload)}\n`);
     }
     switch (event.type) {
       case 'start':

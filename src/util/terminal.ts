@@ -28,3 +28,15 @@ export function visible(text: string): string {
 export function visibleLine(text: string): string {
   return visible(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
+
+/** Characters JSON.stringify leaves raw that a terminal still acts on (DEL, C1) or that reorder text. */
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON.stringify for output that may reach a terminal (--json, --jsonl): the same value when
+ * parsed, with every character a terminal could act on written as a \uXXXX escape.
+ */
+export function terminalSafeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}

@@ -6,7 +6,7 @@ import { writeReport } from '../../runs/report.js';
 import { UsageError } from '../../util/errors.js';
 import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
-import { visible } from '../../util/terminal.js';
+import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
 import { abortOnSignals, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
@@ -72,7 +72,7 @@ export function registerEval(program: Command): void {
         const summary = await writeReport(outDir);
         const broken = result.brokenTasks.length === 0 ? '' : `, ${result.brokenTasks.length} broken task(s) not run`;
         const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s)${broken}; report: ${outDir}/report.md`;
-        if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
+        if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${visible(line)}\n`);
         if (result.aborted) {
           logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);

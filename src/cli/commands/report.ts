@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { visible } from '../../util/terminal.js';
+import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { REPORT_FILES, renderMarkdown, writeReport } from '../../runs/report.js';
 
 export function registerReport(program: Command): void {
@@ -11,7 +11,7 @@ export function registerReport(program: Command): void {
     .option('--json', 'print summary.json instead of the Markdown tables')
     .action(async (runDir: string, flags: { json?: boolean }) => {
       const summary = await writeReport(runDir);
-      process.stdout.write(flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : visible(renderMarkdown(summary)));
+      process.stdout.write(flags.json === true ? `${terminalSafeJson(summary, 2)}\n` : visible(renderMarkdown(summary)));
       process.stderr.write(`written: ${Object.values(REPORT_FILES).map((f) => join(runDir, f)).join(', ')}\n`);
     });
 }

@@ -11,7 +11,7 @@ import { UsageError } from '../../util/errors.js';
 import { ensureWritableDir } from '../../util/out-dir.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { logger } from '../../util/log.js';
-import { visible, visibleLine as v } from '../../util/terminal.js';
+import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
 import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
@@ -86,7 +86,7 @@ export function registerRun(program: Command): void {
             ...(flags.maxSeconds === undefined ? {} : { seconds: flags.maxSeconds }),
           },
         });
-        if (flags.json === true) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+        if (flags.json === true) process.stdout.write(`${terminalSafeJson(record, 2)}\n`);
         else process.stdout.write(summarize(record, episodeDir));
         process.exitCode = record.verdict === 'error' ? 1 : 0;
       } catch (err) {
