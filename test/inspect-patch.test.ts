@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, parsePatch } from 'diff';
 import { fileEntry, readTreeFromDir, type FileTree } from '../src/sandbox/file-tree.js';
-import { gitQuotePath, isBinary, makePatch } from '../src/inspect/patch.js';
+import { gitQuotePath, gitUnescapePath, isBinary, makePatch } from '../src/inspect/patch.js';
 import { edited, taskRepo } from './fixtures/inspect/task.js';
 
 describe('makePatch', () => {
@@ -68,6 +68,10 @@ describe('makePatch', () => {
     expect(gitQuotePath('a/q"b\\c\td')).toBe('"a/q\\"b\\\\c\\td"');
     expect(gitQuotePath('a/\x1b[2J')).toBe('"a/\\033[2J"');
     expect(gitQuotePath('a/é')).toBe('"a/\\303\\251"');
+    for (const name of ['a/x\ny', 'a/q"b\\c\td', 'a/\x1b[2J', 'a/é 日本', 'a/plain.py', 'a/\x07\x7f']) {
+      const quoted = gitQuotePath(name);
+      expect(gitUnescapePath(quoted.startsWith('"') ? quoted.slice(1, -1) : quoted)).toBe(name);
+    }
   });
 
   it('stays a well-formed patch that git applies for names with newlines, quotes, escapes and non-ASCII', async () => {

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSite } from '../src/viewer/export.js';
-import { DIFF_MAX_FILES } from '../src/viewer/diff.js';
+import { DIFF_MAX_FILES, renderDiff } from '../src/viewer/diff.js';
+import { makePatch } from '../src/inspect/patch.js';
+import { fileEntry } from '../src/sandbox/file-tree.js';
 import { EVIDENCE_LIST_CAP } from '../src/viewer/pages.js';
 import { startViewer, type ViewerServer } from '../src/viewer/server.js';
 import { syntheticRecord, syntheticTranscript, writeSyntheticEpisode } from './fixtures/viewer/synthetic.js';
@@ -186,5 +188,15 @@ describe('an episode of 200,000 changed files', () => {
     // The rest is really there, one link away.
     const whole = await get(server, `/runs/run-big/episodes/${ep}/files/episode.json`);
     expect(whole.body).toContain(`pkg/m${String(N - 1).padStart(6, '0')}/file_${N - 1}.py`);
+  });
+});
+
+describe('a diff with names git quotes', () => {
+  it('badges a protected file whose name is quoted in diff.patch', () => {
+    const patch = makePatch(new Map(), new Map([['tests/tést\nx.py', fileEntry('assert True\n')], ['ok.py', fileEntry('x = 1\n')]]));
+    expect(patch).toContain('diff --git "a/tests/t\\303\\251st\\nx.py" "b/tests/t\\303\\251st\\nx.py"');
+    const rendered = renderDiff(patch, [{ path: 'tests/tést\nx.py', kind: 'added', reason: 'matches tests/**' }], 'files/diff.patch');
+    expect(rendered.files).toBe(2);
+    expect(rendered.protectedFiles).toEqual(['tests/tést\nx.py']);
   });
 });

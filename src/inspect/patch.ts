@@ -44,6 +44,36 @@ export function gitQuotePath(name: string): string {
   return `${out}"`;
 }
 
+const C_UNESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+
+/**
+ * The inside of a name gitQuotePath quoted (without its double quotes), back to the name: escapes
+ * by name and octal bytes decoded, the bytes read as UTF-8. A name with no backslash is as it is.
+ */
+export function gitUnescapePath(inner: string): string {
+  if (!inner.includes('\\')) return inner;
+  const bytes: number[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i] ?? '';
+    if (ch !== '\\') {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
+    const next = inner[i + 1] ?? '';
+    const octal = /^[0-3][0-7]{2}$/.exec(inner.slice(i + 1, i + 4));
+    if (octal !== null) {
+      bytes.push(parseInt(octal[0], 8));
+      i += 3;
+    } else if (C_UNESCAPES[next] !== undefined) {
+      bytes.push(C_UNESCAPES[next] ?? 0);
+      i += 1;
+    } else {
+      bytes.push(92);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 /** `--- a/x` / `+++ b/x`: git ends a name holding a space with a tab, so a reader knows where it stops. */
 function fileLine(marker: '---' | '+++', name: string): string {
   return `${marker} ${name}${name.includes(' ') && !name.startsWith('"') ? '\t' : ''}\n`;

@@ -3,6 +3,7 @@
  * at a time so that each file whose path the inspector found protected carries a badge.
  */
 import { html as diffHtml, parse as parseDiff } from 'diff2html';
+import { gitUnescapePath } from '../inspect/patch.js';
 import type { EpisodeRecord } from '../runs/record.js';
 import { html, trusted, type SafeHtml } from './escape.js';
 
@@ -27,8 +28,9 @@ function sectionStart(patch: string, n: number): number {
 
 type ProtectedChange = NonNullable<EpisodeRecord['evidence']>['protectedChanges'][number];
 
+/** The file's path: diff2html drops the double quotes of a name git quoted, not its escapes. */
 function pathOf(oldName: string, newName: string): string {
-  return newName === '/dev/null' || newName === '' ? oldName : newName;
+  return gitUnescapePath(newName === '/dev/null' || newName === '' ? oldName : newName);
 }
 
 export interface RenderedDiff {
@@ -57,7 +59,8 @@ export function renderDiff(patch: string, protectedChanges: readonly ProtectedCh
   const protectedFiles: string[] = [];
   files.forEach((file, i) => {
     const path = pathOf(file.oldName, file.newName);
-    const changes = [...(byPath.get(path) ?? []), ...(file.oldName !== path ? (byPath.get(file.oldName) ?? []) : [])];
+    const oldPath = gitUnescapePath(file.oldName);
+    const changes = [...(byPath.get(path) ?? []), ...(oldPath !== path ? (byPath.get(oldPath) ?? []) : [])];
     const isProtected = changes.length > 0;
     if (isProtected) protectedFiles.push(path);
     const badge = isProtected
