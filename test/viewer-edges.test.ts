@@ -178,7 +178,7 @@ describe('an episode of 200,000 changed files', () => {
     expect(r.status).toBe(200);
     const bytes = Buffer.byteLength(r.body);
     console.log(`episode page of ${N.toLocaleString('en')} changed files: ${(bytes / 1e6).toFixed(2)} MB`);
-    expect(bytes).toBeLessThan(2_500_000);
+    expect(bytes).toBeLessThan(1_000_000);
     expect(r.body).toContain(`… and ${(N - EVIDENCE_LIST_CAP).toLocaleString('en')} more protected changes`);
     expect(r.body).toContain(`… and ${(5000 - EVIDENCE_LIST_CAP).toLocaleString('en')} more rules that fired`);
     expect(r.body).toContain('the whole list in episode.json');

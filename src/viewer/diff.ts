@@ -11,7 +11,7 @@ import { html, trusted, type SafeHtml } from './escape.js';
 export const DIFF_BOTH_FORMATS_CHARS = 1_000_000;
 export const DIFF_MAX_CHARS = 3_000_000;
 /** Files of a diff rendered in the page; the rest are in diff.patch, linked. */
-export const DIFF_MAX_FILES = 200;
+export const DIFF_MAX_FILES = 100;
 
 /** Where the `n`th file's section (0-based) starts, or -1 when the patch has no more than n files. */
 function sectionStart(patch: string, n: number): number {
@@ -44,15 +44,17 @@ export interface RenderedDiff {
  * Renders a unified diff. `rawHref` links to diff.patch (shown when the diff had to be cut).
  */
 export function renderDiff(patch: string, protectedChanges: readonly ProtectedChange[], rawHref: string): RenderedDiff {
-  if (patch.trim() === '') return { files: 0, body: html`<p class="muted">No changes against the baseline.</p>`, protectedFiles: [] };
+  if (!/\S/.test(patch)) return { files: 0, body: html`<p class="muted">No changes against the baseline.</p>`, protectedFiles: [] };
   const bySize = patch.length > DIFF_MAX_CHARS ? patch.slice(0, patch.lastIndexOf('\ndiff --git ', DIFF_MAX_CHARS) + 1 || DIFF_MAX_CHARS) : patch;
   const fileCut = sectionStart(bySize, DIFF_MAX_FILES);
   const text = fileCut === -1 ? bySize : bySize.slice(0, fileCut);
   const cut = text.length < patch.length;
   const both = text.length <= DIFF_BOTH_FORMATS_CHARS;
   const files = parseDiff(text, { diffMaxChanges: 20_000, diffMaxLineLength: 5_000 });
+  // Only the shown files' changes are looked up: the list can hold 200,000 entries.
   const byPath = new Map<string, ProtectedChange[]>();
-  for (const change of protectedChanges) byPath.set(change.path, [...(byPath.get(change.path) ?? []), change]);
+  for (const file of files) for (const name of [file.oldName, file.newName]) byPath.set(gitUnescapePath(name), []);
+  for (const change of protectedChanges) byPath.get(change.path)?.push(change);
 
   const list: SafeHtml[] = [];
   const sections: SafeHtml[] = [];

@@ -48,22 +48,25 @@ export async function buildEpisodePage(
 ): Promise<{ html: string; first: TranscriptPage } | null> {
   const listed = await store.episode(run, id);
   if (listed === null) return null;
-  const full = listed.record === null ? null : await store.fullRecord(run, id);
-  const entry = full === null ? listed : { ...listed, record: full };
-  const finished = entry.record !== null;
-  const [transcript, diff, pristine, agent] = await Promise.all([
-    readTranscriptPage(join(entry.dir, EPISODE_FILES.transcript), 0, { chars: FIRST_PAGE_CHARS, finished }),
-    store.readText(join(entry.dir, EPISODE_FILES.diff)),
-    store.readText(join(entry.dir, EPISODE_FILES.pristine)),
-    store.readText(join(entry.dir, EPISODE_FILES.agent)),
+  const finished = listed.record !== null;
+  const [transcript, diff, pristineFile, agentFile] = await Promise.all([
+    readTranscriptPage(join(listed.dir, EPISODE_FILES.transcript), 0, { chars: FIRST_PAGE_CHARS, finished }),
+    store.readText(join(listed.dir, EPISODE_FILES.diff)),
+    store.readText(join(listed.dir, EPISODE_FILES.pristine)),
+    store.readText(join(listed.dir, EPISODE_FILES.agent)),
   ]);
-  const record = entry.record;
+  // The cached record lacks only the test outputs: episode.json (which can be tens of MB) is read
+  // whole again only when their files are missing.
+  const full = finished && (pristineFile === null || agentFile === null) ? await store.fullRecord(run, id) : null;
+  const entry = full === null ? listed : { ...listed, record: full };
+  const pristine = pristineFile ?? (full?.evidence?.pristineTests?.output ?? null);
+  const agent = agentFile ?? (full?.evidence?.agentTests?.output ?? null);
   const html = episodePage(ctx, {
     entry,
     transcript,
     diff: finished ? diff : null,
-    pristine: pristine ?? record?.evidence?.pristineTests?.output ?? null,
-    agent: agent ?? record?.evidence?.agentTests?.output ?? null,
+    pristine,
+    agent,
     sameTask: sameTask ?? (await store.sameTask(entry.row.task)),
     transcriptSource: source,
   });
