@@ -102,6 +102,23 @@ describe('models and endpoints', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('a scripted model or condition file that is a device, FIFO or folder: refused, never read', async () => {
+    const fifo = join(root, 'script.yaml');
+    execFileSync('mkfifo', [fifo]);
+    for (const [args, file, what] of [
+      [['--model', 'scripted:/dev/zero'], '/dev/zero', /a FIFO, socket or device/],
+      [['--model', `scripted:${fifo}`], fifo, /a FIFO, socket or device/],
+      [['--model', `scripted:${root}`], root, /a folder/],
+      [['--model', `scripted:${FLAG_SCRIPT}`, '--condition', fifo], fifo, /a FIFO, socket or device/],
+    ] as const) {
+      const r = await cli(['run', ...args, '--runs-dir', join(root, 'runs-files')], {}, 20_000);
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toContain(`${file}: not a regular file`);
+      expect(r.stderr).toMatch(what);
+    }
+  });
+
   it('--base-url that is not an http(s) URL fails before anything is made', async () => {
     const runs = join(root, 'runs-url');
     for (const url of ['not a url', 'ftp://example.com/v1', 'localhost:8000']) {
