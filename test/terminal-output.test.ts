@@ -17,7 +17,6 @@ const CLIPBOARD = '\x1b]52;c;ZWNobyBoaQ==\x07';
 const hostile = `${CLEAR}${TITLE}${CLIPBOARD}\r\u009b31m\u202eevil`;
 
 /** Control characters other than newline and tab. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const cli = (args: string[], env: Record<string, string> = {}) =>

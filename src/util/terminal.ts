@@ -9,7 +9,6 @@
  * C0 controls other than \t and \n, DEL, C1 controls, and the Unicode bidirectional overrides and
  * isolates (which reorder what a reader sees, "Trojan Source").
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeOf(ch: string): string {
@@ -30,7 +29,6 @@ export function visibleLine(text: string): string {
 }
 
 /** Characters JSON.stringify leaves raw that a terminal still acts on (DEL, C1) or that reorder text. */
-// eslint-disable-next-line no-control-regex
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
