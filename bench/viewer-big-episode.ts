@@ -10,7 +10,7 @@
  * loading.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await viewer.close();
+    await rm(root, { recursive: true, force: true });
   }
 }
 
