@@ -15,7 +15,7 @@ const program = new Command();
 program
   .name('ibench')
   .description('Impossible Bench: does a coding agent admit that a task is impossible, or fake success?')
-  .showHelpAfterError()
+  // A usage mistake is one line naming the flag and what it expects (no help page after it).
   .exitOverride();
 
 registerRun(program);

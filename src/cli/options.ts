@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { ModelSettings } from '../models/types.js';
+import { httpUrlProblem } from '../util/url.js';
 
 export function parseIntOption(name: string, min: number) {
   return (value: string): number => {
@@ -20,6 +21,13 @@ export function parseFloatOption(name: string, min: number, max: number) {
 export function parseEffort(value: string): 'low' | 'medium' | 'high' {
   if (value === 'low' || value === 'medium' || value === 'high') return value;
   throw new InvalidArgumentError(`--reasoning-effort expects low, medium or high, got "${value}"`);
+}
+
+/** --base-url: an http(s) endpoint, checked before any model or container is made. */
+export function parseBaseUrl(value: string): string {
+  const problem = httpUrlProblem(value);
+  if (problem !== null) throw new InvalidArgumentError(`--base-url expects an http(s) URL such as http://localhost:8000/v1, got "${value}" (${problem})`);
+  return value;
 }
 
 export interface ModelSettingFlags {

@@ -6,13 +6,13 @@ import { createModel } from '../models/factory.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
-import { loadAllTaskSpecs } from '../tasks/load.js';
+import { loadTaskSpecsReport, type BrokenTask } from '../tasks/load.js';
 import { errorMessage } from '../util/errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
-import { planEpisodes, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
+import { planEpisodes, selectBroken, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
 import { manifestFor, openRunDir } from './run-dir.js';
 import { ThrottledModel } from './throttled-model.js';
 
@@ -21,6 +21,7 @@ export type EvalEvent =
   | { type: 'episode'; record: EpisodeRecord; attempt: number }
   | { type: 'retry'; id: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-down'; host: string; reason: string }
+  | { type: 'task-broken'; id: string; problem: string }
   | { type: 'end'; finished: number; remaining: number; aborted: boolean };
 
 export interface EvalOptions {
@@ -35,6 +36,8 @@ export interface EvalOptions {
 }
 
 export interface EvalResult {
+  /** Task folders the selection named whose task.yaml cannot be used: not run, reported. */
+  brokenTasks: { id: string; problem: string }[];
   total: number;
   finished: number;
   remaining: number;
@@ -61,8 +64,10 @@ export function settingsOf(s: Matrix['settings']): ModelSettings {
 export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const { matrix, outDir, hosts } = options;
   const emit = options.onEvent ?? (() => undefined);
-  const specs = await loadAllTaskSpecs(options.tasksRoot);
-  const taskIds = selectTasks(matrix.tasks, specs);
+  // A broken task.yaml stops only its own task: it is reported, the others run.
+  const { specs, broken } = await loadTaskSpecsReport(options.tasksRoot);
+  const brokenTasks = selectBroken(matrix.tasks, broken).map((b: BrokenTask) => ({ id: b.id, problem: b.problem }));
+  const taskIds = selectTasks(matrix.tasks, specs, broken.map((b) => b.id));
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
   const settings = settingsOf(matrix.settings);
@@ -81,6 +86,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
   const todo = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record)));
   emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+  for (const b of brokenTasks) emit({ type: 'task-broken', ...b });
 
   const providerSlots = new Map<string, Semaphore>();
   const slotsFor = (spec: string): Semaphore => {
@@ -165,7 +171,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const remaining = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record))).length;
   unsubscribe();
   emit({ type: 'end', finished, remaining, aborted: aborted() });
-  return { total: plan.length, finished, remaining, aborted: aborted() };
+  return { brokenTasks, total: plan.length, finished, remaining, aborted: aborted() };
 }
 
 /** A record that a dying host could have spoilt: a harness error, or a test run missing. */

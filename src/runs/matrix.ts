@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
 import { taskCategories } from '../tasks/schema.js';
 import { UsageError } from '../util/errors.js';
+import { httpUrlProblem } from '../util/url.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { episodeId } from './episode.js';
 
@@ -44,7 +45,7 @@ export const matrixSchema = z
         max_tokens: z.number().int().positive().optional(),
         seed: z.number().int().optional(),
         reasoning_effort: z.enum(['low', 'medium', 'high']).optional(),
-        base_url: z.string().url().optional(),
+        base_url: z.string().refine((u) => httpUrlProblem(u) === null, 'expected an http(s) URL such as http://localhost:8000/v1').optional(),
       })
       .strict()
       .default({}),
@@ -63,7 +64,22 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Resolves task selectors to task ids, in suite order; an unmatched selector is an error. */
-export function selectTasks(selectors: string[], specs: TaskSpec[]): string[] {
+/** Whether a selector may pick a task known only by its folder name (its task.yaml is broken). */
+function mayPick(selector: string, id: string): boolean {
+  if (selector === 'impossible' || selector === 'possible' || selector.startsWith('category:')) return true;
+  return globToRegExp(selector).test(id);
+}
+
+/** The broken task folders the selectors may pick: each is reported, and the others still run. */
+export function selectBroken<T extends { id: string }>(selectors: string[], broken: readonly T[]): T[] {
+  return broken.filter((b) => selectors.some((s) => mayPick(s, b.id)));
+}
+
+/**
+ * The ids the selectors pick. A selector that picks nothing is a usage error, unless it names a
+ * task in `unreadable` (a folder whose task.yaml is broken, reported on its own).
+ */
+export function selectTasks(selectors: string[], specs: TaskSpec[], unreadable: readonly string[] = []): string[] {
   const chosen = new Set<string>();
   for (const selector of selectors) {
     let matched: TaskSpec[];
@@ -79,7 +95,9 @@ export function selectTasks(selectors: string[], specs: TaskSpec[]): string[] {
       const re = globToRegExp(selector);
       matched = specs.filter((s) => re.test(s.id));
     }
-    if (matched.length === 0) throw new UsageError(`--tasks: "${selector}" matches no task; see \`ibench tasks list\``);
+    if (matched.length === 0 && !unreadable.some((id) => globToRegExp(selector).test(id))) {
+      throw new UsageError(`--tasks: "${selector}" matches no task; see \`ibench tasks list\``);
+    }
     for (const s of matched) chosen.add(s.id);
   }
   return specs.map((s) => s.id).filter((id) => chosen.has(id));

@@ -15,8 +15,6 @@
  *   /api/runs.json, /api/runs/<run>/episodes.json, /api/runs/<run>/episodes/<ep>/transcript.json?from=N
  *   /assets/viewer.js, viewer.css, diff2html.min.css
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -25,7 +23,7 @@ import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { asset, isAssetName } from './assets.js';
 import { CSP, notFoundPage } from './pages.js';
-import { isSafeSegment, parseEpisodeRef, urlSegments } from './paths.js';
+import { isSafeSegment, openInside, parseEpisodeRef, urlSegments } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
 import { allRunRows, buildQaItemPage, buildQaReportMarkdown, buildQaRunPage } from './qa.js';
 import { RunsStore } from './store.js';
@@ -82,16 +80,25 @@ function sendJson(req: IncomingMessage, res: ServerResponse, value: unknown): vo
   send(req, res, 200, JSON_TYPE, JSON.stringify(value), RAW_CSP);
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const info = await stat(path).catch(() => null);
-  if (info === null || !info.isFile()) throw new HttpError(404, 'no such file (yet)');
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': RAW_CSP, 'Content-Type': TEXT, 'Content-Length': String(info.size) });
-  if (req.method === 'HEAD') {
+/** Streams a file of the runs folder; a link out of it, a FIFO or a device is "no such file". */
+async function sendFile(req: IncomingMessage, res: ServerResponse, root: string, path: string): Promise<void> {
+  const handle = await openInside(root, path);
+  if (handle === null) throw new HttpError(404, 'no such file (yet)');
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': RAW_CSP, 'Content-Type': TEXT, 'Content-Length': String(size) });
+  if (req.method === 'HEAD' || size === 0) {
+    await handle.close();
     res.end();
     return;
   }
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(path);
+    const stream = handle.createReadStream({ start: 0, end: size - 1, autoClose: true });
     stream.on('error', reject);
     res.on('close', () => {
       stream.destroy();
@@ -202,7 +209,7 @@ export class ViewerHandler {
           if (fifth === 'files' && sixth !== undefined && segments.length === 6) {
             const file = await this.store.episodeFile(run, episode, sixth);
             if (file === null) throw new HttpError(404, 'no such file');
-            await sendFile(req, res, file);
+            await sendFile(req, res, this.store.root, file);
             return;
           }
           if (fifth === 'events' && sixth !== undefined && seventh !== undefined && segments.length === 7) {

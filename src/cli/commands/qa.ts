@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadQaConfigFile, qaConfigSchema, type QaConfig } from '../../qa/config.js';
 import { createBatchRunner } from '../../qa/batch/index.js';
@@ -8,8 +7,10 @@ import { resolveSet } from '../../qa/sets.js';
 import { writeQaReport } from '../../runs/qa-report.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
+import { ensureWritableDir } from '../../util/out-dir.js';
+import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
-import { abortOnSignals, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { abortOnSignals, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface QaFlags {
@@ -59,7 +60,7 @@ export function registerQa(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per answer', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: QaFlags) => {
@@ -67,7 +68,7 @@ export function registerQa(program: Command): void {
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
-      const outDir = resolve(flags.out);
+      const outDir = await ensureWritableDir('--out', flags.out);
       const { set, provenance } = await resolveSet(config.set, {
         ...(config.gpqa_csv === undefined ? {} : { gpqaCsv: config.gpqa_csv }),
         ...(config.phrase === undefined ? {} : { phrase: config.phrase }),
@@ -79,11 +80,11 @@ export function registerQa(program: Command): void {
         const result: QaRunResult =
           config.batch ? await runQaBatch({ ...common, ...(config.poll_interval_ms === undefined ? {} : { pollIntervalMs: config.poll_interval_ms }), runnerFor: (spec) => createBatchRunner(spec, baseUrl === undefined ? {} : { baseUrl }) }) : await runQa(common);
         const summary = await writeQaReport(outDir);
-        if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
-        else process.stderr.write(`${result.finished} item(s) asked, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md\n`);
+        if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
+        else process.stderr.write(`${visible(`${result.finished} item(s) asked, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md`)}\n`);
         if (result.aborted) {
           logger.warn(`stopped: ${result.remaining} item(s) left; run the same command again to resume`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
         } else {
           process.exitCode = result.remaining > 0 ? 1 : 0;
         }
