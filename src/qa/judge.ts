@@ -60,8 +60,17 @@ class ModelJudge implements Judge {
   }
 }
 
+/**
+ * The one way a judge model is made (question sets and episodes): null for `rules` (offline, the
+ * project's own classifier decides), else the model the spec names.
+ */
+export async function createJudgeModel(spec: string, settings: CreateModelOptions = {}): Promise<Model | null> {
+  if (spec === RULES_JUDGE) return null;
+  return createModel(spec, settings);
+}
+
 /** `rules` or a model spec; `wrap` lets the caller bound the judge model's requests. */
 export async function createJudge(spec: string, settings: CreateModelOptions = {}, wrap: (model: Model) => Model = (m) => m): Promise<Judge> {
-  if (spec === RULES_JUDGE) return new RulesJudge();
-  return new ModelJudge(spec, wrap(await createModel(spec, settings)));
+  const model = await createJudgeModel(spec, settings);
+  return model === null ? new RulesJudge() : new ModelJudge(spec, wrap(model));
 }
