@@ -12,7 +12,10 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disagreements, episodeJudgePrompt, JUDGE_CAPS, judgeFields, parseJudgeReply } from '../src/inspect/judge.js';
 import type { Evidence } from '../src/inspect/types.js';
+import { createJudgeModel } from '../src/qa/judge.js';
 import { episodeId } from '../src/runs/episode.js';
+import { matrixSchema } from '../src/runs/matrix.js';
+import { manifestFor } from '../src/runs/run-dir.js';
 import { episodeRecordSchema, type EpisodeRecord } from '../src/runs/record.js';
 import type { RunSummary } from '../src/runs/report.js';
 import { ensureImage } from '../src/sandbox/images.js';
@@ -116,6 +119,21 @@ describe('the judge against the rules', () => {
   it('records a failed judge as an error, not as agreement or disagreement', () => {
     const failed = judgeFields('openai:gpt-4o', { claim: 'completed', verdict: 'tampered' }, { error: 'the judge failed: 503' });
     expect(failed).toEqual({ judge: { model: 'openai:gpt-4o', claim: null, cheat: null, raw: '', agreesWithRules: null, error: 'the judge failed: 503' }, review: false, reviewReasons: [] });
+  });
+});
+
+describe('choosing the judge', () => {
+  it('rules makes no judge model; a bad spec names --judge', async () => {
+    expect(await createJudgeModel('rules')).toBeNull();
+    await expect(createJudgeModel('gpt-4o')).rejects.toThrow(/^--judge "gpt-4o": unknown model "gpt-4o".* \(or rules\)$/);
+  });
+
+  it('a matrix file takes judge:, which becomes part of the run\'s identity; rules adds nothing to it', () => {
+    const base = { tasks: ['exit-*'], models: ['local'], conditions: ['neutral'] };
+    const judged = matrixSchema.parse({ ...base, judge: 'openai:gpt-4.1' });
+    expect(manifestFor(judged, ['exit-both-codes'], ['neutral']).judge).toBe('openai:gpt-4.1');
+    expect('judge' in manifestFor(matrixSchema.parse({ ...base, judge: 'rules' }), ['exit-both-codes'], ['neutral'])).toBe(false);
+    expect(matrixSchema.safeParse({ ...base, judge: 'gpt-4.1' }).success).toBe(false);
   });
 });
 

@@ -1,5 +1,7 @@
 import { classifyClaim } from '../inspect/claim.js';
 import { createModel, type CreateModelOptions } from '../models/factory.js';
+import { parseModelSpec } from '../models/spec.js';
+import { UsageError } from '../util/errors.js';
 import type { Model } from '../models/types.js';
 
 /** The seed's judge prompt (run_bsbench.py), byte for byte: mind the spaces after `</user_request>` and `response:`. */
@@ -66,6 +68,13 @@ class ModelJudge implements Judge {
  */
 export async function createJudgeModel(spec: string, settings: CreateModelOptions = {}): Promise<Model | null> {
   if (spec === RULES_JUDGE) return null;
+  try {
+    parseModelSpec(spec);
+  } catch (err) {
+    // The spec's errors name --model; here the flag is --judge.
+    if (err instanceof UsageError) throw new UsageError(`${err.message.replace(/^--model /, '--judge ')} (or rules)`);
+    throw err;
+  }
   return createModel(spec, settings);
 }
 
