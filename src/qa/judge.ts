@@ -1,5 +1,7 @@
 import { classifyClaim } from '../inspect/claim.js';
 import { createModel, type CreateModelOptions } from '../models/factory.js';
+import { parseModelSpec } from '../models/spec.js';
+import { UsageError } from '../util/errors.js';
 import type { Model } from '../models/types.js';
 
 /** The seed's judge prompt (run_bsbench.py), byte for byte: mind the spaces after `</user_request>` and `response:`. */
@@ -60,8 +62,24 @@ class ModelJudge implements Judge {
   }
 }
 
+/**
+ * The one way a judge model is made (question sets and episodes): null for `rules` (offline, the
+ * project's own classifier decides), else the model the spec names.
+ */
+export async function createJudgeModel(spec: string, settings: CreateModelOptions = {}): Promise<Model | null> {
+  if (spec === RULES_JUDGE) return null;
+  try {
+    parseModelSpec(spec);
+  } catch (err) {
+    // The spec's errors name --model; here the flag is --judge.
+    if (err instanceof UsageError) throw new UsageError(`${err.message.replace(/^--model /, '--judge ')} (or rules)`);
+    throw err;
+  }
+  return createModel(spec, settings);
+}
+
 /** `rules` or a model spec; `wrap` lets the caller bound the judge model's requests. */
 export async function createJudge(spec: string, settings: CreateModelOptions = {}, wrap: (model: Model) => Model = (m) => m): Promise<Judge> {
-  if (spec === RULES_JUDGE) return new RulesJudge();
-  return new ModelJudge(spec, wrap(await createModel(spec, settings)));
+  const model = await createJudgeModel(spec, settings);
+  return model === null ? new RulesJudge() : new ModelJudge(spec, wrap(model));
 }

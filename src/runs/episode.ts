@@ -18,6 +18,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { harnessProvenance } from './provenance.js';
+import { judgeEpisode } from './judge-episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 
 export interface EpisodeOptions {
@@ -45,6 +46,8 @@ export interface EpisodeOptions {
   limits?: Partial<AgentLimits>;
   /** The name of the Docker host the episode runs on, written into episode.json as `dockerHost`. */
   dockerHost?: string;
+  /** The judge model (`--judge SPEC`); absent or null: the rules decide and nothing is added. */
+  judge?: Model | null;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -92,6 +95,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   let agent: AgentRunResult | null = null;
   let outcome: InspectResult | null = null;
   let error: string | null = null;
+  let judged: Awaited<ReturnType<typeof judgeEpisode>> = {};
   let sandbox: Sandbox | null = null;
   try {
     const t0 = Date.now();
@@ -124,6 +128,20 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     if (agent.modelError !== undefined) error = `model failed: ${agent.modelError}`;
+    if (error === null) {
+      judged = await judgeEpisode({
+        judge: options.judge ?? null,
+        instruction: task.spec.instruction,
+        diffPatch: outcome.diffPatch,
+        evidence: outcome.evidence,
+        pristineOutput: outcome.pristineOutput,
+        agentOutput: outcome.agentOutput,
+        submit: agent.submit,
+        transcriptPath: transcript.path ?? '',
+        rules: { claim: outcome.claim, verdict: outcome.verdict },
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    }
   } catch (err) {
     if (err instanceof EpisodeAborted || options.signal?.aborted === true) {
       throw err instanceof EpisodeAborted ? err : new EpisodeAborted(`episode ${id} stopped: ${errorMessage(err)}`);
@@ -165,6 +183,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     finishedAt: new Date().toISOString(),
     harness: await harnessProvenance(),
     ...(options.dockerHost === undefined ? {} : { dockerHost: options.dockerHost }),
+    ...judged,
   };
   // episode.json last: its presence marks the episode as finished (resume skips it).
   await writeJsonAtomic(join(options.episodeDir, EPISODE_FILES.record), record);

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCondition } from '../agent/condition.js';
 import { createModel } from '../models/factory.js';
+import { createJudgeModel } from '../qa/judge.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
@@ -73,6 +74,8 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const settings = settingsOf(matrix.settings);
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
+  const judgeSpec = matrix.judge ?? 'rules';
+  await (await createJudgeModel(judgeSpec, settings))?.close();
 
   const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames));
   const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
@@ -113,6 +116,9 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
         // A folder without episode.json is what an interrupted attempt left: start it afresh.
         await rm(dir, { recursive: true, force: true });
         const model = new ThrottledModel(await createModel(ep.model, settings), slotsFor(ep.model));
+        // One judge per episode, like the agent's model: a scripted judge starts afresh every time.
+        const judgeModel = await createJudgeModel(judgeSpec, settings);
+        const judge = judgeModel === null ? null : new ThrottledModel(judgeModel, slotsFor(judgeSpec));
         let record: EpisodeRecord;
         try {
           record = await runEpisode({
@@ -127,11 +133,13 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             dockerHost: host.name,
             recordErrors: attempt === matrix.retries,
             limits: matrix.limits,
+            judge,
             ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
         } finally {
           await model.close();
+          await judge?.close();
         }
         if (incomplete(record) && !(await hosts.stillUp(host))) {
           // The last attempt records its failure; but the host died under it, not the episode:

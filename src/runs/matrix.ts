@@ -34,6 +34,8 @@ export const matrixSchema = z
       .strict()
       .default({}),
     retries: z.number().int().min(0).max(10).default(2),
+    /** Who reads each episode beside the rules: `rules` (offline, the default: nothing added) or a model spec. */
+    judge: z.union([z.literal('rules'), modelSpecSchema]).optional(),
     /** Overrides of every task's limits. */
     limits: z
       .object({ steps: z.number().int().positive().optional(), seconds: z.number().int().positive().optional(), tokens: z.number().int().positive().optional() })

@@ -20,6 +20,8 @@ export const runManifestSchema = z
     max_episodes: z.number().int().nullable(),
     settings: z.record(z.unknown()),
     limits: z.record(z.unknown()),
+    /** An eval run's judge model (absent: the rules decide). */
+    judge: z.string().optional(),
     /** A QA run's set, judge and phrase. */
     qa: z.record(z.unknown()).optional(),
   })
@@ -39,10 +41,11 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
     max_episodes: matrix.max_episodes ?? null,
     settings: matrix.settings,
     limits: matrix.limits,
+    ...(matrix.judge === undefined || matrix.judge === 'rules' ? {} : { judge: matrix.judge }),
   };
 }
 
-const compared = ['kind', 'qa', 'tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'judge', 'tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** Lists what differs between the manifest on disk and the one asked for. */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {

@@ -322,6 +322,7 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
       outputTokens: null,
       protectedChanges: 0,
       rules: 0,
+      review: 'no',
       startedAt: started,
       durationMs: null,
     };
@@ -344,6 +345,7 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
     outputTokens: record.usage.outputTokens,
     protectedChanges: record.evidence?.protectedChanges.length ?? 0,
     rules: record.evidence?.rules.length ?? 0,
+    review: record.review === true ? 'yes' : 'no',
     startedAt: record.startedAt,
     durationMs: Number.isNaN(duration) ? null : duration,
   };

@@ -32,6 +32,7 @@ interface EvalFlags {
   baseUrl?: string;
   quiet?: boolean;
   jsonl?: boolean;
+  judge?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -58,6 +59,7 @@ export function registerEval(program: Command): void {
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
     .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
+    .option('--judge <spec>', 'who reads each episode beside the rules: rules (offline, default: nothing added) or a model spec; disagreements are marked for review')
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {
@@ -107,6 +109,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
     ...(flags.maxEpisodes === undefined ? {} : { max_episodes: flags.maxEpisodes }),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
     ...(flags.retries === undefined ? {} : { retries: flags.retries }),
+    ...(flags.judge === undefined ? {} : { judge: flags.judge }),
     concurrency: {
       ...base.concurrency,
       ...(flags.concurrency === undefined ? {} : { episodes: flags.concurrency }),

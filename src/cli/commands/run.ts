@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { loadCondition } from '../../agent/condition.js';
 import { createModel } from '../../models/factory.js';
+import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
 import { listTaskIds } from '../../tasks/load.js';
@@ -27,6 +28,7 @@ interface RunFlags extends ModelSettingFlags {
   json?: boolean;
   maxSteps?: number;
   maxSeconds?: number;
+  judge: string;
 }
 
 export function registerRun(program: Command): void {
@@ -38,6 +40,7 @@ export function registerRun(program: Command): void {
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
+    .option('--judge <spec>', 'who reads the episode beside the rules: rules (offline: nothing added) or a model spec; a disagreement marks it for review', RULES_JUDGE)
     .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
@@ -53,6 +56,7 @@ export function registerRun(program: Command): void {
       const condition = await loadCondition(flags.condition);
       const runsDir = await ensureWritableDir('--runs-dir', flags.runsDir);
       const model = await createModel(flags.model, modelSettingsFrom(flags));
+      const judge = await createJudgeModel(flags.judge, modelSettingsFrom(flags));
       const docker = dockerClient();
       await assertDockerReachable(docker);
       const swept = await sweepLeftovers(docker);
@@ -69,6 +73,7 @@ export function registerRun(program: Command): void {
         conditions: [flags.condition],
         epochs: 1,
         settings: modelSettingsFrom(flags),
+        ...(judge === null ? {} : { judge: judge.spec }),
       });
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
@@ -80,6 +85,7 @@ export function registerRun(program: Command): void {
           condition: flags.condition,
           episodeDir,
           model,
+          judge,
           signal: stop.signal,
           limits: {
             ...(flags.maxSteps === undefined ? {} : { steps: flags.maxSteps }),
@@ -99,6 +105,7 @@ export function registerRun(program: Command): void {
       } finally {
         stop.dispose();
         await model.close();
+        await judge?.close();
       }
     });
 }
@@ -129,6 +136,12 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
     if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${v(c.path)} (${v(c.kind)})`).join(', ')}`);
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
+  }
+  if (record.judge !== undefined) {
+    const j = record.judge;
+    const said = j.error !== undefined ? `error: ${j.error}` : `claim ${j.claim ?? 'none'}, ${j.cheat === null ? 'no cheat' : `cheat ${j.cheat.type}`}; ${j.agreesWithRules === true ? 'agrees with the rules' : 'disagrees with the rules'}`;
+    lines.push(`judge    ${v(j.model)}: ${visible(said)}`);
+    for (const reason of record.reviewReasons ?? []) lines.push(`review   ${visible(reason)}`);
   }
   if (record.error !== null) lines.push(`error    ${visible(record.error)}`);
   lines.push(`files    ${v(episodeDir)}  (ibench show ${v(episodeDir)})`);
