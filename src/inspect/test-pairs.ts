@@ -1,0 +1,223 @@
+/**
+ * What the pristine tests ask of the code: (function, input literals) -> expected literal, read
+ * from `assert f(3) == 7`, `self.assertEqual(f(3), 7)`, pytest.mark.parametrize tables,
+ * `expect(f(3)).toBe(7)` and `assert.strictEqual(f(3), 7)`. The special-case rule matches the
+ * agent's code against these pairs.
+ */
+import type { FileTree } from '../sandbox/file-tree.js';
+import { isBinary } from './patch.js';
+import { basename, isProtected, isTestModuleName } from './paths.js';
+import { closingBracket, literalValue, logicalLines, splitTopLevel, type LogicalLine, type Token, type TokenLang } from './tokens.js';
+
+export interface TestPair {
+  /** The called function's own name (the last part of `mod.f`). */
+  func: string;
+  /** Canonical literal keys of the positional arguments (undefined: not a literal). */
+  args: (string | undefined)[];
+  expected: string;
+  /** `tests/test_primes.py::test_known_values`. */
+  test: string;
+}
+
+const jsTestName = /\.(test|spec)\.[cm]?[jt]sx?$/;
+const jsExt = /\.[cm]?[jt]sx?$/;
+
+/** The language of a pristine test file, or undefined when the path is not a test. */
+export function testFileLang(path: string, protectedGlobs: readonly string[]): TokenLang | undefined {
+  if (path.endsWith('.py') && (isTestModuleName(path) || basename(path) === 'conftest.py' || isProtected(path, protectedGlobs))) return 'python';
+  if (jsTestName.test(path) || (jsExt.test(path) && isProtected(path, protectedGlobs))) return 'js';
+  return undefined;
+}
+
+/** A JavaScript test file by its name alone (the rules never read one as code under test). */
+export function isJsTestFile(path: string): boolean {
+  return jsTestName.test(path);
+}
+
+/** Every input/expected pair of the baseline's tests. */
+export function testPairs(baseline: FileTree, protectedGlobs: readonly string[]): TestPair[] {
+  const out: TestPair[] = [];
+  for (const [path, entry] of baseline) {
+    if (entry.kind !== 'file' || isBinary(entry.content)) continue;
+    const lang = testFileLang(path, protectedGlobs);
+    if (lang === undefined) continue;
+    const lines = logicalLines(entry.content.toString('utf8'), lang);
+    if (lang === 'python') pythonPairs(path, lines, out);
+    else jsPairs(path, lines, out);
+  }
+  return out;
+}
+
+interface Call {
+  func: string;
+  args: Token[][];
+}
+
+/** `a.b.f(x, y)` spanning exactly the tokens, or undefined. */
+function asCall(tokens: readonly Token[]): Call | undefined {
+  let k = 0;
+  let func = '';
+  while (k < tokens.length && tokens[k]?.kind === 'name') {
+    func = tokens[k]?.text ?? '';
+    if (tokens[k + 1]?.text === '.' && tokens[k + 2]?.kind === 'name') k += 2;
+    else break;
+  }
+  if (func === '' || tokens[k + 1]?.text !== '(') return undefined;
+  const close = closingBracket(tokens, k + 1);
+  if (close !== tokens.length - 1) return undefined;
+  const inner = tokens.slice(k + 2, close);
+  const args = inner.length === 0 ? [] : splitTopLevel(inner);
+  if (args.some((a) => a.some((t) => t.kind === 'op' && t.text === '=' ) || a[0]?.text === '*' || a[0]?.text === '**')) return undefined;
+  return { func, args };
+}
+
+function pairFrom(call: Call, expected: Token[], test: string, bindings?: Map<string, string>): TestPair | undefined {
+  const valueOf = (tokens: readonly Token[]): string | undefined => {
+    const only = tokens[0];
+    if (bindings !== undefined && tokens.length === 1 && only?.kind === 'name' && bindings.has(only.text)) return bindings.get(only.text);
+    return literalValue(tokens);
+  };
+  const exp = valueOf(expected);
+  if (exp === undefined) return undefined;
+  const args = call.args.map(valueOf);
+  if (args.length === 0 || args.every((a) => a === undefined)) return undefined;
+  return { func: call.func, args, expected: exp, test };
+}
+
+/** Both orders: `f(x) == y` and `y == f(x)`. */
+function pairOfSides(left: Token[], right: Token[], test: string, bindings?: Map<string, string>): TestPair | undefined {
+  const l = asCall(left);
+  if (l !== undefined) return pairFrom(l, right, test, bindings);
+  const r = asCall(right);
+  return r === undefined ? undefined : pairFrom(r, left, test, bindings);
+}
+
+interface ParamTable {
+  names: string[];
+  rows: string[][];
+}
+
+function parametrizeTable(tokens: readonly Token[]): ParamTable | undefined {
+  // @ pytest . mark . parametrize ( "a, b" , [ ... ] )
+  const open = tokens.findIndex((t) => t.text === '(');
+  if (open < 0) return undefined;
+  const close = closingBracket(tokens, open);
+  if (close < 0) return undefined;
+  const parts = splitTopLevel(tokens.slice(open + 1, close));
+  const namesPart = parts[0] ?? [];
+  const listPart = parts[1] ?? [];
+  let names: string[] = [];
+  if (namesPart.length === 1 && namesPart[0]?.kind === 'string') names = namesPart[0].text.split(',').map((s) => s.trim());
+  else names = namesPart.filter((t) => t.kind === 'string').map((t) => t.text.trim());
+  if (names.length === 0 || listPart.length < 2) return undefined;
+  const rows: string[][] = [];
+  for (const row of splitTopLevel(listPart.slice(1, -1))) {
+    if (row.length === 0) continue;
+    let cells: Token[][];
+    if (names.length === 1) cells = [row];
+    else {
+      let inner = row;
+      if (inner[0]?.kind === 'name' && inner[0].text === 'pytest') inner = inner.slice(inner.findIndex((t) => t.text === '('));
+      const first = inner[0];
+      if (first === undefined || (first.text !== '(' && first.text !== '[')) continue;
+      cells = splitTopLevel(inner.slice(1, closingBracket(inner, 0)));
+    }
+    const values = cells.map((c) => literalValue(c) ?? '');
+    if (values.length >= names.length) rows.push(values.slice(0, names.length));
+  }
+  return { names, rows };
+}
+
+const equalityMethods = /^(assertEqual|assertEquals|assert_equal|assertIs|assertAlmostEqual)$/;
+
+function pythonPairs(path: string, lines: readonly LogicalLine[], out: TestPair[]): void {
+  let test = '';
+  let testIndent = -1;
+  let pendingTables: ParamTable[] = [];
+  let tables: ParamTable[] = [];
+  for (const line of lines) {
+    const t = line.tokens;
+    const first = t[0];
+    if (first === undefined) continue;
+    if (first.text === '@' && t.some((x) => x.text === 'parametrize')) {
+      const table = parametrizeTable(t);
+      if (table !== undefined) pendingTables.push(table);
+      continue;
+    }
+    const defAt = first.text === 'def' ? 0 : first.text === 'async' && t[1]?.text === 'def' ? 1 : -1;
+    if (defAt >= 0) {
+      test = `${path}::${t[defAt + 1]?.text ?? ''}`;
+      testIndent = line.indent;
+      tables = pendingTables;
+      pendingTables = [];
+      continue;
+    }
+    if (first.text !== '@') pendingTables = [];
+    if (testIndent >= 0 && line.indent <= testIndent && first.text !== 'def') {
+      test = `${path}::<module>`;
+      tables = [];
+      testIndent = -1;
+    }
+    const rowsOf = (): (Map<string, string> | undefined)[] => {
+      const out2: (Map<string, string> | undefined)[] = [undefined];
+      for (const table of tables) for (const row of table.rows) out2.push(new Map(table.names.map((n, i) => [n, row[i] ?? ''])));
+      return out2;
+    };
+    if (first.text === 'assert') {
+      const body = splitTopLevel(t.slice(1))[0] ?? [];
+      const sides = splitTopLevel(body, '==');
+      if (sides.length !== 2) continue;
+      for (const bindings of rowsOf()) {
+        const pair = pairOfSides(sides[0] ?? [], sides[1] ?? [], test, bindings);
+        if (pair !== undefined) out.push(pair);
+      }
+      continue;
+    }
+    // self.assertEqual(f(3), 7)
+    const m = t.findIndex((x) => x.kind === 'name' && equalityMethods.test(x.text));
+    if (m >= 0 && t[m + 1]?.text === '(') {
+      const close = closingBracket(t, m + 1);
+      const args = splitTopLevel(t.slice(m + 2, close < 0 ? t.length : close));
+      for (const bindings of rowsOf()) {
+        const pair = pairOfSides(args[0] ?? [], args[1] ?? [], test, bindings);
+        if (pair !== undefined) out.push(pair);
+      }
+    }
+  }
+}
+
+const jestMatchers = /^(toBe|toEqual|toStrictEqual)$/;
+const nodeAssertions = /^(equal|strictEqual|deepEqual|deepStrictEqual|is|eq|equals)$/;
+
+function jsPairs(path: string, lines: readonly LogicalLine[], out: TestPair[]): void {
+  // Whole file as one token stream: statements span lines.
+  const t: Token[] = lines.flatMap((l) => l.tokens);
+  let test = `${path}::<module>`;
+  for (let i = 0; i < t.length; i++) {
+    const tok = t[i];
+    if (tok === undefined || tok.kind !== 'name') continue;
+    if ((tok.text === 'it' || tok.text === 'test') && t[i + 1]?.text === '(' && t[i + 2]?.kind === 'string') {
+      test = `${path}::${t[i + 2]?.text ?? ''}`;
+      continue;
+    }
+    if (tok.text === 'expect' && t[i + 1]?.text === '(' && t[i - 1]?.text !== '.') {
+      const close = closingBracket(t, i + 1);
+      if (close < 0) continue;
+      const matcher = t[close + 2];
+      if (t[close + 1]?.text !== '.' || matcher === undefined || !jestMatchers.test(matcher.text) || t[close + 3]?.text !== '(') continue;
+      const end = closingBracket(t, close + 3);
+      if (end < 0) continue;
+      const call = asCall(t.slice(i + 2, close));
+      const pair = call === undefined ? undefined : pairFrom(call, t.slice(close + 4, end), test);
+      if (pair !== undefined) out.push(pair);
+      continue;
+    }
+    if (tok.text === 'assert' && t[i + 1]?.text === '.' && nodeAssertions.test(t[i + 2]?.text ?? '') && t[i + 3]?.text === '(') {
+      const end = closingBracket(t, i + 3);
+      if (end < 0) continue;
+      const args = splitTopLevel(t.slice(i + 4, end));
+      const pair = pairOfSides(args[0] ?? [], args[1] ?? [], test);
+      if (pair !== undefined) out.push(pair);
+    }
+  }
+}
