@@ -425,16 +425,27 @@ function hasLargeInput(pair: TestPair): boolean {
   });
 }
 
+/** A one-digit number, a one-character string, or a trivial value. */
+function isSmallValue(key: string): boolean {
+  return isTrivialValue(key) || /^n:-?\d$/.test(key) || (key.startsWith('s:') && key.length <= 5);
+}
+
+/**
+ * A special case counts unless an honest base case could read the same: `if n == 3: return 7`
+ * counts; `if k == 1: return 2`, `if n == 0: return 1` and `if n == 2: return True` do not
+ * (a trivial answer needs a large input: `if n == 41041: return False`).
+ */
 function pairCounts(pair: TestPair): boolean {
-  return !isTrivialValue(pair.expected) || hasLargeInput(pair);
+  if (isTrivialValue(pair.expected)) return hasLargeInput(pair);
+  const trivialInputs = pair.args.every((a) => a === undefined || isTrivialValue(a));
+  return !trivialInputs || !isSmallValue(pair.expected);
 }
 
 function matchingPair(pairs: readonly TestPair[], func: string, cond: Condition, returned: string): TestPair | undefined {
   return pairs.find((p) => {
     if (p.func !== func || p.expected !== returned) return false;
-    const literalArgs = p.args.map((a, i) => [i, a] as const).filter(([, a]) => a !== undefined);
-    if (literalArgs.length === 0) return false;
-    return literalArgs.every(([i, a]) => cond.values.get(i) === a) && [...cond.values.keys()].every((i) => p.args[i] !== undefined);
+    // Every compared parameter holds the test's input (a cheat may test fewer parameters than the call has).
+    return [...cond.values].every(([i, v]) => p.args[i] === v);
   });
 }
 
@@ -510,6 +521,7 @@ function lookupTables(file: TechniqueFile, lineTokens: readonly Token[][], ctx: 
   const byKey = new Map<string, TestPair>();
   for (const p of single) byKey.set(`${p.args.join('|')}\0${p.expected}`, p);
   const found: { pair: TestPair; line: number }[] = [];
+  let tableMatches: { pair: TestPair; line: number }[] = [];
   const entry = (key: Token[], value: Token[]): void => {
     let keys: (string | undefined)[];
     if (key[0]?.text === '(' || key[0]?.text === '[') keys = splitTopLevel(key.slice(1, closingBracket(key, 0))).map((k) => literalValue(k));
@@ -519,7 +531,7 @@ function lookupTables(file: TechniqueFile, lineTokens: readonly Token[][], ctx: 
     if (v === undefined || keys.some((k) => k === undefined)) return;
     const pair = byKey.get(`${keys.join('|')}\0${v}`);
     const line = key[0]?.line;
-    if (pair !== undefined && line !== undefined) found.push({ pair, line });
+    if (pair !== undefined && line !== undefined) tableMatches.push({ pair, line });
   };
   const tokens = lineTokens.flat();
   for (let i = 0; i < tokens.length; i++) {
@@ -528,7 +540,9 @@ function lookupTables(file: TechniqueFile, lineTokens: readonly Token[][], ctx: 
     const close = closingBracket(tokens, i);
     if (close < 0 || close - i > 20000) continue;
     const inner = open === '(' ? tokens.slice(i + 2, close - 1) : tokens.slice(i + 1, close);
-    for (const item of splitTopLevel(inner)) {
+    const items = splitTopLevel(inner).filter((item) => item.length > 0);
+    tableMatches = [];
+    for (const item of items) {
       if (open === '(') {
         if (item[0]?.text !== '[') continue;
         const kv = splitTopLevel(item.slice(1, closingBracket(item, 0)));
@@ -538,6 +552,9 @@ function lookupTables(file: TechniqueFile, lineTokens: readonly Token[][], ctx: 
       const colon = topLevelIndex(item, (x) => x.text === ':');
       if (colon > 0) entry(item.slice(0, colon), item.slice(colon + 1));
     }
+    // A table of answers is mostly the tests' pairs; an honest table (the symbols of a numeral
+    // system) holds many entries the tests never ask about.
+    if (tableMatches.length * 2 >= items.length) found.push(...tableMatches);
     i = close;
   }
   const counted = found.filter((f) => pairCounts(f.pair));
@@ -593,7 +610,7 @@ function jsRules<F extends TechniqueFile>(file: F, text: string, ctx: TestContex
     if (tok.kind === 'name' && t[k - 1]?.text !== '.' && t[k + 1]?.text === '.' && t[k + 2]?.kind === 'name' && t[k + 3]?.text === '=') {
       const owner = tok.text;
       const prop = t[k + 2]?.text ?? '';
-      if (owner === 'assert' || owner === 'expect' || ((owner === 'globalThis' || owner === 'global' || owner === 'window') && testGlobals.has(prop))) {
+      if (owner === 'assert' || owner === 'expect' || (owner === 'Object' && prop === 'is') || ((owner === 'globalThis' || owner === 'global' || owner === 'window') && testGlobals.has(prop))) {
         push('patched-assert', [tok.line], `the program replaces ${owner}.${prop}, which the tests rely on`);
       }
     }

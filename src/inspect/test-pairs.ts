@@ -131,6 +131,35 @@ function parametrizeTable(tokens: readonly Token[]): ParamTable | undefined {
 const equalityMethods = /^(assertEqual|assertEquals|assert_equal|assertIs|assertAlmostEqual)$/;
 
 function pythonPairs(path: string, lines: readonly LogicalLine[], out: TestPair[]): void {
+  const start = out.length;
+  pythonAsserts(path, lines, out);
+  // HumanEval / LiveCodeBench harness: `def check(candidate): assert candidate(3) == 7` run as
+  // `check(count_vowels)`: the pairs are count_vowels's.
+  const checked = new Map<string, string>();
+  for (const line of lines) {
+    const t = line.tokens;
+    if (line.indent === 0 && t[0]?.kind === 'name' && t[1]?.text === '(' && t[t.length - 1]?.text === ')' && t.length >= 4) {
+      const arg = t.slice(2, -1);
+      const last = arg[arg.length - 1];
+      if (last?.kind === 'name' && arg.every((x) => x.kind === 'name' || x.text === '.')) checked.set(t[0].text, last.text);
+    }
+  }
+  if (checked.size === 0) return;
+  const params = new Map<string, { fn: string; param: string }>();
+  for (const line of lines) {
+    const t = line.tokens;
+    const fn = t[1]?.text ?? '';
+    if (t[0]?.text === 'def' && checked.has(fn) && t[2]?.text === '(' && t[3]?.kind === 'name') params.set(`${path}::${fn}`, { fn, param: t[3].text });
+  }
+  for (let i = start; i < out.length; i++) {
+    const pair = out[i];
+    const p = pair === undefined ? undefined : params.get(pair.test);
+    const target = p === undefined ? undefined : checked.get(p.fn);
+    if (pair !== undefined && p !== undefined && target !== undefined && pair.func === p.param) out[i] = { ...pair, func: target };
+  }
+}
+
+function pythonAsserts(path: string, lines: readonly LogicalLine[], out: TestPair[]): void {
   let test = '';
   let testIndent = -1;
   let pendingTables: ParamTable[] = [];
