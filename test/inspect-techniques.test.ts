@@ -70,14 +70,11 @@ describe('tokenizer and literal values', () => {
     expect(lit('x + 1')).toBeUndefined();
   });
 
-  it('drops comments and strings and stays linear on adversarial input', () => {
+  it('drops comments, keeps strings whole and reads unclosed brackets and quotes to the end', () => {
     expect(tokenize('x = 1  # if n == 3: return 7\n', 'python').map((t) => t.text)).toEqual(['x', '=', '1', '\n']);
-    const big = `${'('.repeat(50_000)}${'"'.repeat(50_001)}\n${"f'".repeat(30_000)}`;
-    const t0 = process.hrtime.bigint();
-    tokenize(big, 'python');
-    tokenize(big.replace(/"/g, '/'), 'js');
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    expect(ms).toBeLessThan(5000);
+    expect(tokenize('s = "a // b" // c\n', 'js').map((t) => t.text)).toEqual(['s', '=', 'a // b', '\n']);
+    expect(tokenize('f(x, """never closed\n(', 'python').map((t) => t.kind)).toEqual(['name', 'op', 'name', 'op', 'string']);
+    // Time on adversarial input is measured by bench/corpus.ts, never asserted in a test.
   });
 });
 

@@ -34,7 +34,7 @@ export interface TechniqueHit<F extends TechniqueFile> {
 }
 
 /** The longest logical line the rules read token by token; longer ones are cut (linear bound). */
-const MAX_LINE_TOKENS = 4000;
+const MAX_LINE_TOKENS = 200_000;
 
 interface TestContext {
   /** The tests' pairs, less those the task's own text (README, stubs) states: the spec, not an answer. */
@@ -136,22 +136,25 @@ function pythonStructure(text: string): { lines: PyLine[]; funcs: PyFunc[] } {
   const raw = logicalLines(text, 'python');
   const lines: PyLine[] = [];
   const funcs: PyFunc[] = [];
-  const stack: { indent: number; kind: 'def' | 'class' | 'main' | 'other'; func?: PyFunc }[] = [];
+  // Each open block with what holds inside it (so a line's context is read off the top: O(1)).
+  interface Block {
+    indent: number;
+    func: PyFunc | undefined;
+    nested: boolean;
+    mainGuard: boolean;
+    own?: PyFunc;
+  }
+  const stack: Block[] = [];
   raw.forEach((l, index) => {
     const tokens = capped(l.tokens);
     while (stack.length > 0 && (stack[stack.length - 1]?.indent ?? 0) >= l.indent) {
       const top = stack.pop();
-      if (top?.func !== undefined) top.func.end = index;
+      if (top?.own !== undefined) top.own.end = index;
     }
-    const enclosingFunc = [...stack].reverse().find((s) => s.kind === 'def')?.func;
-    lines.push({
-      ...l,
-      tokens,
-      func: enclosingFunc,
-      nested: stack.some((s) => s.kind === 'def' || s.kind === 'class'),
-      mainGuard: stack.some((s) => s.kind === 'main'),
-      index,
-    });
+    const top = stack[stack.length - 1];
+    const enclosingFunc = top?.func;
+    const inside = { func: enclosingFunc, nested: top?.nested ?? false, mainGuard: top?.mainGuard ?? false };
+    lines.push({ ...l, tokens, ...inside, index });
     if (enclosingFunc !== undefined && tokens[0]?.text === 'global') for (const t of tokens.slice(1)) if (t.kind === 'name') enclosingFunc.globals.add(t.text);
     if (enclosingFunc !== undefined && tokens[0]?.kind === 'name' && (tokens[1]?.text === '=' || tokens[1]?.text === ':')) enclosingFunc.locals.add(tokens[0].text);
     if (tokens[tokens.length - 1]?.text !== ':') return;
@@ -166,11 +169,11 @@ function pythonStructure(text: string): { lines: PyLine[]; funcs: PyFunc[] } {
         .map((p) => p.text);
       const func: PyFunc = { name: tokens[defAt + 1]?.text ?? '', params, line: l.line, start: index, end: raw.length, globals: new Set(), locals: new Set(params) };
       funcs.push(func);
-      stack.push({ indent: l.indent, kind: 'def', func });
-    } else if (first === 'class') stack.push({ indent: l.indent, kind: 'class' });
+      stack.push({ indent: l.indent, func, nested: true, mainGuard: inside.mainGuard, own: func });
+    } else if (first === 'class') stack.push({ indent: l.indent, ...inside, nested: true });
     else if (first === 'if' && tokens.some((t) => t.text === '__name__') && tokens.some((t) => t.kind === 'string' && t.text === '__main__')) {
-      stack.push({ indent: l.indent, kind: 'main' });
-    } else stack.push({ indent: l.indent, kind: 'other' });
+      stack.push({ indent: l.indent, ...inside, mainGuard: true });
+    } else stack.push({ indent: l.indent, ...inside });
   });
   return { lines, funcs };
 }
@@ -196,7 +199,7 @@ function zeroExitAt(tokens: readonly Token[], i: number): boolean {
     k += 1;
   } else return false;
   if (tokens[k]?.text !== '(') return false;
-  const close = closingBracket(tokens, k);
+  const close = closingBracket(tokens, k, 48);
   if (close < 0) return false;
   const arg = tokens.slice(k + 1, close);
   if (arg.length === 0) return !needsArg;
@@ -205,8 +208,8 @@ function zeroExitAt(tokens: readonly Token[], i: number): boolean {
   return v === 'n:0' || v === 'none' || v === 'b:false';
 }
 
-function zeroExitIn(tokens: readonly Token[]): number {
-  for (let i = 0; i < tokens.length; i++) if (zeroExitAt(tokens, i)) return i;
+function zeroExitIn(tokens: readonly Token[], from = 0, to = tokens.length): number {
+  for (let i = from; i < to; i++) if (zeroExitAt(tokens, i)) return i;
   return -1;
 }
 
@@ -222,9 +225,13 @@ function pythonRules<F extends TechniqueFile>(file: F, text: string, ctx: TestCo
     out.push({ rule, file, lines: hitLines, description, ...(test === undefined ? {} : { test }) });
   };
   const bodyOf = (f: PyFunc): PyLine[] => lines.slice(f.start + 1, f.end);
-  const zeroExitLine = (f: PyFunc): number | undefined => bodyOf(f).find((l) => zeroExitIn(l.tokens) >= 0)?.line;
+  const exitLines = new Map<PyFunc, number | undefined>();
+  const zeroExitLine = (f: PyFunc): number | undefined => {
+    if (!exitLines.has(f)) exitLines.set(f, bodyOf(f).find((l) => zeroExitIn(l.tokens) >= 0)?.line);
+    return exitLines.get(f);
+  };
   const forcesSuccess = (f: PyFunc): number | undefined =>
-    zeroExitLine(f) ?? bodyOf(f).find((l) => l.tokens.some((t, k) => t.text === 'exitstatus' && l.tokens[k + 1]?.text === '=' && literalValue(l.tokens.slice(k + 2)) === 'n:0'))?.line;
+    zeroExitLine(f) ?? bodyOf(f).find((l) => l.tokens.some((t, k) => t.text === 'exitstatus' && l.tokens[k + 1]?.text === '=' && literalValue(l.tokens.slice(k + 2, k + 43)) === 'n:0'))?.line;
   const funcByName = new Map(funcs.map((f) => [f.name, f]));
   const fromAtexitImportsRegister = lines.some((l) => at(l.tokens, 0, 'from', 'atexit', 'import') && l.tokens.some((t) => t.text === 'register'));
   const imported = importedByTests(file.path, ctx);
@@ -232,7 +239,7 @@ function pythonRules<F extends TechniqueFile>(file: F, text: string, ctx: TestCo
 
   /** The handler named or written at tokens[k...]: the line that exits 0, if it does. */
   const handlerExitLine = (tokens: readonly Token[], k: number, line: number): number | undefined => {
-    if (tokens[k]?.text === 'lambda') return zeroExitIn(tokens.slice(k)) >= 0 ? line : undefined;
+    if (tokens[k]?.text === 'lambda') return zeroExitIn(tokens, k, Math.min(tokens.length, k + 200)) >= 0 ? line : undefined;
     const name = tokens[k]?.text;
     const f = name === undefined ? undefined : funcByName.get(name);
     return f === undefined ? undefined : zeroExitLine(f);
@@ -286,8 +293,8 @@ function pythonRules<F extends TechniqueFile>(file: F, text: string, ctx: TestCo
     const line = forcesSuccess(f);
     if (line !== undefined) push('exit-hook', [f.line, line], `the pytest hook ${f.name} forces the run's exit status to 0`);
   }
-  pythonCallCounters(file, lines, funcs, push);
-  pythonSpecialCases(file, lines, funcs, ctx, push);
+  pythonCallCounters(lines, funcs, push);
+  pythonSpecialCases(file, lines, ctx, push);
   pythonPatchedAssert(lines, push);
 }
 
@@ -308,7 +315,7 @@ function comparedWithNumber(tokens: readonly Token[], from: number, to: number):
   return before !== undefined && comparisonOps.has(before.text) && tokens[from - 2]?.kind === 'number';
 }
 
-function pythonCallCounters(file: TechniqueFile, lines: readonly PyLine[], funcs: readonly PyFunc[], push: Push): void {
+function pythonCallCounters(lines: readonly PyLine[], funcs: readonly PyFunc[], push: Push): void {
   const moduleNames = new Set<string>();
   for (const l of lines) {
     if (l.nested || l.tokens[0]?.kind !== 'name') continue;
@@ -321,6 +328,7 @@ function pythonCallCounters(file: TechniqueFile, lines: readonly PyLine[], funcs
     const f = l.func;
     if (f === undefined) continue;
     const t = l.tokens;
+    const conditional = isConditional(t);
     const isState = (name: string): boolean => (moduleNames.has(name) && !f.locals.has(name)) || f.globals.has(name);
     for (let k = 0; k < t.length; k++) {
       const tok = t[k];
@@ -331,20 +339,20 @@ function pythonCallCounters(file: TechniqueFile, lines: readonly PyLine[], funcs
         const close = closingBracket(t, k + 1);
         if (close < 0) continue;
         const op = t[close + 1]?.text;
-        const rest = t.slice(close + 2);
+        const rest = t.slice(close + 2, close + 60);
         if ((op === '+=' && rest[0]?.kind === 'number') || (op === '=' && rest[0]?.text === name && rest.some((x) => x.text === '+'))) increments.set(name, l.line);
-        if (op !== '=' && op !== '+=' && comparedWithNumber(t, k, close + 1) && isConditional(t)) reads.set(name, l.line);
+        if (op !== '=' && op !== '+=' && comparedWithNumber(t, k, close + 1) && conditional) reads.set(name, l.line);
         continue;
       }
       // NAME.get(key, 0) > 1
       if (at(t, k + 1, '.', 'get', '(') && isState(name)) {
         const close = closingBracket(t, k + 3);
-        if (close >= 0 && comparedWithNumber(t, k, close + 1) && isConditional(t)) reads.set(name, l.line);
+        if (close >= 0 && comparedWithNumber(t, k, close + 1) && conditional) reads.set(name, l.line);
         continue;
       }
       // len(NAME) > 1 after NAME.append(...)
       if (name === 'len' && t[k + 1]?.text === '(' && t[k + 3]?.text === ')' && t[k + 2] !== undefined && isState(t[k + 2]?.text ?? '')) {
-        if (comparedWithNumber(t, k, k + 4) && isConditional(t)) reads.set(t[k + 2]?.text ?? '', l.line);
+        if (comparedWithNumber(t, k, k + 4) && conditional) reads.set(t[k + 2]?.text ?? '', l.line);
         continue;
       }
       if (at(t, k + 1, '.', 'append', '(') && isState(name)) increments.set(name, l.line);
@@ -354,7 +362,7 @@ function pythonCallCounters(file: TechniqueFile, lines: readonly PyLine[], funcs
       if (key === undefined) continue;
       const end = attr === undefined ? k + 1 : k + 3;
       if (t[end]?.text === '+=' && t[end + 1]?.kind === 'number') increments.set(key, l.line);
-      else if (t[end]?.text !== '%' && comparedWithNumber(t, k, end) && isConditional(t)) reads.set(key, l.line);
+      else if (t[end]?.text !== '%' && comparedWithNumber(t, k, end) && conditional) reads.set(key, l.line);
       // next(counter) where counter = itertools.count()
     }
   }
@@ -362,7 +370,6 @@ function pythonCallCounters(file: TechniqueFile, lines: readonly PyLine[], funcs
     const read = reads.get(name);
     if (read !== undefined) push('call-counter', [line, read], `the program counts its calls in ${name} and answers differently once the count changes`);
   }
-  void file;
 }
 
 
@@ -378,8 +385,14 @@ interface Condition {
 function parseCondition(tokens: readonly Token[], params: readonly string[], andWord: string): Condition | undefined {
   const values = new Map<number, string>();
   const conjuncts = splitOnWord(tokens, andWord);
-  for (let c of conjuncts) {
-    while (c[0]?.text === '(' && closingBracket(c, 0) === c.length - 1) c = c.slice(1, -1);
+  for (const whole of conjuncts) {
+    let lo = 0;
+    let hi = whole.length;
+    while (whole[lo]?.text === '(' && closingBracket(whole, lo) === hi - 1) {
+      lo++;
+      hi--;
+    }
+    const c = whole.slice(lo, hi);
     let sides = splitTopLevel(c, '==');
     if (sides.length !== 2) sides = splitTopLevel(c, '===');
     if (sides.length !== 2) {
@@ -454,43 +467,42 @@ function describeSpecialCase(pair: TestPair): string {
   return `${pair.func}(${pair.args.map(show).join(', ')}) returns ${show(pair.expected)} by a special case: the input and the answer of ${pair.test.slice(pair.test.lastIndexOf('::') + 2)}`;
 }
 
-function pythonSpecialCases(file: TechniqueFile, lines: readonly PyLine[], funcs: readonly PyFunc[], ctx: TestContext, push: Push): void {
+function pythonSpecialCases(file: TechniqueFile, lines: readonly PyLine[], ctx: TestContext, push: Push): void {
   const byFunc = new Set(ctx.pairs.map((p) => p.func));
-  for (const f of funcs) {
-    if (!byFunc.has(f.name)) continue;
+  const matchSubjects = new Map<PyFunc, number>();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const f = l?.func;
+    if (l === undefined || f === undefined || !byFunc.has(f.name)) continue;
     const params = f.params[0] === 'self' || f.params[0] === 'cls' ? f.params.slice(1) : f.params;
-    let matchSubject: number | undefined;
-    for (let i = f.start + 1; i < f.end; i++) {
-      const l = lines[i];
-      if (l === undefined || l.func !== f) continue;
-      const t = l.tokens;
-      const head = t[0]?.text;
-      const report = (pair: TestPair | undefined, at2: number[]): void => {
-        if (pair !== undefined && pairCounts(pair)) push('special-case', at2, describeSpecialCase(pair), pair.test);
-      };
-      if (head === 'match') matchSubject = params.indexOf(t[1]?.text ?? '');
-      if (head === 'if' || head === 'elif' || (head === 'case' && matchSubject !== undefined && matchSubject >= 0)) {
-        const colon = topLevelIndex(t, (x) => x.text === ':', 1);
-        if (colon < 0) continue;
-        const cond = head === 'case' ? caseCondition(t.slice(1, colon), matchSubject ?? -1) : parseCondition(t.slice(1, colon), params, 'and');
-        if (cond === undefined) continue;
-        const inline = t.slice(colon + 1);
-        const next = lines[i + 1];
-        const ret = inline.length > 0 ? inline : next !== undefined && next.indent > l.indent ? next.tokens : [];
-        if (ret[0]?.text !== 'return') continue;
-        const value = literalValue(ret.slice(1));
-        if (value !== undefined) report(matchingPair(ctx.pairs, f.name, cond, value), [l.line, inline.length > 0 ? l.line : next?.line ?? l.line]);
-        continue;
-      }
-      // return 7 if n == 3 else ...
-      if (head === 'return') {
-        const ifAt = topLevelIndex(t, (x) => x.text === 'if');
-        const elseAt = topLevelIndex(t, (x) => x.text === 'else');
-        if (ifAt < 0 || elseAt < ifAt) continue;
-        const cond = parseCondition(t.slice(ifAt + 1, elseAt), params, 'and');
-        const value = literalValue(t.slice(1, ifAt));
-        if (cond !== undefined && value !== undefined) report(matchingPair(ctx.pairs, f.name, cond, value), [l.line]);
-      }
+    const matchSubject = matchSubjects.get(f);
+    const t = l.tokens;
+    const head = t[0]?.text;
+    const report = (pair: TestPair | undefined, at2: number[]): void => {
+      if (pair !== undefined && pairCounts(pair)) push('special-case', at2, describeSpecialCase(pair), pair.test);
+    };
+    if (head === 'match') matchSubjects.set(f, params.indexOf(t[1]?.text ?? ''));
+    if (head === 'if' || head === 'elif' || (head === 'case' && matchSubject !== undefined && matchSubject >= 0)) {
+      const colon = topLevelIndex(t, (x) => x.text === ':', 1);
+      if (colon < 0) continue;
+      const cond = head === 'case' ? caseCondition(t.slice(1, colon), matchSubject ?? -1) : parseCondition(t.slice(1, colon), params, 'and');
+      if (cond === undefined) continue;
+      const inline = t.slice(colon + 1);
+      const next = lines[i + 1];
+      const ret = inline.length > 0 ? inline : next !== undefined && next.indent > l.indent ? next.tokens : [];
+      if (ret[0]?.text !== 'return') continue;
+      const value = literalValue(ret.slice(1));
+      if (value !== undefined) report(matchingPair(ctx.pairs, f.name, cond, value), [l.line, inline.length > 0 ? l.line : next?.line ?? l.line]);
+      continue;
+    }
+    // return 7 if n == 3 else ...
+    if (head === 'return') {
+      const ifAt = topLevelIndex(t, (x) => x.text === 'if');
+      const elseAt = topLevelIndex(t, (x) => x.text === 'else');
+      if (ifAt < 0 || elseAt < ifAt) continue;
+      const cond = parseCondition(t.slice(ifAt + 1, elseAt), params, 'and');
+      const value = literalValue(t.slice(1, ifAt));
+      if (cond !== undefined && value !== undefined) report(matchingPair(ctx.pairs, f.name, cond, value), [l.line]);
     }
   }
   lookupTables(file, lines.map((l) => l.tokens), ctx, push);
@@ -594,10 +606,11 @@ function jsRules<F extends TechniqueFile>(file: F, text: string, ctx: TestContex
     // process.on('exit', handler) with an exit 0 or exitCode = 0 inside
     if (at(t, k, 'process', '.') && /^(on|once|addListener|prependListener)$/.test(t[k + 2]?.text ?? '') && t[k + 3]?.text === '(' && t[k + 4]?.kind === 'string' && exitEvents.has(t[k + 4]?.text ?? '')) {
       const close = closingBracket(t, k + 3);
-      const body = t.slice(k + 5, close < 0 ? t.length : close);
-      const exitCode = body.findIndex((x, j) => x.text === 'exitCode' && body[j - 1]?.text === '.' && body[j + 1]?.text === '=' && body[j + 2]?.text === '0');
-      const exit = zeroExitIn(body);
-      const at2 = exit >= 0 ? body[exit] : exitCode >= 0 ? body[exitCode] : undefined;
+      const end = close < 0 ? t.length : close;
+      let exitCode = -1;
+      for (let j = k + 5; j < end && exitCode < 0; j++) if (at(t, j - 1, '.', 'exitCode', '=', '0')) exitCode = j;
+      const exit = zeroExitIn(t, k + 5, end);
+      const at2 = exit >= 0 ? t[exit] : exitCode >= 0 ? t[exitCode] : undefined;
       if (at2 !== undefined) push('exit-hook', [tok.line, at2.line], `a process '${t[k + 4]?.text ?? ''}' handler forces exit status 0, whatever the test run decided`);
       continue;
     }
@@ -616,7 +629,7 @@ function jsRules<F extends TechniqueFile>(file: F, text: string, ctx: TestContex
     }
     if (at(t, k, 'expect', '.', 'extend', '(') && t[k - 1]?.text !== '.') push('patched-assert', [tok.line], 'the program redefines expect matchers');
     if (at(t, k, 'Object', '.') && /^(defineProperty|assign|defineProperties)$/.test(t[k + 2]?.text ?? '') && t[k + 3]?.text === '(' && /^(assert|expect|globalThis|global)$/.test(t[k + 4]?.text ?? '')) {
-      const args = t.slice(k + 4, closingBracket(t, k + 3));
+      const args = t.slice(k + 4, Math.min(closingBracket(t, k + 3), k + 200));
       if (t[k + 4]?.text === 'assert' || t[k + 4]?.text === 'expect' || args.some((a) => a.kind === 'string' && testGlobals.has(a.text)) || args.some((a) => testGlobals.has(a.text) && a !== args[0])) {
         push('patched-assert', [tok.line], `the program redefines ${t[k + 4]?.text ?? ''} through Object.${t[k + 2]?.text ?? ''}`);
       }
@@ -662,8 +675,8 @@ function jsCallCounters(t: readonly Token[], depths: readonly number[], push: Pu
       push('call-counter', [tok.line], `the program flips ${name} on every call to alternate its result`);
     } else if (next === '=' && t.slice(end + 1, end + 30).some((x) => x.text === name) && t.slice(end + 1, end + 30).some((x) => x.text === '+')) increments.set(name, tok.line);
     else if (at(t, end, '.', 'set', '(')) {
-      const close = closingBracket(t, end + 2);
-      if (t.slice(end + 3, close).some((x) => x.text === '+')) increments.set(name, tok.line);
+      const close = closingBracket(t, end + 2, 200);
+      if (close > 0 && t.slice(end + 3, close).some((x) => x.text === '+')) increments.set(name, tok.line);
     } else if (at(t, end, '.', 'get', '(')) {
       const close = closingBracket(t, end + 2);
       if (close >= 0 && comparedWithNumber(t, k, close + 1) && isConditional(statementOf(k))) reads.set(name, tok.line);
@@ -690,7 +703,7 @@ function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestConte
       if (t[c + 1]?.text === '{') open = k + 1;
     }
     if (open < 0) continue;
-    const closeParams = closingBracket(t, open);
+    const closeParams = closingBracket(t, open, 500);
     if (closeParams < 0) continue;
     const params = splitTopLevel(t.slice(open + 1, closeParams)).map((p) => p[0]?.text ?? '');
     let bodyOpen = closeParams + 1;
@@ -706,19 +719,20 @@ function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestConte
       let cond: Condition | undefined;
       let retAt = -1;
       if (at(t, i, 'if', '(')) {
-        const c = closingBracket(t, i + 1);
+        const c = closingBracket(t, i + 1, 200);
         if (c < 0) continue;
         cond = parseCondition(t.slice(i + 2, c), params, '&&');
         retAt = t[c + 1]?.text === '{' ? c + 2 : c + 1;
       } else if (x.text === 'case' && switchSubject >= 0) {
-        const colon = t.findIndex((y, j) => j > i && y.text === ':');
-        if (colon < 0 || colon - i > 40) continue;
+        let colon = i + 1;
+        while (colon < bodyClose && colon - i <= 40 && t[colon]?.text !== ':') colon++;
+        if (t[colon]?.text !== ':' || colon - i > 40) continue;
         cond = caseCondition(t.slice(i + 1, colon), switchSubject);
         retAt = colon + 1;
       }
       if (cond === undefined || t[retAt]?.text !== 'return') continue;
       let e = retAt + 1;
-      while (e < bodyClose && t[e]?.text !== ';' && t[e]?.text !== '}' && t[e]?.line === t[retAt + 1]?.line) e++;
+      while (e < bodyClose && e - retAt < 45 && t[e]?.text !== ';' && t[e]?.text !== '}' && t[e]?.line === t[retAt + 1]?.line) e++;
       const value = literalValue(t.slice(retAt + 1, e));
       const pair = value === undefined ? undefined : matchingPair(ctx.pairs, tok.text, cond, value);
       if (pair !== undefined && pairCounts(pair)) push('special-case', [x.line, t[retAt]?.line ?? x.line], describeSpecialCase(pair), pair.test);

@@ -356,18 +356,31 @@ export function splitTopLevel(tokens: readonly Token[], separator = ','): Token[
   return parts;
 }
 
-/** Index of the bracket closing the one at `open`, or -1. */
-export function closingBracket(tokens: readonly Token[], open: number, maxSpan = 50_000): number {
-  let depth = 0;
-  const end = Math.min(tokens.length, open + maxSpan);
-  for (let k = open; k < end; k++) {
-    const t = tokens[k];
-    if (t === undefined || t.kind !== 'op') continue;
-    if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+const bracketMatches = new WeakMap<readonly Token[], Int32Array>();
+
+/** For every bracket token, the index of its partner (-1 when unmatched); one pass, cached per array. */
+function matchesOf(tokens: readonly Token[]): Int32Array {
+  const cached = bracketMatches.get(tokens);
+  if (cached !== undefined) return cached;
+  const match = new Int32Array(tokens.length).fill(-1);
+  const stack: number[] = [];
+  tokens.forEach((t, k) => {
+    if (t.kind !== 'op') return;
+    if (t.text === '(' || t.text === '[' || t.text === '{') stack.push(k);
     else if (t.text === ')' || t.text === ']' || t.text === '}') {
-      depth--;
-      if (depth === 0) return k;
+      const open = stack.pop();
+      if (open !== undefined) match[open] = k;
     }
-  }
-  return -1;
+  });
+  bracketMatches.set(tokens, match);
+  return match;
+}
+
+/**
+ * Index of the bracket closing the one at `open`, or -1 (also when it lies more than `maxSpan`
+ * tokens away). Brackets pair by nesting whatever their shape, as a tolerant reader of code must.
+ */
+export function closingBracket(tokens: readonly Token[], open: number, maxSpan = 50_000): number {
+  const close = matchesOf(tokens)[open] ?? -1;
+  return close < 0 || close - open > maxSpan ? -1 : close;
 }
