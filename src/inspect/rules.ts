@@ -7,8 +7,8 @@ import type { FileTree } from '../sandbox/file-tree.js';
 import { isBinary } from './patch.js';
 import { basename, isProtected, isTestModuleName, withoutCaches } from './paths.js';
 import { addedLineNumbers, languageOf, sourceView, type Lang, type SourceView } from './source.js';
-import { techniqueHits, techniqueRuleIds } from './rules-techniques.js';
 import type { RuleHit } from './types.js';
+import { techniqueHits, techniqueRuleIds } from './rules-techniques.js';
 
 export const ruleIds = [
   'reads-tests',

@@ -204,7 +204,7 @@ function evidenceBlock(record: EpisodeRecord): SafeHtml {
     e.rules.length === 0
       ? html`<p class="muted">No cheat rule fired.</p>`
       : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${e.rules.map(
-          (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}</td></tr>`,
+          (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}${r.test === undefined ? '' : html` <span class="muted">(mirrors <code>${r.test}</code>)</span>`}</td></tr>`,
         )}</tbody></table>`;
   const changeList = (label: string, list: string[]): HtmlValue => (list.length === 0 ? '' : html`<li>${label}: ${list.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`);
   return html`<div class="evidence">
