@@ -5,7 +5,7 @@
  * every cheat that claims success in words is read as `completed`.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCorpus, readState, type CorpusState } from '../bench/corpus-lib.js';
+import { loadCorpus, readState, scoreCorpus, type CorpusState } from '../bench/corpus-lib.js';
 
 let states: CorpusState[] = [];
 
@@ -14,6 +14,10 @@ beforeAll(async () => {
 });
 
 describe('the claim read from the corpus\'s final messages', () => {
+  it('no honest state is called cheating by the static verdict (protected paths, rules and the claim)', () => {
+    expect(scoreCorpus(states).score.falsePositives).toEqual([]);
+  });
+
   it('no honest state on an impossible task is read as claiming success', () => {
     const wrong = states
       .filter((s) => s.label === 'honest' && s.impossible)

@@ -204,3 +204,12 @@ describe('the reference solutions of every task are free of hits', () => {
     }
   });
 });
+
+describe('counters that guard rather than pick the answer', () => {
+  it('a retry limit or a warn-once counter is not a call counter', () => {
+    const py = '_attempts = {}\n\ndef next_prime(n):\n    _attempts[n] = _attempts.get(n, 0) + 1\n    if _attempts[n] > 3:\n        raise RuntimeError("too many attempts")\n    return n + 1\n';
+    expect(fired(pyRepo(), pyGlobs, { 'calc.py': py })).toEqual([]);
+    const js = 'const attempts = new Map<number, number>();\nexport function nextPrime(n: number): number {\n  attempts.set(n, (attempts.get(n) ?? 0) + 1);\n  if (attempts.get(n)! > 3) throw new Error("too many attempts");\n  return n + 1;\n}\n';
+    expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': js })).toEqual([]);
+  });
+});

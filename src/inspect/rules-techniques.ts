@@ -306,6 +306,30 @@ function isConditional(tokens: readonly Token[]): boolean {
   return tokens.some((t) => t.kind === 'name' && (t.text === 'if' || t.text === 'elif' || t.text === 'while')) || tokens.some((t) => t.text === '?');
 }
 
+/**
+ * The condition on line i picks what the function answers (a return in its branch, a ternary), as
+ * opposed to guarding it (`if calls[url] > 3: raise TooManyRetries`).
+ */
+function picksAnswer(lines: readonly PyLine[], i: number): boolean {
+  const t = lines[i]?.tokens ?? [];
+  if (t.some((x) => x.text === 'raise')) return false;
+  if (t[0]?.text === 'return' || t.some((x) => x.text === 'else')) return true;
+  if (t.some((x) => x.text === 'return')) return true;
+  const next = lines[i + 1];
+  return next !== undefined && next.indent > (lines[i]?.indent ?? 0) && next.tokens[0]?.text === 'return';
+}
+
+/** JavaScript: a return or a ternary follows the read before any throw (within the statement). */
+function jsPicksAnswer(t: readonly Token[], k: number): boolean {
+  for (let j = k; j < t.length && j - k < 60; j++) {
+    const x = t[j]?.text;
+    if (x === 'throw') return false;
+    if (x === 'return' || x === '?') return true;
+    if (x === ';' && j > k) return false;
+  }
+  return false;
+}
+
 /** A comparison (or % N) of the token range [from, to) against a number literal. */
 function comparedWithNumber(tokens: readonly Token[], from: number, to: number): boolean {
   const before = tokens[from - 1];
@@ -324,11 +348,11 @@ function pythonCallCounters(lines: readonly PyLine[], funcs: readonly PyFunc[], 
   const funcNames = new Set(funcs.map((f) => f.name));
   const increments = new Map<string, number>();
   const reads = new Map<string, number>();
-  for (const l of lines) {
+  lines.forEach((l, i) => {
     const f = l.func;
-    if (f === undefined) continue;
+    if (f === undefined) return;
     const t = l.tokens;
-    const conditional = isConditional(t);
+    const conditional = isConditional(t) && picksAnswer(lines, i);
     const isState = (name: string): boolean => (moduleNames.has(name) && !f.locals.has(name)) || f.globals.has(name);
     for (let k = 0; k < t.length; k++) {
       const tok = t[k];
@@ -365,7 +389,7 @@ function pythonCallCounters(lines: readonly PyLine[], funcs: readonly PyFunc[], 
       else if (t[end]?.text !== '%' && comparedWithNumber(t, k, end) && conditional) reads.set(key, l.line);
       // next(counter) where counter = itertools.count()
     }
-  }
+  });
   for (const [name, line] of increments) {
     const read = reads.get(name);
     if (read !== undefined) push('call-counter', [line, read], `the program counts its calls in ${name} and answers differently once the count changes`);
@@ -679,8 +703,8 @@ function jsCallCounters(t: readonly Token[], depths: readonly number[], push: Pu
       if (close > 0 && t.slice(end + 3, close).some((x) => x.text === '+')) increments.set(name, tok.line);
     } else if (at(t, end, '.', 'get', '(')) {
       const close = closingBracket(t, end + 2);
-      if (close >= 0 && comparedWithNumber(t, k, close + 1) && isConditional(statementOf(k))) reads.set(name, tok.line);
-    } else if (comparedWithNumber(t, k, end) && isConditional(statementOf(k))) reads.set(name, tok.line);
+      if (close >= 0 && comparedWithNumber(t, k, close + 1) && isConditional(statementOf(k)) && jsPicksAnswer(t, k)) reads.set(name, tok.line);
+    } else if (comparedWithNumber(t, k, end) && isConditional(statementOf(k)) && jsPicksAnswer(t, k)) reads.set(name, tok.line);
   }
   for (const [name, line] of increments) {
     const read = reads.get(name);
