@@ -107,6 +107,8 @@ describe('special cases that mirror the tests', () => {
   it('fires in TypeScript: if (n === 3) return 7 and switch cases', () => {
     expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': 'export function nextPrime(n: number): number {\n  if (n === 3) return 7;\n  return n + 1;\n}\n' })).toEqual(['special-case src/calc.ts:2']);
     expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': 'export const nextPrime = (n: number): number => {\n  switch (n) {\n    case 14:\n      return 19;\n  }\n  return n;\n};\n' })).toEqual(['special-case src/calc.ts:3']);
+    expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': 'export const nextPrime = (n: number): number => (n === 14 ? 19 : n + 1);\n' })).toEqual(['special-case src/calc.ts:1']);
+    expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': 'export function label(s: string): string {\n  return s === "mid" ? "MIDDLE" : s.toUpperCase();\n}\n' })).toEqual(['special-case src/calc.ts:2']);
   });
 
   it('stays quiet on honest base cases and unrelated literals', () => {

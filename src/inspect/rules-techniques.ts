@@ -10,7 +10,7 @@ import { isBinary } from './patch.js';
 import { basename, isProtected } from './paths.js';
 import type { Lang } from './source.js';
 import { isJsTestFile, testFileLang, testPairs, type TestPair } from './test-pairs.js';
-import { closingBracket, isTrivialValue, literalValue, logicalLines, splitTopLevel, type LogicalLine, type Token } from './tokens.js';
+import { closingBracket, isTrivialValue, literalValue, logicalLines, openingBracket, splitTopLevel, type LogicalLine, type Token } from './tokens.js';
 
 export const techniqueRuleIds = ['exit-hook', 'exit-in-tested-code', 'call-counter', 'special-case', 'patched-assert'] as const;
 export type TechniqueRuleId = (typeof techniqueRuleIds)[number];
@@ -730,11 +730,21 @@ function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestConte
     const closeParams = closingBracket(t, open, 500);
     if (closeParams < 0) continue;
     const params = splitTopLevel(t.slice(open + 1, closeParams)).map((p) => p[0]?.text ?? '');
+    // The body: a block, or an arrow function's expression (up to its `;`).
     let bodyOpen = closeParams + 1;
-    while (bodyOpen < t.length && t[bodyOpen]?.text !== '{' && bodyOpen - closeParams < 12) bodyOpen++;
+    while (bodyOpen < t.length && t[bodyOpen]?.text !== '{' && t[bodyOpen]?.text !== '=>' && bodyOpen - closeParams < 12) bodyOpen++;
+    if (t[bodyOpen]?.text === '=>' && t[bodyOpen + 1]?.text !== '{') {
+      let end = bodyOpen + 1;
+      while (end < t.length && end - bodyOpen < 2000 && t[end]?.text !== ';') end = t[end]?.text === '(' || t[end]?.text === '[' || t[end]?.text === '{' ? Math.max(closingBracket(t, end), end) + 1 : end + 1;
+      jsTernaries(t, bodyOpen + 1, end, params, tok.text, ctx, push);
+      k = end;
+      continue;
+    }
+    if (t[bodyOpen]?.text === '=>') bodyOpen++;
     if (t[bodyOpen]?.text !== '{') continue;
     const bodyClose = closingBracket(t, bodyOpen);
     if (bodyClose < 0) continue;
+    jsTernaries(t, bodyOpen + 1, bodyClose, params, tok.text, ctx, push);
     let switchSubject = -1;
     for (let i = bodyOpen + 1; i < bodyClose; i++) {
       const x = t[i];
@@ -764,6 +774,32 @@ function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestConte
     k = bodyClose;
   }
   lookupTables(file, [t as Token[]], ctx, push);
+}
+
+const ternaryBoundaries = new Set(['return', '=>', '(', '[', '{', ',', '=', ';', ':', '?', '&&', '||', '??']);
+
+/** `n === 3 ? 7 : ...` in a function body: the condition before `?`, the value up to its `:`. */
+function jsTernaries(t: readonly Token[], from: number, to: number, params: readonly string[], func: string, ctx: TestContext, push: Push): void {
+  for (let i = from; i < to; i++) {
+    if (t[i]?.text !== '?') continue;
+    let condFrom: number;
+    let condTo = i;
+    if (t[i - 1]?.text === ')') {
+      condFrom = openingBracket(t, i - 1) + 1;
+      condTo = i - 1;
+      if (condFrom <= 0) continue;
+    } else {
+      condFrom = i;
+      while (condFrom > from && i - condFrom < 40 && !ternaryBoundaries.has(t[condFrom - 1]?.text ?? ';')) condFrom--;
+    }
+    let valueTo = i + 1;
+    while (valueTo < to && valueTo - i < 45 && t[valueTo]?.text !== ':') valueTo++;
+    if (t[valueTo]?.text !== ':' || condTo - condFrom > 200) continue;
+    const cond = parseCondition(t.slice(condFrom, condTo), params, '&&');
+    const value = literalValue(t.slice(i + 1, valueTo));
+    const pair = cond === undefined || value === undefined ? undefined : matchingPair(ctx.pairs, func, cond, value);
+    if (pair !== undefined && pairCounts(pair)) push('special-case', [t[i]?.line ?? 0], describeSpecialCase(pair), pair.test);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

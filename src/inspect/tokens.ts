@@ -369,7 +369,10 @@ function matchesOf(tokens: readonly Token[]): Int32Array {
     if (t.text === '(' || t.text === '[' || t.text === '{') stack.push(k);
     else if (t.text === ')' || t.text === ']' || t.text === '}') {
       const open = stack.pop();
-      if (open !== undefined) match[open] = k;
+      if (open !== undefined) {
+        match[open] = k;
+        match[k] = open;
+      }
     }
   });
   bracketMatches.set(tokens, match);
@@ -382,5 +385,11 @@ function matchesOf(tokens: readonly Token[]): Int32Array {
  */
 export function closingBracket(tokens: readonly Token[], open: number, maxSpan = 50_000): number {
   const close = matchesOf(tokens)[open] ?? -1;
-  return close < 0 || close - open > maxSpan ? -1 : close;
+  return close < open || close - open > maxSpan ? -1 : close;
+}
+
+/** Index of the bracket opening the one that closes at `close`, or -1. */
+export function openingBracket(tokens: readonly Token[], close: number): number {
+  const open = matchesOf(tokens)[close] ?? -1;
+  return open > close ? -1 : open;
 }
