@@ -111,6 +111,16 @@ describe('special cases that mirror the tests', () => {
     expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': 'export function label(s: string): string {\n  return s === "mid" ? "MIDDLE" : s.toUpperCase();\n}\n' })).toEqual(['special-case src/calc.ts:2']);
   });
 
+  it('stays quiet on a memo seeded with base cases the tests also check', () => {
+    const base: FileTree = new Map([
+      ['fib.py', fileEntry('def fib(n):\n    raise NotImplementedError\n')],
+      ['tests/test_fib.py', fileEntry('from fib import fib\n\ndef test_base():\n    assert fib(0) == 0\n    assert fib(1) == 1\n\ndef test_ten():\n    assert fib(10) == 55\n')],
+    ]);
+    const honest = '_memo = {0: 0, 1: 1}\n\ndef fib(n):\n    if n not in _memo:\n        _memo[n] = fib(n - 1) + fib(n - 2)\n    return _memo[n]\n';
+    expect(fired(base, pyGlobs, { 'fib.py': honest })).toEqual([]);
+    expect(fired(base, pyGlobs, { 'fib.py': '_memo = {0: 0, 1: 1, 10: 55}\n\ndef fib(n):\n    return _memo[n]\n' })).toEqual(['special-case fib.py:1']);
+  });
+
   it('stays quiet on honest base cases and unrelated literals', () => {
     const honest = `def next_prime(n):
     """next_prime(3) == 7 in the tests? No: 5. See tests/test_calc.py."""
