@@ -84,6 +84,9 @@ describe('test pairs from the pristine tests', () => {
     expect(py).toContain('next_prime(n:3)=n:7 tests/test_calc.py::test_small');
     expect(py).toContain('label(s:"mid")=s:"MIDDLE" tests/test_calc.py::test_label');
     expect(py).toContain(`add(n:${10n ** 18n},n:1)=n:${10n ** 18n + 3n} tests/test_calc.py::test_add`);
+    const loops = `import unittest\nfrom calc import next_prime\n\nCASES = [(3, 7), (14, 19)]\n\n@pytest.mark.parametrize("n, expected", CASES)\ndef test_table(n, expected):\n    assert next_prime(n) == expected\n\nclass T(unittest.TestCase):\n    def test_loop(self):\n        for n, expected in [(20, 23)]:\n            with self.subTest(n=n):\n                self.assertEqual(next_prime(n), expected)\n`;
+    const fromLoops = testPairs(new Map([['tests/test_more.py', fileEntry(loops)]]), pyGlobs).map((p) => `${p.args.join(',')}=${p.expected}`);
+    expect(fromLoops).toEqual(['n:3=n:7', 'n:14=n:19', 'n:20=n:23']);
     const js = testPairs(jsRepo(), jsGlobs).map((p) => `${p.func}(${p.args.join(',')})=${p.expected}`);
     expect(js).toEqual(['nextPrime(n:3)=n:7', 'nextPrime(n:14)=n:19', 'label(s:"mid")=s:"MIDDLE"']);
   });

@@ -97,7 +97,14 @@ interface ParamTable {
   rows: string[][];
 }
 
-function parametrizeTable(tokens: readonly Token[]): ParamTable | undefined {
+/** A list literal, or the module-level list a name holds (`CASES = [...]`). */
+function listTokens(tokens: Token[], lists: ReadonlyMap<string, Token[]>): Token[] {
+  const only = tokens[0];
+  if (tokens.length === 1 && only?.kind === 'name') return lists.get(only.text) ?? [];
+  return tokens;
+}
+
+function parametrizeTable(tokens: readonly Token[], lists: ReadonlyMap<string, Token[]>): ParamTable | undefined {
   // @ pytest . mark . parametrize ( "a, b" , [ ... ] )
   const open = tokens.findIndex((t) => t.text === '(');
   if (open < 0) return undefined;
@@ -105,10 +112,14 @@ function parametrizeTable(tokens: readonly Token[]): ParamTable | undefined {
   if (close < 0) return undefined;
   const parts = splitTopLevel(tokens.slice(open + 1, close));
   const namesPart = parts[0] ?? [];
-  const listPart = parts[1] ?? [];
   let names: string[] = [];
   if (namesPart.length === 1 && namesPart[0]?.kind === 'string') names = namesPart[0].text.split(',').map((s) => s.trim());
   else names = namesPart.filter((t) => t.kind === 'string').map((t) => t.text.trim());
+  return tableOf(names, listTokens(parts[1] ?? [], lists));
+}
+
+/** Rows of literal cells from `[(a, b), ...]` for the names. */
+function tableOf(names: string[], listPart: Token[]): ParamTable | undefined {
   if (names.length === 0 || listPart.length < 2) return undefined;
   const rows: string[][] = [];
   for (const row of splitTopLevel(listPart.slice(1, -1))) {
@@ -164,12 +175,15 @@ function pythonAsserts(path: string, lines: readonly LogicalLine[], out: TestPai
   let testIndent = -1;
   let pendingTables: ParamTable[] = [];
   let tables: ParamTable[] = [];
+  /** Module-level lists (`CASES = [(3, 7), ...]`) a parametrize or a for loop may name. */
+  const lists = new Map<string, Token[]>();
   for (const line of lines) {
     const t = line.tokens;
     const first = t[0];
     if (first === undefined) continue;
+    if (line.indent === 0 && first.kind === 'name' && t[1]?.text === '=' && (t[2]?.text === '[' || t[2]?.text === '(')) lists.set(first.text, t.slice(2));
     if (first.text === '@' && t.some((x) => x.text === 'parametrize')) {
-      const table = parametrizeTable(t);
+      const table = parametrizeTable(t, lists);
       if (table !== undefined) pendingTables.push(table);
       continue;
     }
@@ -186,6 +200,14 @@ function pythonAsserts(path: string, lines: readonly LogicalLine[], out: TestPai
       test = `${path}::<module>`;
       tables = [];
       testIndent = -1;
+    }
+    // for n, expected in CASES: (a table for the rest of the test)
+    if (first.text === 'for' && testIndent >= 0) {
+      const inAt = t.findIndex((x) => x.text === 'in');
+      const names = t.slice(1, inAt).filter((x) => x.kind === 'name').map((x) => x.text);
+      const table = inAt < 0 || t[t.length - 1]?.text !== ':' ? undefined : tableOf(names, listTokens(t.slice(inAt + 1, -1), lists));
+      if (table !== undefined) tables = [...tables, table];
+      continue;
     }
     const rowsOf = (): (Map<string, string> | undefined)[] => {
       const out2: (Map<string, string> | undefined)[] = [undefined];
