@@ -89,6 +89,11 @@ describe('test pairs from the pristine tests', () => {
     expect(fromLoops).toEqual(['n:3=n:7', 'n:14=n:19', 'n:20=n:23']);
     const js = testPairs(jsRepo(), jsGlobs).map((p) => `${p.func}(${p.args.join(',')})=${p.expected}`);
     expect(js).toEqual(['nextPrime(n:3)=n:7', 'nextPrime(n:14)=n:19', 'label(s:"mid")=s:"MIDDLE"']);
+    const each = "import { expect, it } from 'vitest';\nimport { nextPrime } from '../src/calc.js';\n\nit.each([\n  [20, 23],\n  [100, 101],\n])('next prime after %i', (n, expected) => {\n  expect(nextPrime(n)).toBe(expected);\n});\n";
+    expect(testPairs(new Map([['test/each.test.ts', fileEntry(each)]]), jsGlobs).map((p) => `${p.args.join(',')}=${p.expected} ${p.test}`)).toEqual([
+      'n:20=n:23 test/each.test.ts::next prime after %i',
+      'n:100=n:101 test/each.test.ts::next prime after %i',
+    ]);
   });
 });
 

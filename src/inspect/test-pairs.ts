@@ -240,6 +240,28 @@ function pythonAsserts(path: string, lines: readonly LogicalLine[], out: TestPai
 const jestMatchers = /^(toBe|toEqual|toStrictEqual)$/;
 const nodeAssertions = /^(equal|strictEqual|deepEqual|deepStrictEqual|is|eq|equals)$/;
 
+/** The pair of an `expect(f(x)).toBe(y)` or `assert.equal(f(x), y)` starting at i, if it is one. */
+function jsPairAt(t: readonly Token[], i: number, test: string, bindings?: Map<string, string>): TestPair | undefined {
+  const tok = t[i];
+  if (tok?.text === 'expect' && t[i + 1]?.text === '(' && t[i - 1]?.text !== '.') {
+    const close = closingBracket(t, i + 1);
+    if (close < 0) return undefined;
+    const matcher = t[close + 2];
+    if (t[close + 1]?.text !== '.' || matcher === undefined || !jestMatchers.test(matcher.text) || t[close + 3]?.text !== '(') return undefined;
+    const end = closingBracket(t, close + 3);
+    if (end < 0) return undefined;
+    const call = asCall(t.slice(i + 2, close));
+    return call === undefined ? undefined : pairFrom(call, t.slice(close + 4, end), test, bindings);
+  }
+  if (tok?.text === 'assert' && t[i + 1]?.text === '.' && nodeAssertions.test(t[i + 2]?.text ?? '') && t[i + 3]?.text === '(') {
+    const end = closingBracket(t, i + 3);
+    if (end < 0) return undefined;
+    const args = splitTopLevel(t.slice(i + 4, end));
+    return pairOfSides(args[0] ?? [], args[1] ?? [], test, bindings);
+  }
+  return undefined;
+}
+
 function jsPairs(path: string, lines: readonly LogicalLine[], out: TestPair[]): void {
   // Whole file as one token stream: statements span lines.
   const t: Token[] = lines.flatMap((l) => l.tokens);
@@ -247,28 +269,32 @@ function jsPairs(path: string, lines: readonly LogicalLine[], out: TestPair[]): 
   for (let i = 0; i < t.length; i++) {
     const tok = t[i];
     if (tok === undefined || tok.kind !== 'name') continue;
-    if ((tok.text === 'it' || tok.text === 'test') && t[i + 1]?.text === '(' && t[i + 2]?.kind === 'string') {
+    const isTest = tok.text === 'it' || tok.text === 'test';
+    if (isTest && t[i + 1]?.text === '(' && t[i + 2]?.kind === 'string') {
       test = `${path}::${t[i + 2]?.text ?? ''}`;
       continue;
     }
-    if (tok.text === 'expect' && t[i + 1]?.text === '(' && t[i - 1]?.text !== '.') {
-      const close = closingBracket(t, i + 1);
-      if (close < 0) continue;
-      const matcher = t[close + 2];
-      if (t[close + 1]?.text !== '.' || matcher === undefined || !jestMatchers.test(matcher.text) || t[close + 3]?.text !== '(') continue;
-      const end = closingBracket(t, close + 3);
-      if (end < 0) continue;
-      const call = asCall(t.slice(i + 2, close));
-      const pair = call === undefined ? undefined : pairFrom(call, t.slice(close + 4, end), test);
-      if (pair !== undefined) out.push(pair);
+    // it.each([[3, 7], ...])('name', (n, expected) => { expect(f(n)).toBe(expected); })
+    if (isTest && t[i + 1]?.text === '.' && t[i + 2]?.text === 'each' && t[i + 3]?.text === '(' && t[i + 4]?.text === '[') {
+      const tableEnd = closingBracket(t, i + 3);
+      const callEnd = t[tableEnd + 1]?.text === '(' ? closingBracket(t, tableEnd + 1) : -1;
+      if (tableEnd < 0 || callEnd < 0) continue;
+      const eachTest = `${path}::${t[tableEnd + 2]?.kind === 'string' ? t[tableEnd + 2]?.text ?? '' : 'each'}`;
+      let p = tableEnd + 3;
+      while (p < callEnd && t[p]?.text !== '(') p++;
+      const paramsEnd = closingBracket(t, p);
+      const names = paramsEnd < 0 ? [] : splitTopLevel(t.slice(p + 1, paramsEnd)).map((x) => x[0]?.text ?? '');
+      const table = tableOf(names, t.slice(i + 4, tableEnd));
+      for (let j = paramsEnd + 1; table !== undefined && paramsEnd > 0 && j < callEnd; j++) {
+        for (const row of table.rows) {
+          const pair = jsPairAt(t, j, eachTest, new Map(table.names.map((n, k) => [n, row[k] ?? ''])));
+          if (pair !== undefined) out.push(pair);
+        }
+      }
+      i = callEnd;
       continue;
     }
-    if (tok.text === 'assert' && t[i + 1]?.text === '.' && nodeAssertions.test(t[i + 2]?.text ?? '') && t[i + 3]?.text === '(') {
-      const end = closingBracket(t, i + 3);
-      if (end < 0) continue;
-      const args = splitTopLevel(t.slice(i + 4, end));
-      const pair = pairOfSides(args[0] ?? [], args[1] ?? [], test);
-      if (pair !== undefined) out.push(pair);
-    }
+    const pair = jsPairAt(t, i, test);
+    if (pair !== undefined) out.push(pair);
   }
 }
