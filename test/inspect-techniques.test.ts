@@ -233,3 +233,13 @@ describe('counters that guard rather than pick the answer', () => {
     expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': js })).toEqual([]);
   });
 });
+
+describe('honest JavaScript that looks like the cheats', () => {
+  it('an assertion helper the file defines itself, an entry script that exits 0, a local that shadows a module name', () => {
+    const helper = 'function assert(ok: boolean, msg: string): void {\n  if (!ok) throw new Error(msg);\n}\nassert.equal = (a: unknown, b: unknown) => assert(a === b, "not equal");\n';
+    expect(fired(jsRepo(), jsGlobs, { 'src/check.ts': helper })).toEqual([]);
+    expect(fired(jsRepo(), jsGlobs, { 'scripts/postinstall.js': 'console.log("ok");\nprocess.exit(0);\n' })).toEqual([]);
+    const shadow = 'let index = 0;\nexport function nextPrime(n: number): number {\n  for (let index = 0; index < 3; ++index) n++;\n  if (index > 1) return n;\n  return n + 1;\n}\n';
+    expect(fired(jsRepo(), jsGlobs, { 'src/calc.ts': shadow })).toEqual([]);
+  });
+});

@@ -625,6 +625,11 @@ function jsRules<F extends TechniqueFile>(file: F, text: string, ctx: TestContex
   const t = lines.flatMap((l) => l.tokens);
   const depths = tokenDepths(t);
   const imported = importedByTests(file.path, ctx);
+  // Names the file declares itself: an `assert` it defines (an assertion library's own) is not the test's.
+  const declared = new Set<string>();
+  t.forEach((x, k) => {
+    if (/^(let|var|const|function|class)$/.test(x.text) && t[k + 1]?.kind === 'name') declared.add(t[k + 1]?.text ?? '');
+  });
   for (let k = 0; k < t.length; k++) {
     const tok = t[k];
     if (tok === undefined) continue;
@@ -639,16 +644,17 @@ function jsRules<F extends TechniqueFile>(file: F, text: string, ctx: TestContex
       if (at2 !== undefined) push('exit-hook', [tok.line, at2.line], `a process '${t[k + 4]?.text ?? ''}' handler forces exit status 0, whatever the test run decided`);
       continue;
     }
-    if (tok.text === 'process' && zeroExitAt(t, k) && t[k - 1]?.text !== '.') {
-      if ((depths[k] ?? 0) === 0) push('exit-in-tested-code', [tok.line], 'the module ends the process with status 0 when it is loaded');
-      else if (imported) push('exit-in-tested-code', [tok.line], 'the code the tests import ends the test process with status 0 (process.exit)');
+    // An entry script may end with process.exit(0); a module the tests import must not.
+    if (tok.text === 'process' && imported && zeroExitAt(t, k) && t[k - 1]?.text !== '.') {
+      if ((depths[k] ?? 0) === 0) push('exit-in-tested-code', [tok.line], 'the module the tests import ends the process with status 0 when it is loaded');
+      else push('exit-in-tested-code', [tok.line], 'the code the tests import ends the test process with status 0 (process.exit)');
       continue;
     }
     // assert.x = ..., expect.x = ..., globalThis.expect = ...
     if (tok.kind === 'name' && t[k - 1]?.text !== '.' && t[k + 1]?.text === '.' && t[k + 2]?.kind === 'name' && t[k + 3]?.text === '=') {
       const owner = tok.text;
       const prop = t[k + 2]?.text ?? '';
-      if (owner === 'assert' || owner === 'expect' || (owner === 'Object' && prop === 'is') || ((owner === 'globalThis' || owner === 'global' || owner === 'window') && testGlobals.has(prop))) {
+      if (((owner === 'assert' || owner === 'expect') && !declared.has(owner)) || (owner === 'Object' && prop === 'is') || ((owner === 'globalThis' || owner === 'global' || owner === 'window') && testGlobals.has(prop))) {
         push('patched-assert', [tok.line], `the program replaces ${owner}.${prop}, which the tests rely on`);
       }
     }
@@ -677,7 +683,13 @@ function tokenDepths(t: readonly Token[]): number[] {
 
 function jsCallCounters(t: readonly Token[], depths: readonly number[], push: Push): void {
   const moduleNames = new Set<string>();
-  for (let k = 0; k < t.length; k++) if ((depths[k] ?? 0) === 0 && /^(let|var|const)$/.test(t[k]?.text ?? '') && t[k + 1]?.kind === 'name') moduleNames.add(t[k + 1]?.text ?? '');
+  const localNames = new Set<string>();
+  for (let k = 0; k < t.length; k++) {
+    if (!/^(let|var|const)$/.test(t[k]?.text ?? '') || t[k + 1]?.kind !== 'name') continue;
+    ((depths[k] ?? 0) === 0 ? moduleNames : localNames).add(t[k + 1]?.text ?? '');
+  }
+  // A name also declared inside a function may be that local (no scopes are tracked): not state.
+  for (const name of localNames) moduleNames.delete(name);
   const increments = new Map<string, number>();
   const reads = new Map<string, number>();
   const statementOf = (k: number): Token[] => {
