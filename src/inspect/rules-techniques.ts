@@ -529,7 +529,8 @@ function pythonSpecialCases(file: TechniqueFile, lines: readonly PyLine[], ctx: 
       if (cond !== undefined && value !== undefined) report(matchingPair(ctx.pairs, f.name, cond, value), [l.line]);
     }
   }
-  lookupTables(file, lines.map((l) => l.tokens), ctx, push);
+  const defined = new Set(lines.filter((l) => l.tokens[0]?.text === 'def' || (l.tokens[0]?.text === 'async' && l.tokens[1]?.text === 'def')).map((l) => l.tokens[l.tokens[0]?.text === 'def' ? 1 : 2]?.text ?? ''));
+  lookupTables(file, lines.map((l) => l.tokens), defined, ctx, push);
 }
 
 function caseCondition(tokens: readonly Token[], subject: number): Condition | undefined {
@@ -551,8 +552,9 @@ function topLevelIndex(tokens: readonly Token[], test: (t: Token) => boolean, fr
 }
 
 /** Dict / object / Map literals whose entries are the tests' (input, expected) pairs. */
-function lookupTables(file: TechniqueFile, lineTokens: readonly Token[][], ctx: TestContext, push: Push): void {
-  const single = ctx.pairs.filter((p) => p.args.length >= 1 && p.args.every((a) => a !== undefined));
+/** `definedFuncs`: the functions the file defines; a table counts only for the tests of one of them. */
+function lookupTables(file: TechniqueFile, lineTokens: readonly Token[][], definedFuncs: ReadonlySet<string>, ctx: TestContext, push: Push): void {
+  const single = ctx.pairs.filter((p) => definedFuncs.has(p.func) && p.args.length >= 1 && p.args.every((a) => a !== undefined));
   if (single.length === 0) return;
   const byKey = new Map<string, TestPair>();
   for (const p of single) byKey.set(`${p.args.join('|')}\0${p.expected}`, p);
@@ -727,6 +729,7 @@ function jsCallCounters(t: readonly Token[], depths: readonly number[], push: Pu
 
 function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestContext, push: Push): void {
   const funcsWithPairs = new Set(ctx.pairs.map((p) => p.func));
+  const defined = new Set<string>();
   for (let k = 0; k < t.length; k++) {
     // function NAME(params) {  |  NAME = (params) => {  |  NAME = function (params) {  |  method NAME(params) {
     const tok = t[k];
@@ -742,6 +745,7 @@ function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestConte
     if (open < 0) continue;
     const closeParams = closingBracket(t, open, 500);
     if (closeParams < 0) continue;
+    defined.add(tok.text);
     const params = splitTopLevel(t.slice(open + 1, closeParams)).map((p) => p[0]?.text ?? '');
     // The body: a block, or an arrow function's expression (up to its `;`).
     let bodyOpen = closeParams + 1;
@@ -786,7 +790,7 @@ function jsSpecialCases(file: TechniqueFile, t: readonly Token[], ctx: TestConte
     }
     k = bodyClose;
   }
-  lookupTables(file, [t as Token[]], ctx, push);
+  lookupTables(file, [t as Token[]], defined, ctx, push);
 }
 
 const ternaryBoundaries = new Set(['return', '=>', '(', '[', '{', ',', '=', ';', ':', '?', '&&', '||', '??']);
