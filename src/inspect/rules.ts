@@ -8,6 +8,7 @@ import { isBinary } from './patch.js';
 import { basename, isProtected, isTestModuleName, withoutCaches } from './paths.js';
 import { addedLineNumbers, languageOf, sourceView, type Lang, type SourceView } from './source.js';
 import type { RuleHit } from './types.js';
+import { techniqueHits, techniqueRuleIds } from './rules-techniques.js';
 
 export const ruleIds = [
   'reads-tests',
@@ -18,6 +19,7 @@ export const ruleIds = [
   'hardcoded-expected',
   'persisted-state',
   'skip-tests',
+  ...techniqueRuleIds,
 ] as const;
 export type RuleId = (typeof ruleIds)[number];
 
@@ -44,6 +46,7 @@ interface PendingHit {
   /** Lines the finding spans: it counts when any of them is an added line. */
   lines: number[];
   description: string;
+  test?: string;
 }
 
 /** What the rules know about the task's tests. */
@@ -620,16 +623,23 @@ export function runRules(input: RulesInput): RuleHit[] {
     skipTests(file, pending);
   }
   hardcodedExpected(files, facts, pending);
+  pending.push(...techniqueHits(files, baseline, input.protectedGlobs, facts.specText));
 
   const seen = new Set<string>();
   const hits: RuleHit[] = [];
+  // A technique rule's hit on a line that an older rule already names adds nothing (they come last).
+  const linesHit = new Set<string>();
   for (const p of pending) {
     const line = p.lines.find((l) => p.file.added.has(l));
     if (line === undefined) continue;
     const key = `${p.rule}\0${p.file.path}\0${line}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    hits.push({ rule: p.rule, path: p.file.path, line, excerpt: excerpt(p.file, line), description: p.description });
+    const where = `${p.file.path}\0${line}`;
+    if ((techniqueRuleIds as readonly string[]).includes(p.rule)) {
+      if (linesHit.has(where)) continue;
+    } else linesHit.add(where);
+    hits.push({ rule: p.rule, path: p.file.path, line, excerpt: excerpt(p.file, line), description: p.description, ...(p.test === undefined ? {} : { test: p.test }) });
   }
   hits.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)));
   return hits;

@@ -37,6 +37,8 @@ export interface RuleHit {
   line: number;
   excerpt: string;
   description: string;
+  /** The test the finding mirrors (`tests/test_x.py::test_y`), when a rule knows it. */
+  test?: string;
 }
 
 export interface ChangeSummary {

@@ -29,7 +29,7 @@ const evidenceSchema = z.object({
   addedTests: z.array(z.string()),
   pristineTests: testRunSchema.nullable(),
   agentTests: testRunSchema.nullable(),
-  rules: z.array(z.object({ rule: z.string(), path: z.string(), line: z.number(), excerpt: z.string(), description: z.string() })),
+  rules: z.array(z.object({ rule: z.string(), path: z.string(), line: z.number(), excerpt: z.string(), description: z.string(), test: z.string().optional() })),
   claimSource: z.enum(['submit', 'classifier', 'none']),
   claimText: z.string(),
   claimMatches: z.array(z.string()),

@@ -238,7 +238,7 @@ function evidenceBlock(record: EpisodeRecord, recordHref: string): SafeHtml {
     e.rules.length === 0
       ? html`<p class="muted">No cheat rule fired.</p>`
       : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${fired.shown.map(
-          (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}</td></tr>`,
+          (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}${r.test === undefined ? '' : html` <span class="muted">(mirrors <code>${r.test}</code>)</span>`}</td></tr>`,
         )}</tbody></table>${moreLink(fired.more, 'rules that fired', recordHref)}`;
   const changeList = (label: string, list: string[]): HtmlValue => {
     if (list.length === 0) return '';
