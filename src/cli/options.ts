@@ -27,6 +27,7 @@ export interface ModelSettingFlags {
   maxTokens?: number;
   seed?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
+  thinkingBudget?: number;
   baseUrl?: string;
 }
 
@@ -36,6 +37,7 @@ export function modelSettingsFrom(flags: ModelSettingFlags): ModelSettings {
   if (flags.maxTokens !== undefined) settings.maxTokens = flags.maxTokens;
   if (flags.seed !== undefined) settings.seed = flags.seed;
   if (flags.reasoningEffort !== undefined) settings.reasoningEffort = flags.reasoningEffort;
+  if (flags.thinkingBudget !== undefined) settings.thinkingBudget = flags.thinkingBudget;
   if (flags.baseUrl !== undefined) settings.baseUrl = flags.baseUrl;
   return settings;
 }

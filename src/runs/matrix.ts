@@ -44,6 +44,7 @@ export const matrixSchema = z
         max_tokens: z.number().int().positive().optional(),
         seed: z.number().int().optional(),
         reasoning_effort: z.enum(['low', 'medium', 'high']).optional(),
+        thinking_budget: z.number().int().min(1024).optional(),
         base_url: z.string().url().optional(),
       })
       .strict()

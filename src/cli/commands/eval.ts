@@ -27,6 +27,7 @@ interface EvalFlags {
   temperature?: number;
   maxTokens?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
+  thinkingBudget?: number;
   baseUrl?: string;
   quiet?: boolean;
   jsonl?: boolean;
@@ -55,6 +56,7 @@ export function registerEval(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
+    .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
@@ -113,6 +115,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
       ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
       ...(flags.maxTokens === undefined ? {} : { max_tokens: flags.maxTokens }),
       ...(flags.reasoningEffort === undefined ? {} : { reasoning_effort: flags.reasoningEffort }),
+      ...(flags.thinkingBudget === undefined ? {} : { thinking_budget: flags.thinkingBudget }),
       ...(flags.baseUrl === undefined ? {} : { base_url: flags.baseUrl }),
     },
   };

@@ -42,6 +42,7 @@ export function registerRun(program: Command): void {
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--seed <n>', 'sampling seed, where the provider supports one', parseIntOption('--seed', 0))
     .option('--reasoning-effort <level>', 'low | medium | high, for reasoning models', parseEffort)
+    .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024; no temperature then)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)')
     .action(async (flags: RunFlags) => {
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';

@@ -57,6 +57,10 @@ export async function renderTranscript(path: string, full: boolean): Promise<str
         break;
       case 'assistant':
         out.push(pc.green('[assistant]'));
+        for (const r of e.reasoning ?? []) {
+          out.push(pc.dim(r.type === 'thinking' ? '  [thinking]' : `  [redacted thinking: ${r.data.length} characters, encrypted]`));
+          if (r.type === 'thinking') out.push(pc.dim(indent(fold(r.text, full))));
+        }
         if ((e.text ?? '').trim() !== '') out.push(indent(fold(e.text ?? '', full)));
         for (const call of e.toolCalls ?? []) {
           const args = call.rawArguments ?? JSON.stringify(call.arguments);
