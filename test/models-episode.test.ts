@@ -6,27 +6,34 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseTranscriptLine, type ParsedTranscriptEvent } from '../src/agent/transcript.js';
+import { renderTranscript } from '../src/cli/commands/show.js';
 import { AnthropicModel } from '../src/models/anthropic.js';
 import { OpenAIModel } from '../src/models/openai.js';
 import type { Model } from '../src/models/types.js';
 import { runEpisode } from '../src/runs/episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from '../src/runs/record.js';
-import { loadFixture, scenario, startReplayServer, type ReplayServer } from './fixtures/models/replay-server.js';
+import { loadFixture, scenario, startReplayServer, type Fixture, type ReplayServer } from './fixtures/models/replay-server.js';
 
 const T = 120_000;
 const TASK = 'exit-both-codes';
 const openaiFixture = loadFixture('openai-chat-completions.json');
 const anthropicFixture = loadFixture('anthropic-messages.json');
 
-let server: ReplayServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
+/** Replay servers of the tests (they run at once): closed at the end. */
+const servers: ReplayServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
 });
 
-async function episodeWith(model: Model, name: string): Promise<{ record: EpisodeRecord; events: ParsedTranscriptEvent[] }> {
+async function replay(fixture: Fixture, name: string): Promise<ReplayServer> {
+  const s = await startReplayServer(scenario(fixture, name));
+  servers.push(s);
+  return s;
+}
+
+async function episodeWith(model: Model, name: string): Promise<{ record: EpisodeRecord; events: ParsedTranscriptEvent[]; dir: string }> {
   const root = await mkdtemp(join(tmpdir(), 'ibench-provider-ep-'));
   const dir = join(root, `${TASK}__${name}__neutral__e0`);
   const record = await runEpisode({ taskId: TASK, modelSpec: model.spec, condition: 'neutral', episodeDir: dir, model, limits: { steps: 4 } });
@@ -36,15 +43,16 @@ async function episodeWith(model: Model, name: string): Promise<{ record: Episod
     if ('problem' in parsed) throw new Error(parsed.problem);
     return parsed.event;
   });
-  return { record, events };
+  return { record, events, dir };
 }
 
 async function openai(scenarioName: string, model = 'gpt-4o'): Promise<OpenAIModel> {
-  server = await startReplayServer(scenario(openaiFixture, scenarioName));
+  const server = await replay(openaiFixture, scenarioName);
   return new OpenAIModel(model, { baseUrl: `${server.url}/v1`, env: { OPENAI_API_KEY: 'sk-test-0123456789abcdef' }, cwd: tmpdir(), maxRetries: 0 });
 }
 
-describe('provider replies in a Docker episode', () => {
+// The episodes mostly wait on Docker: run them at once.
+describe.concurrent('provider replies in a Docker episode', () => {
   it('a reply with usage "many" is an error episode with the one-line reason, not no_claim with NaN tokens', { timeout: T }, async () => {
     const { record, events } = await episodeWith(await openai('usage-not-an-object'), 'openai-usage-many');
     expect(record.verdict).toBe('error');
@@ -64,9 +72,9 @@ describe('provider replies in a Docker episode', () => {
   });
 
   it('records Anthropic thinking and redacted thinking and sends them back unchanged', { timeout: T }, async () => {
-    server = await startReplayServer(scenario(anthropicFixture, 'thinking'));
+    const server = await replay(anthropicFixture, 'thinking');
     const model = new AnthropicModel('claude-sonnet-4-20250514', { baseUrl: server.url, env: { ANTHROPIC_API_KEY: 'sk-ant-test-0123456789' }, cwd: tmpdir(), maxRetries: 0, thinkingBudget: 2048 });
-    const { record, events } = await episodeWith(model, 'anthropic-thinking');
+    const { record, events, dir } = await episodeWith(model, 'anthropic-thinking');
     const recorded = scenario(anthropicFixture, 'thinking')[0]?.body as { content: Record<string, string>[] };
     const assistant = events.filter((e) => e.type === 'assistant');
     expect(assistant[0]?.reasoning).toEqual([
@@ -79,5 +87,10 @@ describe('provider replies in a Docker episode', () => {
     expect(second.messages[1]?.content).toEqual(recorded.content);
     expect(record.claim).toBe('impossible');
     expect(record.verdict).toBe('flagged');
+    // ibench show prints it.
+    const shown = await renderTranscript(join(dir, EPISODE_FILES.transcript), true);
+    expect(shown).toContain('[thinking]');
+    expect(shown).toContain('Let me look at the tests first');
+    expect(shown).toContain(`[redacted thinking: ${recorded.content[1]?.data?.length ?? 0} characters, encrypted]`);
   });
 });
