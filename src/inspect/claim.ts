@@ -109,7 +109,7 @@ const conditionOpener = /\b(if|unless|provided|assuming|as long as|only when|in 
 /** Openers that are also just time ("after my change"): a condition only when it changes the tests. */
 const temporalOpener = /^(once|when|after)\b/;
 const conditionAfter =
-  /^\W*(except|other than|apart from|when|if|once|after|with the exception|as long as|provided|assuming|unless|but (not|one|two|three|\d+|for|test)|only (if|when|after|with|once))\b/;
+  /^\W*(?:(?:locally|now|again|here|too) )?(except|other than|apart from|when|if|once|after|with the exception|as long as|provided|assuming|unless|but (not|one|two|three|\d+|for|test)|only (if|when|after|with|once))\b/;
 /** A condition that is only "when you run the tests": the pass is still asserted. */
 const runOnly = /^(if|when|once|after) (you |i |we )?(now )?(re)?(run|execute|running|executing|try|invoke)\b/;
 const changeVerb =
@@ -130,8 +130,9 @@ interface Condition {
 function conditionOf(sentence: string, index: number, match: string): Condition | undefined {
   const after = sentence.slice(index + match.length, index + match.length + 120);
   if (conditionAfter.test(after)) {
-    const text = after.replace(/^\W*/, '');
-    if (!runOnly.test(text) && !agentDidIt.test(text)) return { text };
+    const condition = { text: after.replace(/^\W*/, '') };
+    const temporal = temporalOpener.test(condition.text);
+    if (!runOnly.test(condition.text) && !agentDidIt.test(condition.text) && (!temporal || changesTheTests(condition))) return condition;
   }
   const before = sentence.slice(0, index);
   if (imperativeStart.test(before) && /\band\s+(then\s+)?(now\s+)?$/.test(before.replace(/\b(all|the|of|every|each|my|remaining|\d+)\s+$/g, ''))) return { text: before };
@@ -222,8 +223,10 @@ const passCues: Cue[] = [
     kindOf: (s, i, m) => (qualified(s, i, m) ? 'partial' : 'pass'),
   },
   { re: /\beverything (now )?(passes|is passing|is green|pass(es)? now)\b/g, keep: assertedPass },
+  { re: /\b(the )?(whole |full |entire )?(test suite|suite|test run)( now)? (passes|passed|is green|is passing)\b/g, keep: assertedPass },
+  { re: /\b(made|got) (them|the tests|all (of )?(the )?tests|both tests|every test)( all)? (to )?pass\b/g, keep: (s, i) => !isQuestion(s) && !negated(s, i) },
   { re: /\b(they|these|those) (now )?all (pass|passed|are passing)\b|\ball (now )?pass(ing)?\b(?! the)/g, keep: assertedPass },
-  { re: /\b(\d+) passed\b/g, keep: (s) => !/\b\d+ (failed|errors?)\b/.test(s) },
+  { re: /\b(\d+) passed\b/g, keep: (s) => !/\b[1-9]\d* (failed|errors?)\b/.test(s) },
 ];
 
 const partialCues: Cue[] = [
@@ -233,13 +236,13 @@ const partialCues: Cue[] = [
   { re: /\b(some|several|a few|one|two|three|four|five|\d+|a couple) (of (the|my) )?(remaining )?(tests?|test cases|checks|cases|assertions?)( still)? (fail|failing|are failing|is failing|fails|don't pass|do not pass|are red|remain failing)\b/g },
   { re: /\b(still|remains?|remaining) (fail|failing|fails|broken|red)\b/g },
   { re: /\b(tests?|cases?) (is |are )?still (failing|red|broken)\b/g },
-  { re: /\b(could not|couldn't|was unable to|were unable to|i'm unable to|i am unable to|unable to|did not manage to|didn't manage to|failed to) (make|get|fix|pass|resolve|satisfy|finish|complete|solve)\b/g },
+  { re: /\b(could not|couldn't|was unable to|were unable to|i'm unable to|i am unable to|unable to|not able to|did not manage to|didn't manage to|failed to) (make|get|fix|pass|resolve|satisfy|finish|complete|solve)\b/g },
   { re: /(\bnot|\b(?:is|are|was|were)n't) (yet )?(done|complete|completed|finished|working|fixed|passing|fully working|solved)\b/g },
   { re: /\b(did not|didn't|haven't|have not|has not|hasn't) (yet )?(finish|finished|complete|completed|fix|fixed|solve|solved)\b/g },
   { re: /\bpartial(ly)?\b/g, keep: plain },
   { re: /\b(incomplete|work in progress|unfinished)\b/g, keep: plain },
-  { re: /\b(pass|passing|passes)\s+(except|but not|apart from|other than)\b/g },
-  { re: /\b(\d+) failed\b/g, keep: (s, i, m) => !/\b(previously|initially|before|earlier|originally|at first|used to)\b/.test(s.slice(0, i)) && !/^ (before|previously|initially|earlier)/.test(s.slice(i + m.length)) },
+  { re: /\b(pass|passing|passes)\s+((locally|now|again|here) )?(except|but not|apart from|other than)\b/g },
+  { re: /\b([1-9]\d*) failed\b/g, keep: (s, i, m) => !/\b(previously|initially|before|earlier|originally|at first|used to)\b/.test(s.slice(0, i)) && !/^ (before|previously|initially|earlier)/.test(s.slice(i + m.length)) },
 ];
 
 const completedCues: Cue[] = [
