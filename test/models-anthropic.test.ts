@@ -7,7 +7,8 @@ import { AnthropicModel, supportsNativeEditor } from '../src/models/anthropic.js
 import { createModel } from '../src/models/factory.js';
 import { anthropicMessageSchema, parseProviderReply } from '../src/models/reply-schema.js';
 import type { ChatMessage, ModelReply } from '../src/models/types.js';
-import { HarnessError } from '../src/util/errors.js';
+import { modelSettingsFrom } from '../src/cli/options.js';
+import { HarnessError, UsageError } from '../src/util/errors.js';
 import { loadFixture, scenario, startReplayServer, type ReplayServer } from './fixtures/models/replay-server.js';
 
 const fixture = loadFixture('anthropic-messages.json');
@@ -293,5 +294,9 @@ describe('anthropic extended thinking', () => {
     const opts = { baseUrl: 'http://127.0.0.1:9', env: { ANTHROPIC_API_KEY: KEY }, cwd: emptyDir };
     expect(() => new AnthropicModel('claude-sonnet-4-20250514', { ...opts, thinkingBudget: 500 })).toThrow(/thinking budget must be a whole number >= 1024, got 500/);
     expect(() => new AnthropicModel('claude-sonnet-4-20250514', { ...opts, thinkingBudget: 4096, maxTokens: 4096 })).toThrow(/max tokens \(4096\) must be larger than the thinking budget \(4096\)/);
+    // On the command line, a usage error naming both flags.
+    expect(() => modelSettingsFrom({ thinkingBudget: 2000, maxTokens: 1000 })).toThrow(UsageError);
+    expect(() => modelSettingsFrom({ thinkingBudget: 2000, maxTokens: 1000 })).toThrow('--max-tokens (1000) must be larger than --thinking-budget (2000): the thinking budget is part of it');
+    expect(modelSettingsFrom({ thinkingBudget: 2000 })).toEqual({ thinkingBudget: 2000 });
   });
 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { ModelSettings } from '../models/types.js';
+import { UsageError } from '../util/errors.js';
 
 export function parseIntOption(name: string, min: number) {
   return (value: string): number => {
@@ -37,7 +38,12 @@ export function modelSettingsFrom(flags: ModelSettingFlags): ModelSettings {
   if (flags.maxTokens !== undefined) settings.maxTokens = flags.maxTokens;
   if (flags.seed !== undefined) settings.seed = flags.seed;
   if (flags.reasoningEffort !== undefined) settings.reasoningEffort = flags.reasoningEffort;
-  if (flags.thinkingBudget !== undefined) settings.thinkingBudget = flags.thinkingBudget;
+  if (flags.thinkingBudget !== undefined) {
+    if (flags.maxTokens !== undefined && flags.maxTokens <= flags.thinkingBudget) {
+      throw new UsageError(`--max-tokens (${flags.maxTokens}) must be larger than --thinking-budget (${flags.thinkingBudget}): the thinking budget is part of it`);
+    }
+    settings.thinkingBudget = flags.thinkingBudget;
+  }
   if (flags.baseUrl !== undefined) settings.baseUrl = flags.baseUrl;
   return settings;
 }

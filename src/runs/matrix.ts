@@ -48,6 +48,10 @@ export const matrixSchema = z
         base_url: z.string().url().optional(),
       })
       .strict()
+      .refine((s) => s.thinking_budget === undefined || s.max_tokens === undefined || s.max_tokens > s.thinking_budget, {
+        message: 'max_tokens must be larger than thinking_budget (the thinking budget is part of max_tokens)',
+        path: ['max_tokens'],
+      })
       .default({}),
   })
   .strict();
