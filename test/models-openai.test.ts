@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toolSpecs } from '../src/agent/tools.js';
 import { createModel } from '../src/models/factory.js';
-import { OpenAIModel, isOpenAIReasoningModel } from '../src/models/openai.js';
+import { OpenAIModel, fromOpenAICompletion, isOpenAIReasoningModel } from '../src/models/openai.js';
+import { openAICompletionSchema, parseProviderReply } from '../src/models/reply-schema.js';
 import type { ChatMessage, ModelReply } from '../src/models/types.js';
 import { HarnessError } from '../src/util/errors.js';
 import { loadFixture, scenario, startReplayServer, type ReplayServer } from './fixtures/models/replay-server.js';
@@ -290,5 +291,14 @@ describe('openai replies checked at the edge', () => {
     expect(r2.text).toMatch(/^The task is impossible/);
     // DeepSeek rejects a request that carries reasoning_content back.
     expect(JSON.stringify(s.requests[1]?.body)).not.toContain('reasoning_content');
+  });
+
+  it('reads the reasoning under the name `reasoning` too, and leaves out a shape it does not know', () => {
+    const body = (message: Record<string, unknown>): unknown => ({ choices: [{ message: { role: 'assistant', content: 'ok', ...message }, finish_reason: 'stop' }] });
+    const read = (message: Record<string, unknown>): ModelReply =>
+      fromOpenAICompletion('m', parseProviderReply('openai:m', openAICompletionSchema, body(message)), [], 1);
+    expect(read({ reasoning: 'step by step' }).reasoning).toEqual([{ type: 'thinking', text: 'step by step' }]);
+    expect(read({ reasoning_content: { summary: ['x'] }, reasoning: null }).reasoning).toBeUndefined();
+    expect(read({ reasoning_content: '   ' }).reasoning).toBeUndefined();
   });
 });

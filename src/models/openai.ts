@@ -99,8 +99,8 @@ export function fromOpenAICompletion(model: string, completion: OpenAICompletion
     stopReason: mapOpenAIFinishReason(choice.finish_reason, toolCalls.length > 0, refusal !== undefined),
     latencyMs,
   };
-  const reasoningText = message.reasoning_content ?? message.reasoning;
-  if (typeof reasoningText === 'string' && reasoningText.trim() !== '') {
+  const reasoningText = [message.reasoning_content, message.reasoning].find((r): r is string => typeof r === 'string' && r.trim() !== '');
+  if (reasoningText !== undefined) {
     const reasoning: ReasoningBlock[] = [{ type: 'thinking', text: reasoningText }];
     reply.reasoning = reasoning;
   }

@@ -40,10 +40,13 @@ export const openAICompletionSchema = z
                 content: text('the content').nullish(),
                 refusal: text('the refusal').nullish(),
                 tool_calls: z.array(openAIToolCallSchema, { message: 'expected a list of tool calls' }).nullish(),
-                /** DeepSeek, vLLM, SGLang and others: the model's reasoning beside the answer. */
-                reasoning_content: text('the reasoning').nullish(),
-                /** OpenRouter and newer vLLM call the same field `reasoning`. */
-                reasoning: text('the reasoning').nullish(),
+                /**
+                 * DeepSeek, vLLM, SGLang and others: the model's reasoning beside the answer
+                 * (OpenRouter and newer vLLM name it `reasoning`). Only recorded, so a shape we do
+                 * not know is left out rather than failing the turn.
+                 */
+                reasoning_content: z.unknown(),
+                reasoning: z.unknown(),
               })
               .passthrough(),
             finish_reason: z.string({ message: 'expected the finish reason as a string' }).nullish(),
