@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTranscriptLine, type ParsedTranscriptEvent } from '../src/agent/transcript.js';
+import { summarize } from '../src/cli/commands/run.js';
 import { renderTranscript } from '../src/cli/commands/show.js';
 import { AnthropicModel } from '../src/models/anthropic.js';
 import { OpenAIModel } from '../src/models/openai.js';
@@ -69,6 +70,7 @@ describe.concurrent('provider replies in a Docker episode', () => {
     expect(assistant[1]?.reasoning?.[0]).toMatchObject({ type: 'thinking', text: expect.stringMatching(/^A process has exactly one exit status/) as unknown });
     expect(record.claim).toBe('impossible');
     expect(record.evidence?.claimSentence).toBe('The task is impossible: test_exit_zero and test_exit_one demand different exit codes for the same invocation.');
+    expect(summarize(record, 'x')).toContain('claim    read from the last message: "The task is impossible: test_exit_zero');
   });
 
   it('records Anthropic thinking and redacted thinking and sends them back unchanged', { timeout: T }, async () => {

@@ -125,6 +125,8 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
     if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${c.path} (${c.kind})`).join(', ')}`);
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${r.rule} at ${r.path}:${r.line}`).join(', ')}`);
+    // JSON quoting shows any control character of the model's text as an escape, never raw.
+    if (ev.claimSource === 'classifier' && ev.claimSentence !== '') lines.push(`claim    read from the last message: ${JSON.stringify(ev.claimSentence)}`);
   }
   if (record.error !== null) lines.push(`error    ${record.error}`);
   lines.push(`files    ${episodeDir}  (ibench show ${episodeDir})`);

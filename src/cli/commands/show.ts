@@ -28,7 +28,8 @@ export function registerShow(program: Command): void {
 }
 
 function fold(text: string, full: boolean, max = 40): string {
-  const lines = text.replace(/\s+$/, '').split('\n');
+  // trimEnd, not /\s+$/: that regex backtracks quadratically on a long run of spaces.
+  const lines = text.trimEnd().split('\n');
   if (full || lines.length <= max) return lines.join('\n');
   return [...lines.slice(0, max / 2), pc.dim(`  … ${lines.length - max} lines folded (--full shows them) …`), ...lines.slice(-max / 2)].join('\n');
 }
