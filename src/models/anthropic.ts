@@ -10,13 +10,10 @@ import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { anthropicCredentials, modelEnv, type EnvOptions } from './env.js';
 import { canonicalModelName, costOf } from './prices.js';
-import { anthropicMessageSchema, parseProviderReply } from './reply-schema.js';
+import { anthropicMessageSchema, parseProviderReply, type AnthropicMessageReply } from './reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger } from './sdk-common.js';
 import { isPlainObject, toolCallFromValue } from './tool-args.js';
-import type { z } from 'zod';
 import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
-
-type AnthropicMessageReply = z.infer<typeof anthropicMessageSchema>;
 
 export type AnthropicModelOptions = ModelSettings &
   EnvOptions & {
@@ -95,11 +92,13 @@ export function toAnthropicMessages(messages: ChatMessage[], ctx: WireContext): 
         if (m.content.trim() !== '') push('user', [{ type: 'text', text: m.content }]);
         break;
       case 'assistant': {
-        // Thinking blocks go back first and unchanged (the API checks their signatures).
-        const blocks: ContentBlockParam[] = (m.reasoning ?? []).map(
-          (r): ContentBlockParam =>
-            r.type === 'thinking' ? { type: 'thinking', thinking: r.text, signature: r.signature ?? '' } : { type: 'redacted_thinking', data: r.data },
-        );
+        // Thinking blocks go back first and unchanged (the API checks their signatures); reasoning
+        // without a signature did not come from this API and cannot go back to it.
+        const blocks: ContentBlockParam[] = [];
+        for (const r of m.reasoning ?? []) {
+          if (r.type === 'redacted_thinking') blocks.push({ type: 'redacted_thinking', data: r.data });
+          else if (r.signature !== undefined) blocks.push({ type: 'thinking', thinking: r.text, signature: r.signature });
+        }
         if (m.content.trim() !== '') blocks.push({ type: 'text', text: m.content });
         for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: wireToolName(c.name, ctx), input: historyInput(c) });
         push('assistant', blocks);

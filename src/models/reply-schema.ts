@@ -114,6 +114,8 @@ export const anthropicMessageSchema = z
   })
   .passthrough();
 
+export type AnthropicMessageReply = z.infer<typeof anthropicMessageSchema>;
+
 // ---------------------------------------------------------------------------------------------
 
 /** The value at a zod issue's path in the raw data, for the message. */
