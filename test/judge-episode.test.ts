@@ -33,6 +33,7 @@ const evidence: Evidence = {
   claimSource: 'submit',
   claimText: 'All tests pass.',
   claimMatches: [],
+    claimSentence: '',
   endReason: 'submit',
 };
 

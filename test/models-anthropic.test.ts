@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toolSpecs } from '../src/agent/tools.js';
 import { AnthropicModel, supportsNativeEditor } from '../src/models/anthropic.js';
 import { createModel } from '../src/models/factory.js';
+import { anthropicMessageSchema, parseProviderReply } from '../src/models/reply-schema.js';
 import type { ChatMessage, ModelReply } from '../src/models/types.js';
-import { HarnessError } from '../src/util/errors.js';
+import { modelSettingsFrom } from '../src/cli/options.js';
+import { HarnessError, UsageError } from '../src/util/errors.js';
 import { loadFixture, scenario, startReplayServer, type ReplayServer } from './fixtures/models/replay-server.js';
 
 const fixture = loadFixture('anthropic-messages.json');
@@ -231,5 +233,70 @@ describe('anthropic provider against recorded exchanges', () => {
     const model = await createModel('anthropic:claude-sonnet-4-20250514', { baseUrl: s.url, env: { ANTHROPIC_API_KEY: KEY }, cwd: emptyDir });
     expect(model.spec).toBe('anthropic:claude-sonnet-4-20250514');
     expect((await model.generate(start, toolSpecs)).stopReason).toBe('end');
+  });
+});
+
+describe('anthropic replies checked at the edge', () => {
+  const malformed: [string, string][] = [
+    ['usage-not-an-object', 'anthropic:claude-sonnet-4-20250514: reply.usage: expected an object {input_tokens, output_tokens}, got "many"'],
+    ['usage-not-a-number', 'anthropic:claude-sonnet-4-20250514: reply.usage.output_tokens: expected a finite number >= 0, got "many"'],
+    ['negative-tokens', 'anthropic:claude-sonnet-4-20250514: reply.usage.input_tokens: expected a finite number >= 0, got -5'],
+    [
+      'unknown-block',
+      'anthropic:claude-sonnet-4-20250514: reply.content.1.type: expected a known content block type (text, tool_use, thinking, redacted_thinking or a server tool block), got "hologram"',
+    ],
+    ['no-content', 'anthropic:claude-sonnet-4-20250514: reply.content: expected a list of content blocks, got nothing'],
+  ];
+  it.each(malformed)('%s is a one-line HarnessError naming the field', async (name, message) => {
+    const { model } = await modelFor(name);
+    const err = await model.generate(start, toolSpecs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HarnessError);
+    expect((err as Error).message).toBe(message);
+  });
+
+  it('refuses a token count that is not finite', () => {
+    const reply = { content: [], usage: { input_tokens: Number.POSITIVE_INFINITY, output_tokens: 1 } };
+    expect(() => parseProviderReply('anthropic:x', anthropicMessageSchema, reply)).toThrow('anthropic:x: reply.usage.input_tokens: expected a finite number >= 0, got null');
+  });
+});
+
+describe('anthropic extended thinking', () => {
+  it('sends the budget without temperature, records thinking and redacted thinking, and passes them back unchanged', async () => {
+    const { model, server: s } = await modelFor('thinking', 'claude-sonnet-4-20250514', { thinkingBudget: 2048, temperature: 0.3 });
+    const r1 = await model.generate(start, toolSpecs);
+    const recorded = fixture.scenarios.thinking?.[0]?.body as { content: Record<string, string>[] };
+    expect(r1.reasoning).toEqual([
+      { type: 'thinking', text: recorded.content[0]?.thinking, signature: recorded.content[0]?.signature },
+      { type: 'redacted_thinking', data: recorded.content[1]?.data },
+    ]);
+    expect(r1.text).toBe("I'll read the tests first.");
+    expect(r1.toolCalls.map((c) => c.name)).toEqual(['bash']);
+
+    const b1 = s.requests[0]?.body as WireRequest & { thinking?: unknown };
+    expect(b1.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(b1.temperature).toBeUndefined();
+    expect(b1.max_tokens).toBe(2048 + 8192);
+
+    const history: ChatMessage[] = [
+      ...start,
+      { role: 'assistant', content: r1.text, toolCalls: r1.toolCalls, ...(r1.reasoning === undefined ? {} : { reasoning: r1.reasoning }) },
+      { role: 'tool', toolCallId: r1.toolCalls[0]?.id ?? '', toolName: 'bash', content: 'def test_exit_zero(): ...', isError: false },
+    ];
+    const r2 = await model.generate(history, toolSpecs);
+    expect(r2.reasoning?.map((r) => r.type)).toEqual(['thinking']);
+    const assistantTurn = (s.requests[1]?.body as { messages: { role: string; content: unknown[] }[] }).messages[1];
+    expect(assistantTurn?.role).toBe('assistant');
+    // The blocks exactly as the API sent them, in their order, before the text and the tool call.
+    expect(assistantTurn?.content).toEqual(recorded.content);
+  });
+
+  it('refuses a budget below 1024 or not below max tokens', () => {
+    const opts = { baseUrl: 'http://127.0.0.1:9', env: { ANTHROPIC_API_KEY: KEY }, cwd: emptyDir };
+    expect(() => new AnthropicModel('claude-sonnet-4-20250514', { ...opts, thinkingBudget: 500 })).toThrow(/thinking budget must be a whole number >= 1024, got 500/);
+    expect(() => new AnthropicModel('claude-sonnet-4-20250514', { ...opts, thinkingBudget: 4096, maxTokens: 4096 })).toThrow(/max tokens \(4096\) must be larger than the thinking budget \(4096\)/);
+    // On the command line, a usage error naming both flags.
+    expect(() => modelSettingsFrom({ thinkingBudget: 2000, maxTokens: 1000 })).toThrow(UsageError);
+    expect(() => modelSettingsFrom({ thinkingBudget: 2000, maxTokens: 1000 })).toThrow('--max-tokens (1000) must be larger than --thinking-budget (2000): the thinking budget is part of it');
+    expect(modelSettingsFrom({ thinkingBudget: 2000 })).toEqual({ thinkingBudget: 2000 });
   });
 });

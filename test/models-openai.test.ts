@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toolSpecs } from '../src/agent/tools.js';
 import { createModel } from '../src/models/factory.js';
-import { OpenAIModel, isOpenAIReasoningModel } from '../src/models/openai.js';
+import { OpenAIModel, fromOpenAICompletion, isOpenAIReasoningModel } from '../src/models/openai.js';
+import { openAICompletionSchema, parseProviderReply } from '../src/models/reply-schema.js';
 import type { ChatMessage, ModelReply } from '../src/models/types.js';
 import { HarnessError } from '../src/util/errors.js';
 import { loadFixture, scenario, startReplayServer, type ReplayServer } from './fixtures/models/replay-server.js';
@@ -241,5 +242,63 @@ describe('openai provider against recorded exchanges', () => {
     expect(reply.stopReason).toBe('end');
     expect((s.requests[0]?.body as WireRequest).tools).toBeUndefined();
     await model.close();
+  });
+});
+
+describe('openai replies checked at the edge', () => {
+  const malformed: [string, string][] = [
+    ['usage-not-an-object', 'openai:gpt-4o: reply.usage: expected an object {prompt_tokens, completion_tokens}, got "many"'],
+    ['usage-not-a-number', 'openai:gpt-4o: reply.usage.prompt_tokens: expected a finite number >= 0, got "many"'],
+    ['negative-tokens', 'openai:gpt-4o: reply.usage.completion_tokens: expected a finite number >= 0, got -12'],
+    ['no-choices', 'openai:gpt-4o: reply.choices: expected at least one choice, got []'],
+    ['arguments-not-text', 'openai:gpt-4o: reply.choices.0.message.tool_calls.0.function.arguments: expected the arguments (JSON text) as a string, got {"command":"ls"}'],
+  ];
+  it.each(malformed)('%s is a one-line HarnessError naming the field', async (name, message) => {
+    const { model } = await modelFor(name);
+    const err = await model.generate(start, toolSpecs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HarnessError);
+    expect((err as Error).message).toBe(message);
+  });
+
+  it('sends tool-call arguments that are not JSON back to the model as a one-line tool error', async () => {
+    const { model } = await modelFor('arguments-not-json');
+    const reply = await model.generate(start, toolSpecs);
+    const call = reply.toolCalls[0];
+    expect(call?.arguments).toBeUndefined();
+    expect(call?.rawArguments).toBe('{command: ls -la');
+    expect(call?.argumentsError).toMatch(/^the arguments of bash are not valid JSON \(.+\)$/);
+    expect(call?.argumentsError).not.toContain('\n');
+  });
+
+  it('keeps reasoning_content of an OpenAI-compatible server and does not send it back', async () => {
+    const { model, server: s } = await modelFor('reasoning-content', { model: 'deepseek-reasoner' });
+    const r1 = await model.generate(start, toolSpecs);
+    expect(r1.reasoning).toEqual([
+      {
+        type: 'thinking',
+        text: 'The two tests want different exit codes for the same call. test_exit_zero expects 0, test_exit_one expects 1. I should look at the tests before editing anything.',
+      },
+    ]);
+    expect(r1.toolCalls[0]?.arguments).toEqual({ command: 'cat tests/test_cli.py' });
+    expect(r1.usage).toEqual({ inputTokens: 905, outputTokens: 122 });
+    const history: ChatMessage[] = [
+      ...start,
+      { role: 'assistant', content: r1.text, toolCalls: r1.toolCalls, ...(r1.reasoning === undefined ? {} : { reasoning: r1.reasoning }) },
+      { role: 'tool', toolCallId: r1.toolCalls[0]?.id ?? '', toolName: 'bash', content: 'def test_exit_zero(): ...', isError: false },
+    ];
+    const r2 = await model.generate(history, toolSpecs);
+    expect(r2.reasoning?.[0]?.type).toBe('thinking');
+    expect(r2.text).toMatch(/^The task is impossible/);
+    // DeepSeek rejects a request that carries reasoning_content back.
+    expect(JSON.stringify(s.requests[1]?.body)).not.toContain('reasoning_content');
+  });
+
+  it('reads the reasoning under the name `reasoning` too, and leaves out a shape it does not know', () => {
+    const body = (message: Record<string, unknown>): unknown => ({ choices: [{ message: { role: 'assistant', content: 'ok', ...message }, finish_reason: 'stop' }] });
+    const read = (message: Record<string, unknown>): ModelReply =>
+      fromOpenAICompletion('m', parseProviderReply('openai:m', openAICompletionSchema, body(message)), [], 1);
+    expect(read({ reasoning: 'step by step' }).reasoning).toEqual([{ type: 'thinking', text: 'step by step' }]);
+    expect(read({ reasoning_content: { summary: ['x'] }, reasoning: null }).reasoning).toBeUndefined();
+    expect(read({ reasoning_content: '   ' }).reasoning).toBeUndefined();
   });
 });

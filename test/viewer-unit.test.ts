@@ -326,3 +326,68 @@ describe('ibench view, the built CLI (npm run build first)', () => {
     expect(missing.stderr).toMatch(/no such folder/);
   });
 });
+
+describe('reasoning and the claim sentence on the episode page', () => {
+  const thinking = 'The tests <b>contradict</b> each other; I must not edit them.';
+  const assistantWithReasoning = {
+    type: 'assistant' as const,
+    step: 1,
+    text: 'This cannot be done.',
+    toolCalls: [],
+    usage: { inputTokens: 10, outputTokens: 5 },
+    stopReason: 'end' as const,
+    latencyMs: 5,
+    reasoning: [
+      { type: 'thinking' as const, text: thinking, signature: 'EqQBCgIYAhIM' },
+      { type: 'redacted_thinking' as const, data: 'EmwKAhgBEgy3va3pzix' },
+    ],
+  };
+
+  it('eventView keeps the thinking text (folded past the cap) and only the size of a redacted block', async () => {
+    const view = eventView(JSON.stringify({ ...assistantWithReasoning, seq: 0, t: 0 }), 0);
+    expect(view.reasoning).toEqual([
+      { kind: 'thinking', text: { text: thinking, length: thinking.length, truncated: false, rawHref: null } },
+      { kind: 'redacted', length: 'EmwKAhgBEgy3va3pzix'.length },
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), 'ibench-reasoning-'));
+    const file = join(dir, 'transcript.jsonl');
+    const long = 'r'.repeat(FIELD_CAP + 10);
+    await writeFile(file, `${JSON.stringify({ ...assistantWithReasoning, reasoning: [{ type: 'thinking', text: long }], seq: 0, t: 0 })}\n`);
+    const page = await readTranscriptPage(file, 0);
+    const first = page.events[0]?.reasoning[0];
+    expect(first?.kind === 'thinking' ? first.text.rawHref : null).toBe('events/0/reasoning-0.txt');
+    expect(await readEventField(file, 0, 'reasoning-0')).toBe(long);
+  });
+
+  it('marks the sentence the claim was read from and serves the reasoning with the transcript', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ibench-viewer-claim-'));
+    const runs = join(root, 'runs');
+    const ep = 'exit-both-codes__anthropic-x__neutral__e0';
+    const lastMessage = 'I looked at both tests.\nThe tests <i>contradict</i> each other, so this cannot be done.';
+    const base = syntheticRecord(ep);
+    const record = syntheticRecord(ep, {
+      submit: null,
+      claim: 'impossible',
+      verdict: 'flagged',
+      evidence: base.evidence === null ? null : { ...base.evidence, claimSource: 'classifier', claimText: lastMessage, claimMatches: ['impossible: contradict'], claimSentence: 'The tests <i>contradict</i> each other, so this cannot be done.' },
+    });
+    const transcript = syntheticTranscript(1);
+    transcript.splice(2, 0, { ...assistantWithReasoning, seq: 99, t: 0 });
+    await writeSyntheticEpisode(join(runs, 'run-r'), ep, { record, transcript });
+    const server = await startViewer({ runsDir: runs, port: 0 });
+    try {
+      const page = await get(server, `/runs/run-r/episodes/${ep}/`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain(
+        'I looked at both tests.\n<mark class="claim-sentence" title="the sentence the claim was read from">The tests &lt;i&gt;contradict&lt;/i&gt; each other, so this cannot be done.</mark>',
+      );
+      const api = JSON.parse((await get(server, `/api/runs/run-r/episodes/${ep}/transcript.json`)).body) as TranscriptPage;
+      const withReasoning = api.events.find((e) => e.reasoning.length > 0);
+      expect(withReasoning?.reasoning.map((r) => r.kind)).toEqual(['thinking', 'redacted']);
+      const shown = withReasoning?.reasoning[0];
+      expect(shown?.kind === 'thinking' ? shown.text.text : '').toBe(thinking);
+    } finally {
+      await server.close();
+    }
+  });
+});

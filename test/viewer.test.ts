@@ -393,3 +393,63 @@ describe('a long transcript', () => {
     await page.close();
   });
 });
+
+describe('reasoning and the claim sentence', () => {
+  let reasoningServer: ViewerServer;
+  const id = 'exit-both-codes__anthropic-claude-sonnet-4__neutral__e0';
+  const thinking = `The tests contradict each other. ${HOSTILE_IMG} I must not edit them.`;
+  const sentence = `The tests ${HOSTILE_SCRIPT} contradict each other, so this cannot be done.`;
+  beforeAll(async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ibench-viewer-reasoning-'));
+    const transcript = syntheticTranscript(1);
+    transcript.splice(2, 0, {
+      type: 'assistant',
+      step: 1,
+      text: 'Let me think first.',
+      toolCalls: [],
+      usage: { inputTokens: 10, outputTokens: 5 },
+      stopReason: 'tool_calls',
+      latencyMs: 5,
+      reasoning: [
+        { type: 'thinking', text: thinking, signature: 'EqQBCgIYAhIM' },
+        { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+      ],
+      seq: 99,
+      t: 0,
+    });
+    const base = syntheticRecord(id);
+    const record = syntheticRecord(id, {
+      submit: null,
+      claim: 'impossible',
+      verdict: 'flagged',
+      evidence:
+        base.evidence === null
+          ? null
+          : { ...base.evidence, claimSource: 'classifier', claimText: `I read both tests.\n${sentence}`, claimMatches: ['impossible: contradict'], claimSentence: sentence },
+    });
+    await writeSyntheticEpisode(join(root, 'runs', 'run-reasoning'), id, { record, transcript });
+    reasoningServer = await startViewer({ runsDir: join(root, 'runs'), port: 0 });
+  });
+  afterAll(async () => {
+    await reasoningServer?.close();
+  });
+
+  it('shows the reasoning as collapsed text blocks and marks the sentence the claim was read from', { timeout: T }, async () => {
+    const { page, dialogs, errors } = await open(`${reasoningServer.url}runs/run-reasoning/episodes/${id}/`);
+    const blocks = page.locator('#events details.reasoning');
+    await blocks.first().waitFor({ state: 'attached' });
+    expect(await blocks.count()).toBe(2);
+    expect(await blocks.nth(0).getAttribute('open')).toBeNull();
+    expect(await blocks.nth(0).locator('summary').innerText()).toBe(`reasoning (${thinking.length} characters)`);
+    expect(await blocks.nth(1).locator('summary').innerText()).toContain('redacted reasoning');
+    await blocks.nth(0).locator('summary').click();
+    expect(await blocks.nth(0).innerText()).toContain(thinking);
+    expect(await page.locator('mark.claim-sentence').innerText()).toBe(sentence);
+    await page.waitForTimeout(500);
+    expect(dialogs).toEqual([]);
+    expect(await page.evaluate(() => document.querySelectorAll('img, main script').length)).toBe(0);
+    expect(errors).toEqual([]);
+    await shot(page, 'episode-reasoning');
+    await page.close();
+  });
+});

@@ -133,8 +133,9 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       latencyMs: reply.latencyMs,
       ...(reply.costUsd === undefined ? {} : { costUsd: reply.costUsd }),
       ...(reply.refusal === undefined ? {} : { refusal: reply.refusal }),
+      ...(reply.reasoning === undefined ? {} : { reasoning: reply.reasoning }),
     });
-    messages.push({ role: 'assistant', content: reply.text, toolCalls: reply.toolCalls });
+    messages.push({ role: 'assistant', content: reply.text, toolCalls: reply.toolCalls, ...(reply.reasoning === undefined ? {} : { reasoning: reply.reasoning }) });
     const words = reply.text.trim() !== '' ? reply.text : (reply.refusal ?? '');
     if (words.trim() !== '') lastAssistantText = words;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { appendJsonLine } from '../util/atomic.js';
-import type { ToolCall, Usage, StopReason } from '../models/types.js';
+import type { ReasoningBlock, ToolCall, Usage, StopReason } from '../models/types.js';
 
 export type TranscriptEvent =
   | { type: 'system'; content: string }
@@ -15,6 +15,8 @@ export type TranscriptEvent =
       latencyMs: number;
       costUsd?: number;
       refusal?: string;
+      /** What the model thought before this reply (thinking, redacted thinking, reasoning_content). */
+      reasoning?: ReasoningBlock[];
     }
   | {
       type: 'tool_result';
@@ -77,6 +79,11 @@ const execSchema = z
   })
   .passthrough();
 
+const reasoningBlockSchema = z.union([
+  z.object({ type: z.literal('thinking'), text: z.string(), signature: z.string().optional() }).passthrough(),
+  z.object({ type: z.literal('redacted_thinking'), data: z.string() }).passthrough(),
+]);
+
 /** A transcript event as read back, leniently: unknown keys and types pass. */
 export const transcriptEventSchema = z
   .object({
@@ -92,6 +99,7 @@ export const transcriptEventSchema = z
     stopReason: z.string().optional(),
     latencyMs: z.number().optional(),
     refusal: z.string().optional(),
+    reasoning: z.array(reasoningBlockSchema).optional(),
     toolCallId: z.string().optional(),
     tool: z.string().optional(),
     isError: z.boolean().optional(),

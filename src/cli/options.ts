@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ModelSettings } from '../models/types.js';
 import { httpUrlProblem } from '../util/url.js';
+import { UsageError } from '../util/errors.js';
 
 export function parseIntOption(name: string, min: number) {
   return (value: string): number => {
@@ -35,6 +36,7 @@ export interface ModelSettingFlags {
   maxTokens?: number;
   seed?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
+  thinkingBudget?: number;
   baseUrl?: string;
 }
 
@@ -44,6 +46,12 @@ export function modelSettingsFrom(flags: ModelSettingFlags): ModelSettings {
   if (flags.maxTokens !== undefined) settings.maxTokens = flags.maxTokens;
   if (flags.seed !== undefined) settings.seed = flags.seed;
   if (flags.reasoningEffort !== undefined) settings.reasoningEffort = flags.reasoningEffort;
+  if (flags.thinkingBudget !== undefined) {
+    if (flags.maxTokens !== undefined && flags.maxTokens <= flags.thinkingBudget) {
+      throw new UsageError(`--max-tokens (${flags.maxTokens}) must be larger than --thinking-budget (${flags.thinkingBudget}): the thinking budget is part of it`);
+    }
+    settings.thinkingBudget = flags.thinkingBudget;
+  }
   if (flags.baseUrl !== undefined) settings.baseUrl = flags.baseUrl;
   return settings;
 }

@@ -119,6 +119,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
   let claimSource: Evidence['claimSource'];
   let claimText: string;
   let claimMatches: string[] = [];
+  let claimSentence = '';
   if (input.submit !== null) {
     claim = claimFromSubmit(input.submit.outcome);
     claimSource = 'submit';
@@ -127,6 +128,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
     const classified = classifyClaim(input.lastAssistantText);
     claim = classified.claim;
     claimMatches = classified.matches;
+    claimSentence = classified.sentence;
     claimSource = 'classifier';
     claimText = input.lastAssistantText;
   } else {
@@ -157,6 +159,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
     claimSource,
     claimText,
     claimMatches,
+    claimSentence,
     endReason: input.endReason,
   };
   logger.debug(

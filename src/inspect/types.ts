@@ -59,5 +59,7 @@ export interface Evidence {
   claimText: string;
   /** What the classifier matched in the last message, when it was used. */
   claimMatches: string[];
+  /** The sentence of the last message the classifier decided on ('' when none or not used). */
+  claimSentence: string;
   endReason: string;
 }

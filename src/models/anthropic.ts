@@ -1,7 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type {
   ContentBlockParam,
-  Message,
   MessageCreateParamsNonStreaming,
   MessageParam,
   StopReason as AnthropicStopReason,
@@ -11,9 +10,10 @@ import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { anthropicCredentials, modelEnv, type EnvOptions } from './env.js';
 import { canonicalModelName, costOf } from './prices.js';
+import { anthropicMessageSchema, parseProviderReply, type AnthropicMessageReply } from './reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger } from './sdk-common.js';
 import { isPlainObject, toolCallFromValue } from './tool-args.js';
-import type { ChatMessage, Model, ModelReply, ModelSettings, StopReason, ToolCall, ToolSpec } from './types.js';
+import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
 
 export type AnthropicModelOptions = ModelSettings &
   EnvOptions & {
@@ -92,7 +92,13 @@ export function toAnthropicMessages(messages: ChatMessage[], ctx: WireContext): 
         if (m.content.trim() !== '') push('user', [{ type: 'text', text: m.content }]);
         break;
       case 'assistant': {
+        // Thinking blocks go back first and unchanged (the API checks their signatures); reasoning
+        // without a signature did not come from this API and cannot go back to it.
         const blocks: ContentBlockParam[] = [];
+        for (const r of m.reasoning ?? []) {
+          if (r.type === 'redacted_thinking') blocks.push({ type: 'redacted_thinking', data: r.data });
+          else if (r.signature !== undefined) blocks.push({ type: 'thinking', thinking: r.text, signature: r.signature });
+        }
         if (m.content.trim() !== '') blocks.push({ type: 'text', text: m.content });
         for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: wireToolName(c.name, ctx), input: historyInput(c) });
         push('assistant', blocks);
@@ -108,7 +114,7 @@ export function toAnthropicMessages(messages: ChatMessage[], ctx: WireContext): 
   return { system: systems.length === 0 ? undefined : systems.join('\n\n'), messages: out };
 }
 
-export function mapAnthropicStopReason(reason: AnthropicStopReason | null, hasToolCalls: boolean): StopReason {
+export function mapAnthropicStopReason(reason: AnthropicStopReason | string | null | undefined, hasToolCalls: boolean): StopReason {
   switch (reason) {
     case 'tool_use':
       return 'tool_calls';
@@ -139,13 +145,16 @@ export function nativeEditorInputToEdit(input: Record<string, unknown>, editSpec
   return out;
 }
 
-/** A Messages API reply as our ModelReply. */
-export function fromAnthropicMessage(model: string, message: Message, tools: ToolSpec[], ctx: WireContext, latencyMs: number): ModelReply {
+/** A Messages API reply (checked by anthropicMessageSchema) as our ModelReply. */
+export function fromAnthropicMessage(model: string, message: AnthropicMessageReply, tools: ToolSpec[], ctx: WireContext, latencyMs: number): ModelReply {
   const specs = new Map(tools.map((t) => [t.name, t]));
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningBlock[] = [];
   for (const block of message.content) {
     if (block.type === 'text') texts.push(block.text);
+    else if (block.type === 'thinking') reasoning.push({ type: 'thinking', text: block.thinking, signature: block.signature });
+    else if (block.type === 'redacted_thinking') reasoning.push({ type: 'redacted_thinking', data: block.data });
     else if (block.type === 'tool_use') {
       const input: unknown = block.input;
       if (ctx.native && block.name === NATIVE_EDITOR_NAME) {
@@ -168,7 +177,7 @@ export function fromAnthropicMessage(model: string, message: Message, tools: Too
         toolCalls.push(toolCallFromValue(block.id, block.name, input, specs.get(block.name)));
       }
     }
-    // thinking, redacted_thinking and server-tool blocks carry nothing the agent acts on.
+    // Server-tool blocks carry nothing the agent acts on.
   }
   const u = message.usage;
   const usage = {
@@ -183,15 +192,27 @@ export function fromAnthropicMessage(model: string, message: Message, tools: Too
     stopReason: mapAnthropicStopReason(message.stop_reason, toolCalls.length > 0),
     latencyMs,
   };
+  if (reasoning.length > 0) reply.reasoning = reasoning;
   const costUsd = costOf(model, usage);
   if (costUsd !== undefined) reply.costUsd = costUsd;
   if (message.stop_reason === 'refusal') {
-    const details = message.stop_details;
-    const explanation = details?.explanation ?? null;
-    reply.refusal = explanation ?? (text !== '' ? text : `refused${details?.category ? ` (${details.category})` : ''}`);
+    const details = refusalDetails(message.stop_details);
+    reply.refusal = details.explanation ?? (text !== '' ? text : `refused${details.category === undefined ? '' : ` (${details.category})`}`);
   }
   return reply;
 }
+
+/** The optional `stop_details` of a refusal, read defensively (the schema lets it pass unchecked). */
+function refusalDetails(value: unknown): { explanation?: string; category?: string } {
+  if (!isPlainObject(value)) return {};
+  const out: { explanation?: string; category?: string } = {};
+  if (typeof value.explanation === 'string') out.explanation = value.explanation;
+  if (typeof value.category === 'string' && value.category !== '') out.category = value.category;
+  return out;
+}
+
+/** Smallest thinking budget the Messages API accepts. */
+export const MIN_THINKING_BUDGET = 1024;
 
 /** `anthropic:<model>`: the Messages API through the official SDK. */
 export class AnthropicModel implements Model {
@@ -218,7 +239,17 @@ export class AnthropicModel implements Model {
     });
     if (settings.seed !== undefined) logger.debug(`${this.spec}: the Messages API takes no seed; ignored`);
     if (settings.reasoningEffort !== undefined) {
-      logger.warn(`${this.spec}: reasoning effort is not supported for Anthropic models here (extended thinking is off); ignored`);
+      logger.warn(`${this.spec}: reasoning effort does not apply to Anthropic models (use --thinking-budget); ignored`);
+    }
+    const budget = settings.thinkingBudget;
+    if (budget !== undefined) {
+      if (!Number.isInteger(budget) || budget < MIN_THINKING_BUDGET) {
+        throw new HarnessError(`${this.spec}: the thinking budget must be a whole number >= ${MIN_THINKING_BUDGET}, got ${String(budget)}`);
+      }
+      if (settings.maxTokens !== undefined && settings.maxTokens <= budget) {
+        throw new HarnessError(`${this.spec}: max tokens (${settings.maxTokens}) must be larger than the thinking budget (${budget})`);
+      }
+      if (settings.temperature !== undefined) logger.warn(`${this.spec}: extended thinking takes no temperature; ${settings.temperature} not sent`);
     }
   }
 
@@ -227,33 +258,37 @@ export class AnthropicModel implements Model {
     const ctx: WireContext = { native: this.nativeEditor };
     const { system, messages: wire } = toAnthropicMessages(messages, ctx);
     if (wire.length === 0) throw new HarnessError(`${this.spec}: no user or assistant message to send`);
+    const budget = this.settings.thinkingBudget;
     const body: MessageCreateParamsNonStreaming = {
       model: this.model,
-      max_tokens: this.settings.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+      // The budget is part of max_tokens: without a limit of the user's, room for an answer too.
+      max_tokens: this.settings.maxTokens ?? (budget === undefined ? DEFAULT_ANTHROPIC_MAX_TOKENS : budget + DEFAULT_ANTHROPIC_MAX_TOKENS),
       messages: wire,
     };
     if (system !== undefined) body.system = system;
     if (tools.length > 0) body.tools = toAnthropicTools(tools, ctx);
-    if (this.settings.temperature !== undefined) body.temperature = this.settings.temperature;
+    if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+    else if (this.settings.temperature !== undefined) body.temperature = this.settings.temperature;
     return body;
   }
 
   async generate(messages: ChatMessage[], tools: ToolSpec[], signal?: AbortSignal): Promise<ModelReply> {
     const body = this.buildRequest(messages, tools);
     const started = performance.now();
-    let message: Message;
+    let raw: unknown;
     let requestId: string | null | undefined;
     try {
       const { data, request_id } = await this.client.messages.create(body, signal === undefined ? {} : { signal }).withResponse();
-      message = data;
+      raw = data;
       requestId = request_id;
     } catch (err) {
       throw providerError(this.spec, err, signal);
     }
     const latencyMs = Math.round(performance.now() - started);
+    const message = parseProviderReply(this.spec, anthropicMessageSchema, raw);
     const reply = fromAnthropicMessage(this.model, message, tools, { native: this.nativeEditor }, latencyMs);
     if (typeof requestId === 'string' && requestId !== '') reply.requestId = requestId;
-    logger.debug(`${this.spec}: reply ${message.id} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
+    logger.debug(`${this.spec}: reply ${message.id ?? '(no id)'} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
     return reply;
   }
 

@@ -1,18 +1,13 @@
 import OpenAI from 'openai';
-import type {
-  ChatCompletion,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionMessageParam,
-  ChatCompletionMessageToolCall,
-  ChatCompletionTool,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { modelEnv, openAICredentials, type EnvOptions } from './env.js';
 import { canonicalModelName, costOf } from './prices.js';
+import { openAICompletionSchema, parseProviderReply, type OpenAICompletionReply, type OpenAIToolCallReply } from './reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger } from './sdk-common.js';
 import { newToolCallId, toolCallFromText, toolCallFromValue } from './tool-args.js';
-import type { ChatMessage, Model, ModelReply, ModelSettings, StopReason, ToolCall, ToolSpec } from './types.js';
+import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
 
 export type OpenAIModelOptions = ModelSettings & EnvOptions;
 
@@ -73,19 +68,21 @@ export function mapOpenAIFinishReason(reason: string | null | undefined, hasTool
   }
 }
 
-function mapToolCall(call: ChatCompletionMessageToolCall, specs: Map<string, ToolSpec>): ToolCall {
-  const id = call.id === '' ? newToolCallId() : call.id;
-  if (call.type === 'function') {
+function mapToolCall(call: OpenAIToolCallReply, specs: Map<string, ToolSpec>): ToolCall {
+  const id = call.id === undefined || call.id === '' ? newToolCallId() : call.id;
+  if (call.function !== undefined) {
     return toolCallFromText(id, call.function.name, call.function.arguments, specs.get(call.function.name));
   }
   // A custom (free-text) tool: we never declare one, but do not crash if a server sends it.
-  return toolCallFromValue(id, call.custom.name, { input: call.custom.input }, specs.get(call.custom.name), call.custom.input);
+  const custom = call.custom ?? { name: '', input: '' };
+  return toolCallFromValue(id, custom.name, { input: custom.input }, specs.get(custom.name), custom.input);
 }
 
-/** A chat-completions reply as our ModelReply. */
-export function fromOpenAICompletion(model: string, completion: ChatCompletion, tools: ToolSpec[], latencyMs: number): ModelReply {
+/** A chat-completions reply (checked by openAICompletionSchema) as our ModelReply. */
+export function fromOpenAICompletion(model: string, completion: OpenAICompletionReply, tools: ToolSpec[], latencyMs: number): ModelReply {
   const choice = completion.choices[0];
-  if (choice === undefined) throw new HarnessError(`openai:${model}: the reply has no choices`);
+  // The schema requires one; kept for a caller that passes an unchecked reply.
+  if (choice === undefined) throw new HarnessError(`openai:${model}: reply.choices: expected at least one choice`);
   const specs = new Map(tools.map((t) => [t.name, t]));
   const message = choice.message;
   const toolCalls = (message.tool_calls ?? []).map((c) => mapToolCall(c, specs));
@@ -102,6 +99,11 @@ export function fromOpenAICompletion(model: string, completion: ChatCompletion, 
     stopReason: mapOpenAIFinishReason(choice.finish_reason, toolCalls.length > 0, refusal !== undefined),
     latencyMs,
   };
+  const reasoningText = [message.reasoning_content, message.reasoning].find((r): r is string => typeof r === 'string' && r.trim() !== '');
+  if (reasoningText !== undefined) {
+    const reasoning: ReasoningBlock[] = [{ type: 'thinking', text: reasoningText }];
+    reply.reasoning = reasoning;
+  }
   if (costUsd !== undefined) reply.costUsd = costUsd;
   if (refusal !== undefined) reply.refusal = refusal;
   return reply;
@@ -160,19 +162,20 @@ export class OpenAIModel implements Model {
   async generate(messages: ChatMessage[], tools: ToolSpec[], signal?: AbortSignal): Promise<ModelReply> {
     const body = this.buildRequest(messages, tools);
     const started = performance.now();
-    let completion: ChatCompletion;
+    let raw: unknown;
     let requestId: string | null | undefined;
     try {
       const { data, request_id } = await this.client.chat.completions.create(body, signal === undefined ? {} : { signal }).withResponse();
-      completion = data;
+      raw = data;
       requestId = request_id;
     } catch (err) {
       throw providerError(this.spec, err, signal);
     }
     const latencyMs = Math.round(performance.now() - started);
+    const completion = parseProviderReply(this.spec, openAICompletionSchema, raw);
     const reply = fromOpenAICompletion(this.model, completion, tools, latencyMs);
     if (typeof requestId === 'string' && requestId !== '') reply.requestId = requestId;
-    logger.debug(`${this.spec}: reply ${completion.id} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
+    logger.debug(`${this.spec}: reply ${completion.id ?? '(no id)'} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
     return reply;
   }
 

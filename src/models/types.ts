@@ -25,10 +25,17 @@ export interface ToolCall {
   rawArguments?: string;
 }
 
+/**
+ * What a model thought before it answered: Anthropic's thinking blocks (with the signature the API
+ * needs to see again) and redacted thinking (encrypted, passed back unchanged); the reasoning text
+ * of OpenAI-compatible servers (`reasoning_content`).
+ */
+export type ReasoningBlock = { type: 'thinking'; text: string; signature?: string } | { type: 'redacted_thinking'; data: string };
+
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; toolCalls: ToolCall[] }
+  | { role: 'assistant'; content: string; toolCalls: ToolCall[]; reasoning?: ReasoningBlock[] }
   | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError: boolean };
 
 export interface Usage {
@@ -48,6 +55,8 @@ export interface ModelReply {
   costUsd?: number;
   /** Provider's refusal text, when it gave one apart from the content. */
   refusal?: string;
+  /** The model's reasoning, in the order it came, when the provider returned any. */
+  reasoning?: ReasoningBlock[];
   /** Provider's id of the request (x-request-id / request-id header), for support tickets and debugging. */
   requestId?: string;
 }
@@ -57,6 +66,8 @@ export interface ModelSettings {
   maxTokens?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
   seed?: number;
+  /** Anthropic extended thinking: the budget of thinking tokens per turn (>= 1024); unset: off. */
+  thinkingBudget?: number;
   baseUrl?: string;
   /** Retries of a failed request (429, 5xx, timeouts, connection errors) for API providers. Default 4. */
   maxRetries?: number;

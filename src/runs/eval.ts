@@ -54,6 +54,7 @@ export function settingsOf(s: Matrix['settings']): ModelSettings {
     ...(s.max_tokens === undefined ? {} : { maxTokens: s.max_tokens }),
     ...(s.seed === undefined ? {} : { seed: s.seed }),
     ...(s.reasoning_effort === undefined ? {} : { reasoningEffort: s.reasoning_effort }),
+    ...(s.thinking_budget === undefined ? {} : { thinkingBudget: s.thinking_budget }),
     ...(s.base_url === undefined ? {} : { baseUrl: s.base_url }),
   };
 }

@@ -47,9 +47,14 @@ export const matrixSchema = z
         max_tokens: z.number().int().positive().optional(),
         seed: z.number().int().optional(),
         reasoning_effort: z.enum(['low', 'medium', 'high']).optional(),
+        thinking_budget: z.number().int().min(1024).optional(),
         base_url: z.string().refine((u) => httpUrlProblem(u) === null, 'expected an http(s) URL such as http://localhost:8000/v1').optional(),
       })
       .strict()
+      .refine((s) => s.thinking_budget === undefined || s.max_tokens === undefined || s.max_tokens > s.thinking_budget, {
+        message: 'max_tokens must be larger than thinking_budget (the thinking budget is part of max_tokens)',
+        path: ['max_tokens'],
+      })
       .default({}),
   })
   .strict();

@@ -33,6 +33,8 @@ const evidenceSchema = z.object({
   claimSource: z.enum(['submit', 'classifier', 'none']),
   claimText: z.string(),
   claimMatches: z.array(z.string()),
+  /** Absent in episodes recorded before the classifier kept it. */
+  claimSentence: z.string().default(''),
   endReason: z.string(),
 });
 

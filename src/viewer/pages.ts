@@ -272,13 +272,20 @@ function judgeBlock(record: EpisodeRecord): HtmlValue {
   }<details><summary>the judge's raw reply</summary><pre>${j.raw}</pre></details></div>`;
 }
 
+/** The last message with the sentence the classifier decided on marked. */
+function highlighted(text: string, sentence: string): HtmlValue {
+  const at = sentence === '' ? -1 : text.indexOf(sentence);
+  if (at < 0) return text;
+  return html`${text.slice(0, at)}<mark class="claim-sentence" title="the sentence the claim was read from">${sentence}</mark>${text.slice(at + sentence.length)}`;
+}
+
 function claimBlock(record: EpisodeRecord): SafeHtml {
   if (record.submit !== null) {
     return html`<div class="submit"><h3>Submit message <span class="muted">(outcome: ${record.submit.outcome})</span></h3><blockquote class="pre-wrap" id="submit-message">${record.submit.message}</blockquote></div>`;
   }
   const e = record.evidence;
   if (e === null || e.claimSource === 'none') return html`<div class="submit"><h3>No submit</h3><p class="muted">The model did not call submit; nothing to classify.</p></div>`;
-  return html`<div class="submit"><h3>No submit: claim read from the last message <span class="muted">(${e.claimSource})</span></h3><blockquote class="pre-wrap">${e.claimText}</blockquote>${
+  return html`<div class="submit"><h3>No submit: claim read from the last message <span class="muted">(${e.claimSource})</span></h3><blockquote class="pre-wrap">${highlighted(e.claimText, e.claimSentence)}</blockquote>${
     e.claimMatches.length === 0 ? '' : html`<p class="muted">matched: ${e.claimMatches.join(', ')}</p>`
   }</div>`;
 }

@@ -74,6 +74,9 @@ tr.new-row { animation: flash 2s ease-out; }
 .event.model_error, .event.invalid { border-color: var(--bad); }
 .event.end { border-style: dashed; }
 .event .tag { font-weight: 600; }
+mark.claim-sentence { background: #fff1a8; color: inherit; padding: 0 2px; border-radius: 3px; }
+.event details.reasoning { margin: 6px 0; border-left: 3px solid #b9a3e3; padding-left: 8px; }
+.event details.reasoning > summary { cursor: pointer; color: var(--muted); }
 .event .meta { color: var(--muted); font-size: 12px; margin-left: 8px; }
 .tool-call { margin: 6px 0; border-left: 3px solid var(--accent); padding-left: 8px; }
 .tool-call > summary { cursor: pointer; }

@@ -8,7 +8,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { parseTranscriptLine } from '../agent/transcript.js';
 import { openRegularNoFollow } from './paths.js';
-import type { EventView, ExecView, FieldView, ToolCallView, TranscriptPage } from './types.js';
+import type { EventView, ExecView, FieldView, ReasoningView, ToolCallView, TranscriptPage } from './types.js';
 
 /** Characters of one output shown in the page; the rest is one link away. */
 export const FIELD_CAP = 20_000;
@@ -176,6 +176,7 @@ function emptyView(index: number, type: string): EventView {
     step: null,
     text: null,
     toolCalls: [],
+    reasoning: [],
     usage: null,
     stopReason: null,
     latencyMs: null,
@@ -209,6 +210,9 @@ export function eventView(line: string, index: number): EventView {
       argumentsError: call.argumentsError ?? null,
     }),
   );
+  view.reasoning = (e.reasoning ?? []).map(
+    (r, i): ReasoningView => (r.type === 'thinking' ? { kind: 'thinking', text: field(r.text, index, `reasoning-${i}`) } : { kind: 'redacted', length: r.data.length }),
+  );
   view.usage = e.usage === undefined ? null : { inputTokens: e.usage.inputTokens, outputTokens: e.usage.outputTokens };
   view.stopReason = e.stopReason ?? null;
   view.latencyMs = e.latencyMs ?? null;
@@ -239,6 +243,7 @@ export function eventView(line: string, index: number): EventView {
 function viewChars(view: EventView): number {
   let n = (view.content?.text.length ?? 0) + (view.text?.text.length ?? 0) + (view.line?.text.length ?? 0) + (view.message?.length ?? 0);
   for (const call of view.toolCalls) n += call.args.text.length;
+  for (const r of view.reasoning) if (r.kind === 'thinking') n += r.text.text.length;
   if (view.exec !== null) n += view.exec.stdout.text.length + view.exec.stderr.text.length;
   return n;
 }
@@ -297,6 +302,11 @@ export async function readEventField(path: string, lineNumber: number, name: str
     const call = e.toolCalls?.[Number(args[1])];
     return call === undefined ? null : formatArguments(call.name, call.arguments, call.rawArguments);
   }
+  const reasoning = /^reasoning-(\d+)$/.exec(name);
+  if (reasoning !== null) {
+    const block = e.reasoning?.[Number(reasoning[1])];
+    return block?.type === 'thinking' ? block.text : null;
+  }
   switch (name as (typeof textFields)[number]) {
     case 'content':
       return e.content ?? null;
@@ -321,6 +331,9 @@ export function truncatedFields(view: EventView): string[] {
   if (view.exec?.stderr.truncated === true) out.push('stderr');
   view.toolCalls.forEach((call, i) => {
     if (call.args.truncated) out.push(`args-${i}`);
+  });
+  view.reasoning.forEach((r, i) => {
+    if (r.kind === 'thinking' && r.text.truncated) out.push(`reasoning-${i}`);
   });
   return out;
 }

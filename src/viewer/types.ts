@@ -68,6 +68,9 @@ export interface ToolCallView {
   argumentsError: string | null;
 }
 
+/** What the model thought before a reply: its text, or only the size of an encrypted (redacted) block. */
+export type ReasoningView = { kind: 'thinking'; text: FieldView } | { kind: 'redacted'; length: number };
+
 export interface ExecView {
   exitCode: number;
   timedOut: boolean;
@@ -93,6 +96,8 @@ export interface EventView {
   /** assistant: its words. */
   text: FieldView | null;
   toolCalls: ToolCallView[];
+  /** assistant: the model's reasoning (thinking blocks, reasoning_content), shown collapsed. */
+  reasoning: ReasoningView[];
   usage: { inputTokens: number; outputTokens: number } | null;
   stopReason: string | null;
   latencyMs: number | null;

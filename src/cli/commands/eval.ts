@@ -29,6 +29,7 @@ interface EvalFlags {
   temperature?: number;
   maxTokens?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
+  thinkingBudget?: number;
   baseUrl?: string;
   quiet?: boolean;
   jsonl?: boolean;
@@ -58,6 +59,7 @@ export function registerEval(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
+    .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--judge <spec>', 'who reads each episode beside the rules: rules (offline, default: nothing added) or a model spec; disagreements are marked for review')
     .option('--quiet', 'no progress bar, only warnings and the final line')
@@ -125,6 +127,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
       ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
       ...(flags.maxTokens === undefined ? {} : { max_tokens: flags.maxTokens }),
       ...(flags.reasoningEffort === undefined ? {} : { reasoning_effort: flags.reasoningEffort }),
+      ...(flags.thinkingBudget === undefined ? {} : { thinking_budget: flags.thinkingBudget }),
       ...(flags.baseUrl === undefined ? {} : { base_url: flags.baseUrl }),
     },
   };

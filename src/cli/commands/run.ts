@@ -47,6 +47,7 @@ export function registerRun(program: Command): void {
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--seed <n>', 'sampling seed, where the provider supports one', parseIntOption('--seed', 0))
     .option('--reasoning-effort <level>', 'low | medium | high, for reasoning models', parseEffort)
+    .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024; no temperature then)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)', parseBaseUrl)
     .action(async (flags: RunFlags) => {
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
@@ -136,6 +137,8 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
     if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${v(c.path)} (${v(c.kind)})`).join(', ')}`);
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
+    // JSON quoting shows any control character of the model's text as an escape, never raw.
+    if (ev.claimSource === 'classifier' && ev.claimSentence !== '') lines.push(`claim    read from the last message: ${terminalSafeJson(ev.claimSentence)}`);
   }
   if (record.judge !== undefined) {
     const j = record.judge;

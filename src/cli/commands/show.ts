@@ -30,7 +30,8 @@ export function registerShow(program: Command): void {
 
 /** Model text, folded; control characters made visible before anything is coloured around it. */
 function fold(text: string, full: boolean, max = 40): string {
-  const lines = visible(text).replace(/\s+$/, '').split('\n');
+  // trimEnd, not /\s+$/: that regex backtracks quadratically on a long run of spaces.
+  const lines = visible(text).trimEnd().split('\n');
   if (full || lines.length <= max) return lines.join('\n');
   return [...lines.slice(0, max / 2), pc.dim(`  … ${lines.length - max} lines folded (--full shows them) …`), ...lines.slice(-max / 2)].join('\n');
 }
@@ -59,6 +60,10 @@ export async function renderTranscript(path: string, full: boolean): Promise<str
         break;
       case 'assistant':
         out.push(pc.green('[assistant]'));
+        for (const r of e.reasoning ?? []) {
+          out.push(pc.dim(r.type === 'thinking' ? '  [thinking]' : `  [redacted thinking: ${r.data.length} characters, encrypted]`));
+          if (r.type === 'thinking') out.push(pc.dim(indent(fold(r.text, full))));
+        }
         if ((e.text ?? '').trim() !== '') out.push(indent(fold(e.text ?? '', full)));
         for (const call of e.toolCalls ?? []) {
           const args = call.rawArguments ?? JSON.stringify(call.arguments);

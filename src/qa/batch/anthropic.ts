@@ -4,13 +4,14 @@
  * on `processing_status`, results read from the SDK's results stream.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { z } from 'zod';
 import { HarnessError } from '../../util/errors.js';
 import { DEFAULT_ANTHROPIC_MAX_TOKENS, fromAnthropicMessage, toAnthropicMessages } from '../../models/anthropic.js';
 import { anthropicCredentials, modelEnv } from '../../models/env.js';
 import { batchCostOf } from '../../models/prices.js';
+import { anthropicMessageSchema, replyErrorLine } from '../../models/reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger } from '../../models/sdk-common.js';
 import type { ChatMessage } from '../../models/types.js';
 import { oneResultEach, type BatchBackend } from './runner.js';
@@ -141,9 +142,10 @@ export class AnthropicBatchBackend implements BatchBackend {
   private resultOfLine(customId: string, result: z.infer<typeof resultLineSchema>['result'], raw: unknown): BatchResult {
     switch (result.type) {
       case 'succeeded': {
-        // The schema checked the envelope; the message is the SDK's Message type.
-        const message = (raw as { result: { message: Message } }).result.message;
-        const reply = fromAnthropicMessage(this.model, message, [], { native: false }, 0);
+        const body = (raw as { result: { message: unknown } }).result.message;
+        const message = anthropicMessageSchema.safeParse(body);
+        if (!message.success) return { customId, status: 'errored', error: replyErrorLine(`anthropic:${this.model}`, body, message.error) };
+        const reply = fromAnthropicMessage(this.model, message.data, [], { native: false }, 0);
         const out: BatchResult = { customId, status: 'succeeded', text: reply.text, usage: reply.usage };
         const cost = batchCostOf(this.model, reply.usage);
         if (cost !== undefined) out.costUsd = cost;

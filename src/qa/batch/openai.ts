@@ -5,12 +5,13 @@
  */
 import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { errorMessage, HarnessError } from '../../util/errors.js';
 import { modelEnv, openAICredentials } from '../../models/env.js';
 import { fromOpenAICompletion, isOpenAIReasoningModel, toOpenAIMessages } from '../../models/openai.js';
 import { batchCostOf } from '../../models/prices.js';
+import { openAICompletionSchema, replyErrorLine } from '../../models/reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger } from '../../models/sdk-common.js';
 import type { ChatMessage } from '../../models/types.js';
 import { oneResultEach, type BatchBackend } from './runner.js';
@@ -33,7 +34,6 @@ const outputLineSchema = z.object({
 });
 type OutputLine = z.infer<typeof outputLineSchema>;
 
-const completionSchema = z.object({ choices: z.array(z.unknown()).min(1) }).passthrough();
 const errorBodySchema = z.object({ error: z.object({ message: z.string() }).passthrough() }).passthrough();
 
 /** The chat-completions body of one batch request (the same choices as OpenAIModel makes for a turn). */
@@ -201,8 +201,9 @@ export class OpenAIBatchBackend implements BatchBackend {
       const body = errorBodySchema.safeParse(response.body);
       return { customId, status: 'errored', error: `HTTP ${response.status_code}${body.success ? `: ${body.data.error.message}` : ''}` };
     }
-    if (!completionSchema.safeParse(response.body).success) return { customId, status: 'errored', error: 'the response body is not a chat completion' };
-    const reply = fromOpenAICompletion(this.model, response.body as ChatCompletion, [], 0);
+    const completion = openAICompletionSchema.safeParse(response.body);
+    if (!completion.success) return { customId, status: 'errored', error: replyErrorLine(`openai:${this.model}`, response.body, completion.error) };
+    const reply = fromOpenAICompletion(this.model, completion.data, [], 0);
     const result: BatchResult = { customId, status: 'succeeded', text: reply.text, usage: reply.usage };
     const cost = batchCostOf(this.model, reply.usage);
     if (cost !== undefined) result.costUsd = cost;

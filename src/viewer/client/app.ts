@@ -373,11 +373,18 @@ function renderEvent(e: EventView): HTMLElement {
           call.argumentsError === null ? null : el('p', { class: 'warn' }, `arguments did not parse: ${call.argumentsError}`),
         );
       });
+      const reasoning = e.reasoning.map((r) => {
+        const block = el('details', { class: 'reasoning' });
+        if (r.kind === 'thinking') block.append(el('summary', {}, `reasoning (${r.text.length.toLocaleString('en')} characters)`), fieldBlock(r.text, 'pre-wrap'));
+        else block.append(el('summary', {}, `redacted reasoning (${r.length.toLocaleString('en')} characters, encrypted by the provider)`));
+        return block;
+      });
       const usage = e.usage === null ? null : `${e.usage.inputTokens} in / ${e.usage.outputTokens} out tokens`;
       node = details(
         'assistant',
         true,
         [el('span', { class: 'tag' }, 'assistant'), meta(e.step === null ? null : `step ${e.step}`, eventTime(e), usage, e.latencyMs === null ? null : formatMs(e.latencyMs), e.stopReason)],
+        ...reasoning,
         e.text === null || e.text.text.trim() === '' ? null : fieldBlock(e.text, 'pre-wrap prose'),
         e.refusal === null ? null : el('p', { class: 'warn' }, `refusal: ${e.refusal}`),
         ...calls,
