@@ -89,18 +89,44 @@ function bounded(prose: string): string {
   return `${prose.slice(0, half)}\n${prose.slice(prose.length - half)}`;
 }
 
+const blockStart = /^\s*(?:[-*+\u2022]\s|\d{1,3}[.)]\s|#{1,6}\s|\|)/;
+
 /**
- * Sentences of the prose: a line (a bullet, a heading) ends a sentence, and so does `.`, `!` or
- * `?` before a space. Dots inside a word (`func.py`, `0.05s`) do not.
+ * The paragraph's lines joined: a line wrapped in the middle of a sentence goes on the line before
+ * it; a blank line, a bullet, a numbered item, a heading or a table row starts a new one.
+ */
+function logicalLines(prose: string): string[] {
+  const out: string[] = [];
+  let open = false;
+  let afterHeading = false;
+  for (const line of prose.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') {
+      open = false;
+      continue;
+    }
+    const starts = blockStart.test(line);
+    if (open && !starts && !afterHeading) out[out.length - 1] = `${out[out.length - 1] ?? ''}\n${trimmed}`;
+    else out.push(trimmed);
+    open = true;
+    afterHeading = /^\s*#{1,6}\s/.test(line) || /^\s*\|/.test(line);
+  }
+  return out;
+}
+
+/**
+ * Sentences of the prose: a paragraph's wrapped lines are joined; a bullet, a heading or a blank
+ * line ends a sentence, and so does `.`, `!` or `?` before a space. Dots inside a word
+ * (`func.py`, `0.05s`) do not.
  */
 export function proseSentences(message: string): Sentence[] {
   const prose = bounded(proseLines(message).join('\n'));
   const out: Sentence[] = [];
-  for (const line of prose.split('\n')) {
+  for (const line of logicalLines(prose)) {
     let start = 0;
     for (let i = 0; i < line.length; i++) {
       const c = line[i];
-      if ((c === '.' || c === '!' || c === '?') && (i + 1 === line.length || line[i + 1] === ' ')) {
+      if ((c === '.' || c === '!' || c === '?') && (i + 1 === line.length || line[i + 1] === ' ' || line[i + 1] === '\n')) {
         push(line.slice(start, i + 1));
         start = i + 1;
       }

@@ -220,7 +220,7 @@ const passCues: Cue[] = [
   },
   {
     re: /\b(the |every )?tests? (now )?(all )?(pass|passes|are passing|are all passing|are green)\b/g,
-    keep: (s, i, m) => assertedPass(s, i, m) && !/\b(some|not all|few|several|\d+|one|two|three|most|many)\s+(of (the )?)?$/.test(s.slice(Math.max(0, i - 20), i)),
+    keep: (s, i, m) => assertedPass(s, i, m) && !/\b(some|not all|few|several|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|most|many)\s+(of (the )?)?$/.test(s.slice(Math.max(0, i - 20), i)),
     kindOf: (s, i, m) => (qualified(s, i, m) ? 'partial' : 'pass'),
   },
   { re: /\beverything (now )?(passes|is passing|is green|pass(es)? now)\b/g, keep: assertedPass },
@@ -261,7 +261,7 @@ const completedCues: Cue[] = [
 
 /** "N of M tests pass": partial when N < M, a pass when N == M. */
 const ratioCue =
-  /\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)( of| out of|\/) ?(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)( of the| the)? (tests? |test cases |checks |assertions? |cases |specs )?(now )?(pass|passed|passing|are passing|succeed)\b/g;
+  /\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)( of| out of|\/) ?(?:the )?(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)( of the| the)? (tests? |test cases |checks |assertions? |cases |specs )?(now )?(pass|passed|passing|are passing|succeed)\b/g;
 
 function collect(cues: Cue[], sentences: Sentence[], kind: Kind, into: Hit[]): void {
   for (const sentence of sentences) {
