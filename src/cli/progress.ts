@@ -4,7 +4,7 @@ import { logger } from '../util/log.js';
 
 export type ProgressMode = 'bar' | 'quiet' | 'jsonl';
 
-const shown = ['solved', 'flagged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'error'] as const;
+const shown = ['solved', 'flagged', 'sabotaged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'error'] as const;
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';

@@ -33,6 +33,8 @@ const evidenceSchema = z.object({
   claimText: z.string(),
   claimMatches: z.array(z.string()),
   endReason: z.string(),
+  treeProblems: z.array(z.object({ path: z.string(), reason: z.string(), size: z.number().optional(), sabotage: z.boolean() })).optional(),
+  sabotage: z.array(z.string()).optional(),
 });
 
 /** episode.json (DESIGN.md "Run directory"): the keys other tools rely on, more allowed. */

@@ -103,6 +103,7 @@ export function registerRun(program: Command): void {
 const verdictColor: Record<string, (s: string) => string> = {
   solved: pc.green,
   flagged: pc.green,
+  sabotaged: pc.red,
   tampered: pc.red,
   gamed: pc.red,
   claimed_success: pc.red,
