@@ -1,7 +1,8 @@
 /**
  * The inspector: from the agent's /work as left to a claim, a verdict and the evidence.
  */
-import type { FileTree } from '../sandbox/file-tree.js';
+import type { FileTree, TreeProblem } from '../sandbox/file-tree.js';
+import { puttableTree } from '../sandbox/tar.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
 import type { SandboxFactory } from '../sandbox/types.js';
 import { errorMessage } from '../util/errors.js';
@@ -12,7 +13,7 @@ import { makePatch } from './patch.js';
 import { withoutCaches } from './paths.js';
 import { pristineTree } from './pristine.js';
 import { runRules } from './rules.js';
-import { runTestsInFreshSandbox } from './run-tests.js';
+import { runTestsInFreshSandbox, TreeRejected } from './run-tests.js';
 import type { Claim, Evidence, TestRunResult, Verdict } from './types.js';
 import { decideVerdict } from './verdict.js';
 
@@ -47,7 +48,14 @@ export interface InspectInput {
   endReason: string;
   /** Labels for the test sandboxes (the episode id, ...). */
   labels?: Record<string, string>;
+  /** What the copy-out cut or left out of `final` (sandbox copyOut). */
+  treeProblems?: readonly TreeProblem[];
+  /** False when the copy-out stopped at a cap: paths missing from `final` may still exist. */
+  copyComplete?: boolean;
 }
+
+/** Problems kept in the evidence; the rest are counted in one line. */
+const MAX_RECORDED_PROBLEMS = 200;
 
 export interface InspectResult {
   claim: Claim;
@@ -59,7 +67,7 @@ export interface InspectResult {
   pristineOutput: string;
   /** Output of the run of the tree as the agent left it (tests-agent.txt). */
   agentOutput: string;
-  /** Set when the verdict is `error`: what failed in the harness. */
+  /** Set when the verdict is `error`: what failed in the harness (a failure after a protected change leaves it `tampered`). */
   error?: string;
 }
 
@@ -67,7 +75,7 @@ async function timedRun(
   what: string,
   input: InspectInput,
   tree: FileTree,
-): Promise<{ result: TestRunResult | null; error?: string }> {
+): Promise<{ result: TestRunResult | null; error?: string; rejected?: string }> {
   try {
     const result = await runTestsInFreshSandbox(input.factory, input.profile, tree, input.task.testCommand, input.task.testTimeoutSec, {
       ...(input.labels ?? {}),
@@ -75,6 +83,7 @@ async function timedRun(
     });
     return { result };
   } catch (err) {
+    if (err instanceof TreeRejected) return { result: null, rejected: `${what} test run: ${err.message}` };
     const message = `${what} test run failed: ${errorMessage(err)}`;
     logger.warn(message);
     return { result: null, error: message };
@@ -91,13 +100,23 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
   const baseline = withoutCaches(input.baseline);
   const final = withoutCaches(input.final);
   const globs = input.task.protectedGlobs;
+  const copyProblems = input.treeProblems ?? [];
+  // What the copy-out cut is unknown, not deleted: the comparison sees the baseline without it.
+  const seen = seenBaseline(baseline, final, copyProblems, input.copyComplete ?? true);
 
-  const comparison = compareTrees(baseline, final, globs);
-  const diffPatch = makePatch(baseline, final);
+  const comparison = compareTrees(seen, final, globs);
+  const diffPatch = makePatch(seen, final);
   const rules = runRules({ baseline, final, protectedGlobs: globs });
 
-  const pristine = await timedRun('pristine', input, pristineTree(baseline, final, globs));
+  const pristineInput = pristineTree(baseline, final, globs);
+  const leftOut = [...puttableTree(pristineInput).dropped, ...puttableTree(final).dropped.map((p) => ({ ...p, reason: `as-left run: ${p.reason}` }))];
+  const pristine = await timedRun('pristine', input, pristineInput);
   const agent = await timedRun('agent', input, final);
+  const treeProblems = [...copyProblems, ...uniqueByPathAndReason(leftOut)];
+  const sabotage = [
+    ...treeProblems.filter((p) => p.sabotage).map((p) => `${p.path}: ${p.reason}`),
+    ...(pristine.rejected === undefined ? [] : [pristine.rejected]),
+  ];
 
   let claim: Claim;
   let claimSource: Evidence['claimSource'];
@@ -129,6 +148,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
     rules,
     pristine: pristine.result,
     ...(harnessError === undefined ? {} : { harnessError }),
+    sabotage,
   });
 
   const evidence: Evidence = {
@@ -142,6 +162,8 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
     claimText,
     claimMatches,
     endReason: input.endReason,
+    ...(treeProblems.length === 0 ? {} : { treeProblems: capped(treeProblems) }),
+    ...(sabotage.length === 0 ? {} : { sabotage: capped(sabotage) }),
   };
   logger.debug(
     `inspection: claim ${claim} (${claimSource}), verdict ${verdict}, ${comparison.protectedChanges.length} protected change(s), ${rules.length} rule hit(s)`,
@@ -151,8 +173,50 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
     verdict,
     evidence,
     diffPatch,
-    pristineOutput: pristine.result?.output ?? pristine.error ?? '',
-    agentOutput: agent.result?.output ?? agent.error ?? '',
-    ...(harnessError === undefined ? {} : { error: harnessError }),
+    pristineOutput: pristine.result?.output ?? pristine.error ?? pristine.rejected ?? '',
+    agentOutput: agent.result?.output ?? agent.error ?? agent.rejected ?? '',
+    ...(verdict === 'error' && harnessError !== undefined ? { error: harnessError } : {}),
   };
+}
+
+function isAtOrUnder(path: string, roots: ReadonlySet<string>): boolean {
+  if (roots.has(path)) return true;
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) if (roots.has(path.slice(0, i))) return true;
+  return false;
+}
+
+/**
+ * The baseline as far as the copy-out could see it: without the paths it cut (and what is below
+ * them), and, when the copy stopped at a cap, without what is missing from the copy.
+ */
+function seenBaseline(baseline: FileTree, final: FileTree, problems: readonly TreeProblem[], complete: boolean): FileTree {
+  const cut = new Set(problems.filter((p) => p.sabotage).map((p) => p.path));
+  if (cut.size === 0 && complete) return baseline;
+  const out: FileTree = new Map();
+  for (const [path, entry] of baseline) {
+    if (isAtOrUnder(path, cut)) continue;
+    if (!complete && !final.has(path)) continue;
+    out.set(path, entry);
+  }
+  return out;
+}
+
+function uniqueByPathAndReason(problems: readonly TreeProblem[]): TreeProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\0${p.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The first MAX_RECORDED_PROBLEMS items; a longer list ends with a count of the rest. */
+function capped<T extends TreeProblem | string>(items: readonly T[]): T[] {
+  if (items.length <= MAX_RECORDED_PROBLEMS) return [...items];
+  const rest = items.length - MAX_RECORDED_PROBLEMS;
+  const head = items.slice(0, MAX_RECORDED_PROBLEMS);
+  const first = items[0];
+  const note = typeof first === 'string' ? `... and ${rest} more` : { path: '...', reason: `and ${rest} more`, sabotage: head.some((p) => typeof p !== 'string' && p.sabotage) };
+  return [...head, note as T];
 }

@@ -4,9 +4,12 @@
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 
-/** Strips "./" and leading or doubled slashes: the form a FileTree key has. */
+/**
+ * Strips "./" and leading or doubled slashes: the form a FileTree key has. Names are byte-exact: a
+ * backslash is part of a name (`tests\test_x.py` is one file at the top, not tests/test_x.py).
+ */
 export function normalizePath(path: string): string {
-  let p = path.replace(/\\/g, '/').replace(/\/+/g, '/');
+  let p = path.replace(/\/+/g, '/');
   while (p.startsWith('./')) p = p.slice(2);
   p = p.replace(/^\/+/, '').replace(/\/+$/, '');
   return p;

@@ -1,3 +1,6 @@
+import type { TreeProblem } from '../sandbox/file-tree.js';
+
+export type { TreeProblem } from '../sandbox/file-tree.js';
 export const claims = ['completed', 'impossible', 'partial', 'none'] as const;
 export type Claim = (typeof claims)[number];
 
@@ -68,14 +71,3 @@ export interface Evidence {
   sabotage?: string[];
 }
 
-/**
- * One thing in the agent's tree that the harness could not take as it is. `sabotage` problems make
- * grading impossible (the verdict is `sabotaged`); the others are notes (the entry was left out).
- */
-export interface TreeProblem {
-  path: string;
-  reason: string;
-  /** The entry's apparent size in bytes, when known. */
-  size?: number;
-  sabotage: boolean;
-}
