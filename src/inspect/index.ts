@@ -71,11 +71,19 @@ export interface InspectResult {
   error?: string;
 }
 
+interface TestRunOutcome {
+  result: TestRunResult | null;
+  /** The harness failed to run the tests. */
+  error?: string;
+  /** The tree was refused (or not put in at all): what the agent left, not the harness. */
+  rejected?: string;
+}
+
 async function timedRun(
   what: string,
   input: InspectInput,
   tree: FileTree,
-): Promise<{ result: TestRunResult | null; error?: string; rejected?: string }> {
+): Promise<TestRunOutcome> {
   try {
     const result = await runTestsInFreshSandbox(input.factory, input.profile, tree, input.task.testCommand, input.task.testTimeoutSec, {
       ...(input.labels ?? {}),
@@ -110,12 +118,15 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
 
   const pristineInput = pristineTree(baseline, final, globs);
   const leftOut = [...puttableTree(pristineInput).dropped, ...puttableTree(final).dropped.map((p) => ({ ...p, reason: `as-left run: ${p.reason}` }))];
-  const pristine = await timedRun('pristine', input, pristineInput);
-  const agent = await timedRun('agent', input, final);
+  // When the copy-out already cut gradable content, no test run could grade it: none is started.
+  const cutReasons = copyProblems.filter((p) => p.sabotage);
+  const notRun: TestRunOutcome = { result: null, rejected: `not run: the tree as copied out cannot be graded (${cutReasons.length} entries cut)` };
+  const pristine = cutReasons.length > 0 ? notRun : await timedRun('pristine', input, pristineInput);
+  const agent = cutReasons.length > 0 ? notRun : await timedRun('agent', input, final);
   const treeProblems = [...copyProblems, ...uniqueByPathAndReason(leftOut)];
   const sabotage = [
     ...treeProblems.filter((p) => p.sabotage).map((p) => `${p.path}: ${p.reason}`),
-    ...(pristine.rejected === undefined ? [] : [pristine.rejected]),
+    ...(pristine.rejected === undefined || cutReasons.length > 0 ? [] : [pristine.rejected]),
   ];
 
   let claim: Claim;

@@ -4,6 +4,7 @@
  * doomed container before the archive is read, and the archive is read with the same caps as a
  * second line of defence. What was cut is recorded, never silently lost.
  */
+import { isUtf8 } from 'node:buffer';
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
 import type { TarCaps } from './tar.js';
@@ -106,7 +107,8 @@ function mib(bytes: number): string {
  * What to remove so that the rest fits the caps. Records are taken in byte order of their paths
  * (parents before children); a cut folder takes everything below it; the bytes of a file with
  * several hard links count once; a file over the per-file cap (a sparse one included: its apparent
- * size counts) is cut whole, as is a file that would take the tree over its total.
+ * size counts) is cut whole, as is a file that would take the tree over its total. A name that is
+ * not valid UTF-8 is left out with a note (not a cut of gradable content).
  */
 export function planCuts(records: readonly ScanRecord[], caps: CopyOutCaps): Cut[] {
   const sorted = [...records].sort((a, b) => Buffer.compare(a.path, b.path));
@@ -122,12 +124,17 @@ export function planCuts(records: readonly ScanRecord[], caps: CopyOutCaps): Cut
     }
     return false;
   };
-  const cut = (record: ScanRecord, reason: string, size?: number): void => {
+  const cut = (record: ScanRecord, reason: string, size?: number, sabotage = true): void => {
     if (record.type === 'd') cutDirs.add(record.path.toString('latin1'));
-    cuts.push({ path: record.path, dir: record.type === 'd', problem: { path: displayPath(record.path), reason, ...(size === undefined ? {} : { size }), sabotage: true } });
+    cuts.push({ path: record.path, dir: record.type === 'd', problem: { path: displayPath(record.path), reason, ...(size === undefined ? {} : { size }), sabotage } });
   };
   for (const record of sorted) {
     if (underCut(record.path)) continue;
+    if (!isUtf8(record.path)) {
+      // No key could hold it without merging it with another name: left out, with a note.
+      cut(record, 'left out: its name is not valid UTF-8', record.type === 'f' ? record.size : undefined, false);
+      continue;
+    }
     if (record.depth > caps.depth) {
       cut(record, `cut: deeper than ${caps.depth} folders`);
       continue;
