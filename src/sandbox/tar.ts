@@ -207,8 +207,13 @@ export async function readTarTree(stream: NodeJS.ReadableStream, options: TarToT
         if (stopped) break;
         if (!extractor.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
           await new Promise<void>((resolve) => {
-            extractor.once('drain', () => resolve());
-            extractor.once('close', () => resolve());
+            const done = (): void => {
+              extractor.off('drain', done);
+              extractor.off('close', done);
+              resolve();
+            };
+            extractor.on('drain', done);
+            extractor.on('close', done);
           });
         }
       }
