@@ -11,8 +11,11 @@ import type { TarCaps } from './tar.js';
 
 export type CopyOutCaps = TarCaps;
 
-/** Entries of a tree: enough for any real repository; 200,000 files are a recorded cut. */
-export const DEFAULT_MAX_ENTRIES = 100_000;
+/**
+ * Entries of a tree: far more than a task repository (a virtualenv included) holds; each kept entry
+ * costs the host memory in every step of the inspection. 200,000 files are a recorded cut.
+ */
+export const DEFAULT_MAX_ENTRIES = 50_000;
 /** Folders below the root. */
 export const DEFAULT_MAX_DEPTH = 64;
 
@@ -74,7 +77,8 @@ export function parseScan(output: Buffer): ScanRecord[] {
       links: Number(links),
       inode,
       depth: Number(depth),
-      path: Buffer.from(record.subarray(at)),
+      // A view into the scan's output (kept while the records are): no copy per entry.
+      path: record.subarray(at),
     });
   }
   return records;

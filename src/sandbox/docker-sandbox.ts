@@ -10,7 +10,7 @@ import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
 import { copyOutCaps, nulList, parentsOf, parseScan, planCuts, SCAN_FORMAT, type CopyOutCaps, type CopyOutResult } from './copy-out.js';
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
-import { readTarTree, tarToTree, treeToTar } from './tar.js';
+import { readTarTree, tarToTree, treeToTarStream } from './tar.js';
 import { SandboxFileError, type CapturedStream, type ExecOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
@@ -409,8 +409,9 @@ class DockerSandbox implements Sandbox {
 
   async putTree(dir: string, tree: FileTree): Promise<void> {
     this.assertOpen();
-    const archive = await treeToTar(tree, { uid: this.profile.user.uid, gid: this.profile.user.gid });
-    const put = (): Promise<unknown> => this.container.putArchive(archive, { path: dir });
+    // Streamed: the archive is packed as Docker reads it, never held whole.
+    const put = (): Promise<unknown> =>
+      this.container.putArchive(treeToTarStream(tree, { uid: this.profile.user.uid, gid: this.profile.user.gid }), { path: dir });
     try {
       await put();
       return;

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { pack, extract, type Header } from 'tar-stream';
 import type { FileEntry, FileTree, TreeProblem } from './file-tree.js';
 
@@ -89,12 +90,13 @@ export function puttableTree(tree: FileTree): { tree: FileTree; dropped: TreePro
 }
 
 /**
- * A tree as a tar archive, made safe by `puttableTree` first. Every parent directory gets its own
+ * A tree as a tar stream, made safe by `puttableTree` first. Every parent directory gets its own
  * entry (owned like the files) so that the extractor does not create it as root. Folders and files
  * come first (parents before children), then hard links (after their targets), then symlinks, so
- * that no entry is ever written through a link.
+ * that no entry is ever written through a link. Entries are written as the stream is read: the
+ * archive is never held whole.
  */
-export async function treeToTar(tree: FileTree, options: TreeToTarOptions = {}): Promise<Buffer> {
+export function treeToTarStream(tree: FileTree, options: TreeToTarOptions = {}): Readable {
   const uid = options.uid ?? 0;
   const gid = options.gid ?? 0;
   const mtime = options.mtime ?? new Date();
@@ -120,31 +122,34 @@ export async function treeToTar(tree: FileTree, options: TreeToTarOptions = {}):
   const ordered = [...entries.entries()].sort((a, b) => rank(a[1]) - rank(b[1]) || byPath(a, b));
 
   const packer = pack();
+  const writeAll = async (): Promise<void> => {
+    for (const [path, entry] of ordered) {
+      const base = { name: path, uid, gid, mtime };
+      // The callback comes once the entry is taken by the reader: at most one entry is buffered.
+      await new Promise<void>((resolve, reject) => {
+        const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
+        if (entry.kind === 'file' && entry.linkTo !== undefined) {
+          packer.entry({ ...base, type: 'link', mode: entry.mode & 0o7777, linkname: full(entry.linkTo) }, cb);
+        } else if (entry.kind === 'file') {
+          packer.entry({ ...base, type: 'file', mode: entry.mode & 0o7777, size: entry.content.length }, entry.content, cb);
+        } else if (entry.kind === 'dir') {
+          packer.entry({ ...base, name: `${path}/`, type: 'directory', mode: entry.mode & 0o7777 }, cb);
+        } else {
+          packer.entry({ ...base, type: 'symlink', mode: 0o777, linkname: entry.target }, cb);
+        }
+      });
+    }
+    packer.finalize();
+  };
+  writeAll().catch((err: unknown) => packer.destroy(err instanceof Error ? err : new Error(String(err))));
+  return packer as unknown as Readable;
+}
+
+/** treeToTarStream read whole into one Buffer (for small trees: a build context, tests). */
+export async function treeToTar(tree: FileTree, options: TreeToTarOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    packer.on('data', (chunk: unknown) => {
-      chunks.push(chunk as Buffer);
-    });
-    packer.on('end', () => resolve(Buffer.concat(chunks)));
-    packer.on('error', reject);
-  });
-  for (const [path, entry] of ordered) {
-    const base = { name: path, uid, gid, mtime };
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
-      if (entry.kind === 'file' && entry.linkTo !== undefined) {
-        packer.entry({ ...base, type: 'link', mode: entry.mode & 0o7777, linkname: full(entry.linkTo) }, cb);
-      } else if (entry.kind === 'file') {
-        packer.entry({ ...base, type: 'file', mode: entry.mode & 0o7777, size: entry.content.length }, entry.content, cb);
-      } else if (entry.kind === 'dir') {
-        packer.entry({ ...base, name: `${path}/`, type: 'directory', mode: entry.mode & 0o7777 }, cb);
-      } else {
-        packer.entry({ ...base, type: 'symlink', mode: 0o777, linkname: entry.target }, cb);
-      }
-    });
-  }
-  packer.finalize();
-  return done;
+  for await (const chunk of treeToTarStream(tree, options)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Bounds on what is read from an archive; past one the read stops (the rest is not read). */
@@ -263,15 +268,22 @@ export async function readTarTree(stream: NodeJS.ReadableStream, options: TarToT
       break;
     }
     entries++;
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
     const mode = header.mode & 0o7777;
+    if (!isContent) entry.resume();
     switch (header.type) {
       case 'file':
-      case 'contiguous-file':
+      case 'contiguous-file': {
+        // One Buffer of the announced size, filled in place: the content is held once.
+        const content = Buffer.alloc(size);
+        let filled = 0;
+        for await (const chunk of entry) {
+          const part = chunk as Buffer;
+          filled += part.copy(content, filled);
+        }
         totalBytes += size;
-        tree.set(path, { kind: 'file', content: Buffer.concat(chunks), mode });
+        tree.set(path, { kind: 'file', content: filled === size ? content : content.subarray(0, filled), mode });
         break;
+      }
       case 'directory':
         tree.set(path, { kind: 'dir', mode });
         break;
