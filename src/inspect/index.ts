@@ -121,10 +121,10 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
   const notRun: TestRunOutcome = { result: null, rejected: `not run: the tree as copied out cannot be graded (${cutReasons.length} entries cut)` };
   let pristine = notRun;
   let agent = notRun;
-  const leftOut: TreeProblem[] = [];
+  let leftOut: TreeProblem[] = [];
   if (cutReasons.length === 0) {
     const pristineInput = pristineTree(baseline, final, globs);
-    leftOut.push(...puttableTree(pristineInput).dropped, ...puttableTree(final).dropped.map((p) => ({ ...p, reason: `as-left run: ${p.reason}` })));
+    leftOut = [...puttableTree(pristineInput).dropped, ...puttableTree(final).dropped.map((p) => ({ ...p, reason: `as-left run: ${p.reason}` }))];
     pristine = await timedRun('pristine', input, pristineInput);
     agent = await timedRun('agent', input, final);
   }

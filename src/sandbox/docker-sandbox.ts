@@ -463,7 +463,7 @@ class DockerSandbox implements Sandbox {
         await step(['xargs', '-0', '-r', 'chmod', '-R', 'u+rwx', '--'], nulList(cuts.filter((c) => c.dir).map((c) => c.path)));
         const removed = await step(['xargs', '-0', '-r', 'rm', '-rf', '--'], nulList(paths));
         if (removed.exitCode !== 0) logger.warn(`sandbox ${this.container.id.slice(0, 12)}: removing what breaks the caps: ${removed.stderr.result().text.trim()}`);
-        problems.push(...cuts.map((c) => c.problem));
+        for (const c of cuts) problems.push(c.problem);
       }
       let stream: NodeJS.ReadableStream;
       try {
@@ -473,7 +473,7 @@ class DockerSandbox implements Sandbox {
         return { tree: new Map(), problems, complete: false };
       }
       const read = await readTarTree(stream, { stripTop: true, caps });
-      problems.push(...read.problems);
+      for (const p of read.problems) problems.push(p);
       return { tree: read.tree, problems, complete: read.complete };
     });
   }
