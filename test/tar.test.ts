@@ -237,8 +237,20 @@ describe('planCuts', () => {
     expect(byPath.get('d/e/f/g')).toMatch(/deeper than 3/);
     // What is below a cut folder goes with it.
     expect(byPath.has('d/e/f/g/h')).toBe(false);
-    expect(byPath.get('z2')).toMatch(/more than 8 entries/);
+    // 11 entries are left for a cap of 8: the folder d (2 below it) is the smallest whose cut is enough.
+    expect(byPath.get('d')).toMatch(/a folder of 2 entries/);
+    expect(byPath.has('z2')).toBe(false);
     expect(cuts.every((c) => c.problem.sabotage)).toBe(true);
+  });
+
+  it('past the entry cap cuts a crowded folder as one, and loose files one by one', () => {
+    const records = [rec('README.md', 'f', 10), rec('src', 'd'), rec('src/a.py', 'f', 10), rec('src/junk', 'd')];
+    for (let i = 0; i < 30; i++) records.push(rec(`src/junk/f${String(i).padStart(2, '0')}`, 'f'));
+    const folder = planCuts(records, { ...caps, entries: 10 });
+    expect(folder.map((c) => [c.problem.path, c.problem.reason])).toEqual([['src/junk', 'cut: a folder of 30 entries; the tree holds more than the cap of 10']]);
+
+    const loose = Array.from({ length: 12 }, (_v, i) => rec(`f${String(i).padStart(2, '0')}`, 'f'));
+    expect(planCuts(loose, { ...caps, entries: 10 }).map((c) => c.problem.path)).toEqual(['f10', 'f11']);
   });
 
   it('leaves out a name that is not UTF-8 with a note, not a cut', () => {

@@ -107,20 +107,23 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** Folders whose removal cuts the tree to the entry cap, the crowded ones first. */
+const MAX_FOLDER_CUTS = 16;
+
 /**
- * What to remove so that the rest fits the caps. Records are taken in byte order of their paths
- * (parents before children); a cut folder takes everything below it; the bytes of a file with
- * several hard links count once; a file over the per-file cap (a sparse one included: its apparent
- * size counts) is cut whole, as is a file that would take the tree over its total. A name that is
- * not valid UTF-8 is left out with a note (not a cut of gradable content).
+ * What to remove so that the rest fits the caps. Names that are not UTF-8 are left out (a note),
+ * then what is too deep is cut. Past the entry cap, whole folders go first: the smallest folder
+ * that alone brings the tree under the cap (else the most crowded one, again), so that a folder of
+ * junk is cut as one and the rest of the repository stays gradable. Then the remaining records in
+ * byte order of their paths (parents before children): entries past the cap, a file over the
+ * per-file cap (a sparse one included: its apparent size counts), a file that would take the tree
+ * over its total; the bytes of a file with several hard links count once. A cut folder takes
+ * everything below it.
  */
 export function planCuts(records: readonly ScanRecord[], caps: CopyOutCaps): Cut[] {
   const sorted = [...records].sort((a, b) => Buffer.compare(a.path, b.path));
   const cutDirs = new Set<string>();
-  const inodes = new Map<string, { cut: boolean; path: string }>();
   const cuts: Cut[] = [];
-  let entries = 0;
-  let bytes = 0;
   const underCut = (path: Buffer): boolean => {
     if (cutDirs.size === 0) return false;
     for (let i = path.indexOf(0x2f); i !== -1; i = path.indexOf(0x2f, i + 1)) {
@@ -132,17 +135,45 @@ export function planCuts(records: readonly ScanRecord[], caps: CopyOutCaps): Cut
     if (record.type === 'd') cutDirs.add(record.path.toString('latin1'));
     cuts.push({ path: record.path, dir: record.type === 'd', problem: { path: displayPath(record.path), reason, ...(size === undefined ? {} : { size }), sabotage } });
   };
+
+  let kept: ScanRecord[] = [];
   for (const record of sorted) {
     if (underCut(record.path)) continue;
     if (!isUtf8(record.path)) {
       // No key could hold it without merging it with another name: left out, with a note.
       cut(record, 'left out: its name is not valid UTF-8', record.type === 'f' ? record.size : undefined, false);
-      continue;
-    }
-    if (record.depth > caps.depth) {
+    } else if (record.depth > caps.depth) {
       cut(record, `cut: deeper than ${caps.depth} folders`);
-      continue;
+    } else kept.push(record);
+  }
+
+  for (let round = 0; round < MAX_FOLDER_CUTS && kept.length > caps.entries; round++) {
+    const below = new Map<string, number>();
+    for (const record of kept) {
+      for (let i = record.path.indexOf(0x2f); i !== -1; i = record.path.indexOf(0x2f, i + 1)) {
+        const key = record.path.subarray(0, i).toString('latin1');
+        below.set(key, (below.get(key) ?? 0) + 1);
+      }
     }
+    const excess = kept.length - caps.entries;
+    let choice: [string, number] | undefined;
+    for (const entry of below) {
+      const [, count] = entry;
+      if (choice === undefined) choice = entry;
+      else if (count + 1 >= excess ? count < choice[1] || choice[1] + 1 < excess : count > choice[1]) choice = entry;
+    }
+    if (choice === undefined) break;
+    const [key, count] = choice;
+    const folder = kept.find((r) => r.type === 'd' && r.path.toString('latin1') === key);
+    if (folder === undefined) break;
+    cut(folder, `cut: a folder of ${count} entries; the tree holds more than the cap of ${caps.entries}`);
+    kept = kept.filter((r) => r !== folder && !underCut(r.path));
+  }
+
+  const inodes = new Map<string, { cut: boolean; path: string }>();
+  let entries = 0;
+  let bytes = 0;
+  for (const record of kept) {
     if (entries + 1 > caps.entries) {
       cut(record, `cut: more than ${caps.entries} entries in the tree`, record.type === 'f' ? record.size : undefined);
       continue;
@@ -187,5 +218,10 @@ export function parentsOf(cuts: readonly Cut[]): Buffer[] {
 
 /** NUL-separated paths for `xargs -0`. */
 export function nulList(paths: readonly Buffer[]): Buffer {
-  return Buffer.concat(paths.flatMap((p) => [p, Buffer.from([0])]));
+  let length = 0;
+  for (const p of paths) length += p.length + 1;
+  const out = Buffer.alloc(length);
+  let at = 0;
+  for (const p of paths) at += p.copy(out, at) + 1;
+  return out;
 }
