@@ -3,7 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
-import { HarnessError } from '../util/errors.js';
+import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
@@ -448,7 +448,12 @@ class DockerSandbox implements Sandbox {
       this.assertOpen();
       const caps = copyOutCaps(this.profile, over);
       const problems: TreeProblem[] = [];
-      await this.killAll('agent');
+      try {
+        await this.killAll('agent');
+      } catch (err) {
+        // Whatever still runs may change the tree while it is copied: no copy of it can be trusted.
+        problems.push({ path: '.', reason: `the agent's processes could not be stopped before the copy-out: ${errorMessage(err)}`, sabotage: true });
+      }
       const step = (cmd: string[], stdin?: Buffer, keepBytes = 64 * 1024): Promise<RunResult> =>
         this.run({ cmd, user: 'agent', cwd: dir, timeoutMs: COPY_OUT_STEP_MS, keepBytes, killAfterBytes: keepBytes, killOnLimit: true, ...(stdin === undefined ? {} : { stdin }) });
       const scan = await step(['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT], undefined, SCAN_KEEP_BYTES);
@@ -472,9 +477,14 @@ class DockerSandbox implements Sandbox {
         problems.push({ path: '.', reason: `${dir} cannot be copied out: ${dockerMessage(err)}`, sabotage: true });
         return { tree: new Map(), problems, complete: false };
       }
-      const read = await readTarTree(stream, { stripTop: true, caps });
-      for (const p of read.problems) problems.push(p);
-      return { tree: read.tree, problems, complete: read.complete };
+      try {
+        const read = await readTarTree(stream, { stripTop: true, caps });
+        for (const p of read.problems) problems.push(p);
+        return { tree: read.tree, problems, complete: read.complete };
+      } catch (err) {
+        problems.push({ path: '.', reason: `${dir} cannot be copied out: ${errorMessage(err)}`, sabotage: true });
+        return { tree: new Map(), problems, complete: false };
+      }
     });
   }
 
