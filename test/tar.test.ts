@@ -197,7 +197,7 @@ describe('planCuts', () => {
     size,
     blocks: Math.ceil(size / 512),
     links: 1,
-    inode: path,
+    inode: path.length * 1000 + path.charCodeAt(path.length - 1),
     depth: path.split('/').length,
     path: Buffer.from(path),
     ...extra,
@@ -206,8 +206,8 @@ describe('planCuts', () => {
   it('parses find output with any byte in a name', () => {
     const out = Buffer.from('f 644 12 8 1 77 1 a b\nc\0d 755 60 0 2 78 1 dir\0');
     expect(parseScan(out)).toEqual([
-      { type: 'f', size: 12, blocks: 8, links: 1, inode: '77', depth: 1, path: Buffer.from('a b\nc') },
-      { type: 'd', size: 60, blocks: 0, links: 2, inode: '78', depth: 1, path: Buffer.from('dir') },
+      { type: 'f', size: 12, blocks: 8, links: 1, inode: 77, depth: 1, path: Buffer.from('a b\nc') },
+      { type: 'd', size: 60, blocks: 0, links: 2, inode: 78, depth: 1, path: Buffer.from('dir') },
     ]);
   });
 
@@ -215,9 +215,9 @@ describe('planCuts', () => {
     const cuts = planCuts(
       [
         rec('sparse', 'f', 50 * 1024 ** 3, { blocks: 0 }),
-        rec('a', 'f', 500, { links: 3, inode: '9' }),
-        rec('a2', 'f', 500, { links: 3, inode: '9' }),
-        rec('a3', 'f', 500, { links: 3, inode: '9' }),
+        rec('a', 'f', 500, { links: 3, inode: 9 }),
+        rec('a2', 'f', 500, { links: 3, inode: 9 }),
+        rec('a3', 'f', 500, { links: 3, inode: 9 }),
         rec('b', 'f', 400),
         rec('c', 'f', 200),
         rec('d', 'd'),

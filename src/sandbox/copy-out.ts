@@ -45,7 +45,7 @@ export interface ScanRecord {
   size: number;
   blocks: number;
   links: number;
-  inode: string;
+  inode: number;
   depth: number;
   /** The path's bytes, relative, as the kernel has them. */
   path: Buffer;
@@ -54,32 +54,29 @@ export interface ScanRecord {
 /** Parses find's output in SCAN_FORMAT; a malformed record (never expected) is skipped. */
 export function parseScan(output: Buffer): ScanRecord[] {
   const records: ScanRecord[] = [];
+  const numbers = [0, 0, 0, 0, 0, 0];
   let start = 0;
+  // Parsed in place (a 200,000-entry scan makes no string or Buffer per field).
   while (start < output.length) {
     let end = output.indexOf(0, start);
     if (end === -1) end = output.length;
-    const record = output.subarray(start, end);
-    start = end + 1;
-    const fields: string[] = [];
-    let at = 0;
-    for (let i = 0; i < 7; i++) {
-      const space = record.indexOf(0x20, at);
-      if (space === -1) break;
-      fields.push(record.subarray(at, space).toString('latin1'));
-      at = space + 1;
+    const type = output[start] ?? 0;
+    let at = start + 2;
+    let ok = output[start + 1] === 0x20;
+    for (let field = 0; field < 6 && ok; field++) {
+      let value = 0;
+      let digits = 0;
+      // The mode (field 0) is octal; only its presence matters here.
+      for (; at < end && output[at] !== 0x20; at++, digits++) value = value * 10 + ((output[at] ?? 0) - 0x30);
+      numbers[field] = value;
+      ok = digits > 0 && at < end;
+      at++;
     }
-    if (fields.length < 7 || at >= record.length) continue;
-    const [type = '', , size = '', blocks = '', links = '', inode = '', depth = ''] = fields;
-    records.push({
-      type,
-      size: Number(size),
-      blocks: Number(blocks),
-      links: Number(links),
-      inode,
-      depth: Number(depth),
-      // A view into the scan's output (kept while the records are): no copy per entry.
-      path: record.subarray(at),
-    });
+    if (ok && at < end) {
+      const [, size = 0, blocks = 0, links = 0, inode = 0, depth = 0] = numbers;
+      records.push({ type: String.fromCharCode(type), size, blocks, links, inode, depth, path: output.subarray(at, end) });
+    }
+    start = end + 1;
   }
   return records;
 }
@@ -170,7 +167,7 @@ export function planCuts(records: readonly ScanRecord[], caps: CopyOutCaps): Cut
     kept = kept.filter((r) => r !== folder && !underCut(r.path));
   }
 
-  const inodes = new Map<string, { cut: boolean; path: string }>();
+  const inodes = new Map<number, { cut: boolean; path: string }>();
   let entries = 0;
   let bytes = 0;
   for (const record of kept) {
