@@ -125,6 +125,10 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
     if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${c.path} (${c.kind})`).join(', ')}`);
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${r.rule} at ${r.path}:${r.line}`).join(', ')}`);
+    const sabotage = ev.sabotage ?? [];
+    // The reasons hold names the agent chose: control characters are shown escaped, never sent raw.
+    const shown = sabotage.slice(0, 3).map((reason) => JSON.stringify(reason).slice(1, -1));
+    if (sabotage.length > 0) lines.push(`cut      ${shown.join('; ')}${sabotage.length > 3 ? `; ... (${sabotage.length} in all)` : ''}`);
   }
   if (record.error !== null) lines.push(`error    ${record.error}`);
   lines.push(`files    ${episodeDir}  (ibench show ${episodeDir})`);
