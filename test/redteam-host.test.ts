@@ -8,6 +8,7 @@ import Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applySolutionTurns, bash, containersLeft, runScripted, submit, writeFileTurn } from './helpers/episodes.js';
 import { bsVerdicts } from '../src/inspect/types.js';
+import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import type { EpisodeRecord } from '../src/runs/record.js';
@@ -175,5 +176,34 @@ describe('names and links are taken as they are', () => {
     expect(record.evidence?.agentTests?.ok).toBe(false);
     expect(record.evidence?.agentTests?.failed).toBeGreaterThan(0);
     await nothingLeft(record);
+  });
+});
+
+describe('nothing races the copy-out', () => {
+  it("a process of the agent's still writing when the copy starts is killed first", { timeout: T }, async () => {
+    const profile = await loadSandboxProfile('python');
+    const sandbox = await new DockerSandboxFactory().create(profile, { 'ibench.case': 'copy-out-race' });
+    try {
+      // Started beside the harness's exec wrapper (as an escaped background process would be):
+      // it rewrites a file and grows another as fast as it can.
+      const docker = new Docker();
+      const exec = await docker.getContainer(sandbox.containerId).exec({
+        Cmd: ['bash', '-c', 'cd /work && while true; do date +%s%N > racer; echo x >> growing; done'],
+        User: `${profile.user.uid}:${profile.user.gid}`,
+      });
+      await exec.start({ Detach: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const copy = await sandbox.copyOut(profile.workdir);
+      expect(copy.problems).toEqual([]);
+      expect(copy.complete).toBe(true);
+      const growing = copy.tree.get('growing');
+      expect(growing?.kind).toBe('file');
+      // Killed before the copy: the file in the container is what was copied, and stays so.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const after = await sandbox.readFile('/work/growing');
+      expect(growing?.kind === 'file' && growing.content.equals(after)).toBe(true);
+    } finally {
+      await sandbox.close();
+    }
   });
 });
