@@ -474,6 +474,9 @@ class DockerSandbox implements Sandbox {
       try {
         stream = await this.container.getArchive({ path: dir });
       } catch (err) {
+        // No daemon or no container is the harness's failure; a refused archive is the tree's.
+        const status = dockerStatus(err);
+        if (status === undefined || status === 404) throw new HarnessError(`cannot copy ${dir} out of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
         problems.push({ path: '.', reason: `${dir} cannot be copied out: ${dockerMessage(err)}`, sabotage: true });
         return { tree: new Map(), problems, complete: false };
       }
