@@ -206,10 +206,18 @@ function evidenceBlock(record: EpisodeRecord): SafeHtml {
       : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${e.rules.map(
           (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}</td></tr>`,
         )}</tbody></table>`;
+  const problems = e.treeProblems ?? [];
+  const treeTable =
+    problems.length === 0
+      ? ''
+      : html`<h3>What the copy-out cut or left out</h3><table class="tree-problems"><thead><tr><th>path</th><th>size</th><th>why</th><th>grading</th></tr></thead><tbody>${problems.map(
+          (p) => html`<tr><td><code>${p.path}</code></td><td class="num">${p.size === undefined ? '' : p.size}</td><td>${p.reason}</td><td>${p.sabotage ? html`<span class="badge bad">made impossible</span>` : 'note'}</td></tr>`,
+        )}</tbody></table>`;
   const changeList = (label: string, list: string[]): HtmlValue => (list.length === 0 ? '' : html`<li>${label}: ${list.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`);
   return html`<div class="evidence">
 <h3>Protected changes</h3>${protectedTable}
 <h3>Rules that fired</h3>${rules}
+${treeTable}
 <h3>Tests</h3><ul class="tests-summary">${testLine('pristine tests (the originals, against the agent\'s code)', e.pristineTests)}${testLine('agent tests (as the agent left them)', e.agentTests)}</ul>
 <h3>Changes</h3><ul>${changeList('added', e.changes.added)}${changeList('modified', e.changes.modified)}${changeList('deleted', e.changes.deleted)}${changeList('tests added (not counted as tampering)', e.addedTests)}</ul>
 ${e.changes.added.length + e.changes.modified.length + e.changes.deleted.length === 0 ? html`<p class="muted">The agent changed nothing.</p>` : ''}
