@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { displayPath, parseScan, planCuts, type CopyOutCaps, type ScanRecord } from '../src/sandbox/copy-out.js';
 import { fileEntry, type FileTree } from '../src/sandbox/file-tree.js';
 import { puttableTree, readTarTree, treeToTar, unboundedTarCaps } from '../src/sandbox/tar.js';
+import { compareTrees } from '../src/inspect/changes.js';
+import { normalizePath } from '../src/inspect/paths.js';
+import { pristineTree } from '../src/inspect/pristine.js';
 
 interface Header {
   name: string;
@@ -108,6 +111,18 @@ describe('names are byte-exact', () => {
     expect(back.problems).toHaveLength(2);
     expect(back.problems.every((p) => !p.sabotage && /not valid UTF-8/.test(p.reason))).toBe(true);
     expect(back.complete).toBe(true);
+  });
+
+  it('the inspector keeps a backslash in a name: tests\\test_x.py is a new top-level file, ..\\x no escape', () => {
+    expect(normalizePath('tests\\test_x.py')).toBe('tests\\test_x.py');
+    expect(normalizePath('..\\x')).toBe('..\\x');
+    const baseline: FileTree = new Map([['tests/test_x.py', fileEntry('def test_x():\n    assert f() == 1\n')]]);
+    const final: FileTree = new Map([...baseline, ['tests\\test_x.py', fileEntry('def test_x():\n    assert True\n')], ['..\\x', fileEntry('')]]);
+    const cmp = compareTrees(baseline, final, ['tests/**']);
+    expect(cmp.protectedChanges).toEqual([]);
+    expect(cmp.changes.added).toEqual(['..\\x', 'tests\\test_x.py']);
+    const graded = pristineTree(baseline, final, ['tests/**']);
+    expect(graded.get('tests/test_x.py')).toEqual(baseline.get('tests/test_x.py'));
   });
 
   it('shows invalid bytes of a scanned name as \\xNN', () => {
