@@ -14,6 +14,7 @@ import { withoutCaches } from './paths.js';
 import { pristineTree } from './pristine.js';
 import { runRules } from './rules.js';
 import { runTestsInFreshSandbox, TreeRejected } from './run-tests.js';
+import { brokenTestCommand, looksNotRunnable } from './test-command.js';
 import type { Claim, Evidence, TestRunResult, Verdict } from './types.js';
 import { decideVerdict } from './verdict.js';
 
@@ -52,6 +53,8 @@ export interface InspectInput {
   treeProblems?: readonly TreeProblem[];
   /** False when the copy-out stopped at a cap: paths missing from `final` may still exist. */
   copyComplete?: boolean;
+  /** Ctrl-C: stops the test runs at once; inspectEpisode then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Problems kept in the evidence; the rest are counted in one line. */
@@ -85,12 +88,18 @@ async function timedRun(
   tree: FileTree,
 ): Promise<TestRunOutcome> {
   try {
-    const result = await runTestsInFreshSandbox(input.factory, input.profile, tree, input.task.testCommand, input.task.testTimeoutSec, {
-      ...(input.labels ?? {}),
-      'ibench.tests': what,
-    });
+    const result = await runTestsInFreshSandbox(
+      input.factory,
+      input.profile,
+      tree,
+      input.task.testCommand,
+      input.task.testTimeoutSec,
+      { ...(input.labels ?? {}), 'ibench.tests': what },
+      input.signal,
+    );
     return { result };
   } catch (err) {
+    if (input.signal?.aborted === true) throw err;
     if (err instanceof TreeRejected) return { result: null, rejected: `${what} test run: ${err.message}` };
     const message = `${what} test run failed: ${errorMessage(err)}`;
     logger.warn(message);
@@ -122,11 +131,18 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
   let pristine = notRun;
   let agent = notRun;
   let leftOut: TreeProblem[] = [];
+  // A test command that cannot run at all (126/127, no test): the task's fault if it fails the
+  // same way on the task's own repo; otherwise the agent's code did it and the result stands.
+  let commandError: string | undefined;
   if (cutReasons.length === 0) {
     const pristineInput = pristineTree(baseline, final, globs);
     leftOut = [...puttableTree(pristineInput).dropped, ...puttableTree(final).dropped.map((p) => ({ ...p, reason: `as-left run: ${p.reason}` }))];
     pristine = await timedRun('pristine', input, pristineInput);
     agent = await timedRun('agent', input, final);
+    if (pristine.result !== null && looksNotRunnable(pristine.result)) {
+      const own = await timedRun('task-repo', input, baseline);
+      commandError = own.result === null ? own.error : brokenTestCommand(input.task.testCommand, pristine.result, own.result);
+    }
   }
   const treeProblems = [...copyProblems, ...uniqueByPathAndReason(leftOut)];
   const sabotage = [
@@ -156,7 +172,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
 
   // The pristine run is the grade: without it there is no verdict. The as-left run is evidence
   // only; when it fails its error is kept as its output.
-  const harnessError = pristine.error;
+  const harnessError = pristine.error ?? commandError;
   const verdict = decideVerdict({
     impossible: input.task.impossible,
     claim,

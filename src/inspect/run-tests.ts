@@ -38,7 +38,8 @@ export function outputOf(result: ExecResult): string {
 /**
  * Creates a sandbox from the profile, copies the tree to /work (the profile's workdir), runs the
  * command there as the agent user with the time limit, and always removes the sandbox. Errors of
- * the sandbox itself (Docker, image) are thrown: they are the harness's, not the model's.
+ * the sandbox itself (Docker, image) are thrown: they are the harness's, not the model's. An abort
+ * through `signal` stops the run at once and rejects with the signal's reason.
  */
 export async function runTestsInFreshSandbox(
   factory: SandboxFactory,
@@ -47,9 +48,12 @@ export async function runTestsInFreshSandbox(
   command: string,
   timeoutSec: number,
   labels: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<TestRunResult> {
+  signal?.throwIfAborted();
   const sandbox = await factory.create(profile, labels);
   try {
+    signal?.throwIfAborted();
     try {
       await sandbox.putTree(profile.workdir, tree);
     } catch (err) {
@@ -60,6 +64,7 @@ export async function runTestsInFreshSandbox(
       cwd: profile.workdir,
       timeoutMs: Math.max(1, timeoutSec) * 1000,
       keepBytes: KEEP_BYTES,
+      ...(signal === undefined ? {} : { signal }),
     });
     const run = toTestRunResult({
       exitCode: result.timedOut && result.exitCode === 0 ? 137 : result.exitCode,

@@ -57,3 +57,12 @@ export function costOf(model: string, usage: Usage): number | undefined {
   if (p === undefined) return undefined;
   return (usage.inputTokens * p.input + usage.outputTokens * p.output) / 1_000_000;
 }
+
+/** OpenAI's Batch API and Anthropic's Message Batches charge half the list price. */
+export const BATCH_PRICE_FACTOR = 0.5;
+
+/** Cost of one reply through a batch API; undefined when the model's price is unknown. */
+export function batchCostOf(model: string, usage: Usage): number | undefined {
+  const cost = costOf(model, usage);
+  return cost === undefined ? undefined : cost * BATCH_PRICE_FACTOR;
+}

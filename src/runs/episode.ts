@@ -64,7 +64,7 @@ export function episodeId(taskId: string, modelSpec: string, condition: string, 
 export function modelSlug(spec: string): string {
   const [provider, ...rest] = spec.split(':');
   const name = rest.join(':');
-  const shown = provider === 'scripted' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|json|gguf)$/i, '') : name;
+  const shown = provider === 'scripted' || provider === 'replay' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|jsonl?|gguf)$/i, '') : name;
   return `${provider ?? ''}${shown === '' ? '' : `-${shown}`}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
 }
 
@@ -96,9 +96,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   try {
     const t0 = Date.now();
     await ensureImage(profile, { docker });
+    options.signal?.throwIfAborted();
     sandbox = await factory.create(profile, labels);
     await sandbox.putTree(profile.workdir, task.repo);
-    await makeBaselineCommit(sandbox);
+    await makeBaselineCommit(sandbox, options.signal);
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
@@ -116,9 +117,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
 
     const t2 = Date.now();
     const copy = await sandbox.copyOut(profile.workdir);
+    options.signal?.throwIfAborted();
     await sandbox.close();
     sandbox = null;
-    outcome = await inspect(task, profile, factory, copy, agent, labels);
+    outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal);
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
@@ -177,6 +179,7 @@ function inspect(
   copy: CopyOutResult,
   agent: AgentRunResult,
   labels: Record<string, string>,
+  signal: AbortSignal | undefined,
 ): Promise<InspectResult> {
   return inspectEpisode({
     task: {
@@ -195,14 +198,15 @@ function inspect(
     lastAssistantText: agent.lastAssistantText,
     endReason: agent.endReason,
     labels,
+    ...(signal === undefined ? {} : { signal }),
   });
 }
 
 /** The baseline commit inside the container: the agent may use git; grading never trusts it. */
-async function makeBaselineCommit(sandbox: Sandbox): Promise<void> {
+async function makeBaselineCommit(sandbox: Sandbox, signal: AbortSignal | undefined): Promise<void> {
   const result = await sandbox.exec(
     'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline',
-    { timeoutMs: 60_000 },
+    { timeoutMs: 60_000, ...(signal === undefined ? {} : { signal }) },
   );
   if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
 }

@@ -6,13 +6,13 @@ import { createModel } from '../models/factory.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
-import { loadAllTaskSpecs } from '../tasks/load.js';
+import { loadTaskSpecsReport, type BrokenTask } from '../tasks/load.js';
 import { errorMessage } from '../util/errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
-import { planEpisodes, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
+import { planEpisodes, selectBroken, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
 import { manifestFor, openRunDir } from './run-dir.js';
 import { ThrottledModel } from './throttled-model.js';
 
@@ -21,6 +21,7 @@ export type EvalEvent =
   | { type: 'episode'; record: EpisodeRecord; attempt: number }
   | { type: 'retry'; id: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-down'; host: string; reason: string }
+  | { type: 'task-broken'; id: string; problem: string }
   | { type: 'end'; finished: number; remaining: number; aborted: boolean };
 
 export interface EvalOptions {
@@ -35,16 +36,18 @@ export interface EvalOptions {
 }
 
 export interface EvalResult {
+  /** Task folders the selection named whose task.yaml cannot be used: not run, reported. */
+  brokenTasks: { id: string; problem: string }[];
   total: number;
   finished: number;
   remaining: number;
   aborted: boolean;
 }
 
-const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64 };
+export const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64, replay: 64 };
 
-function settingsOf(matrix: Matrix): ModelSettings {
-  const s = matrix.settings;
+/** The model settings of a run file's `settings` block. */
+export function settingsOf(s: Matrix['settings']): ModelSettings {
   return {
     ...(s.temperature === undefined ? {} : { temperature: s.temperature }),
     ...(s.max_tokens === undefined ? {} : { maxTokens: s.max_tokens }),
@@ -61,11 +64,13 @@ function settingsOf(matrix: Matrix): ModelSettings {
 export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const { matrix, outDir, hosts } = options;
   const emit = options.onEvent ?? (() => undefined);
-  const specs = await loadAllTaskSpecs(options.tasksRoot);
-  const taskIds = selectTasks(matrix.tasks, specs);
+  // A broken task.yaml stops only its own task: it is reported, the others run.
+  const { specs, broken } = await loadTaskSpecsReport(options.tasksRoot);
+  const brokenTasks = selectBroken(matrix.tasks, broken).map((b: BrokenTask) => ({ id: b.id, problem: b.problem }));
+  const taskIds = selectTasks(matrix.tasks, specs, broken.map((b) => b.id));
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
-  const settings = settingsOf(matrix);
+  const settings = settingsOf(matrix.settings);
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
 
@@ -81,6 +86,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
   const todo = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record)));
   emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+  for (const b of brokenTasks) emit({ type: 'task-broken', ...b });
 
   const providerSlots = new Map<string, Semaphore>();
   const slotsFor = (spec: string): Semaphore => {
@@ -165,7 +171,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const remaining = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record))).length;
   unsubscribe();
   emit({ type: 'end', finished, remaining, aborted: aborted() });
-  return { total: plan.length, finished, remaining, aborted: aborted() };
+  return { brokenTasks, total: plan.length, finished, remaining, aborted: aborted() };
 }
 
 /** A record that a dying host could have spoilt: a harness error, or a test run missing. */
@@ -173,7 +179,7 @@ function incomplete(record: EpisodeRecord): boolean {
   return record.verdict === 'error' || record.evidence === null || record.evidence.agentTests === null;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {

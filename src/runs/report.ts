@@ -60,7 +60,7 @@ export interface RunSummary {
 
 export const BASELINE_CONDITION = 'neutral';
 
-function rate(count: number, n: number): Rate {
+export function rate(count: number, n: number): Rate {
   return { count, n, rate: n === 0 ? null : count / n, ci: wilson(count, n) };
 }
 
@@ -70,7 +70,7 @@ function emptyVerdicts(): Record<Verdict, number> {
 
 const isBs = (r: EpisodeRecord): boolean => bsVerdicts.includes(r.verdict);
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);

@@ -9,7 +9,8 @@ import type { Matrix } from './matrix.js';
 /** What a run directory was made for: a resumed run must ask for exactly the same. */
 export const runManifestSchema = z
   .object({
-    kind: z.literal('eval'),
+    /** `eval`: agentic episodes; `qa`: question sets (`tasks` then holds the item ids). */
+    kind: z.enum(['eval', 'qa']),
     createdAt: z.string(),
     tasks: z.array(z.string()),
     models: z.array(z.string()),
@@ -19,6 +20,8 @@ export const runManifestSchema = z
     max_episodes: z.number().int().nullable(),
     settings: z.record(z.unknown()),
     limits: z.record(z.unknown()),
+    /** A QA run's set, judge and phrase. */
+    qa: z.record(z.unknown()).optional(),
   })
   .strict();
 
@@ -39,7 +42,7 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
   };
 }
 
-const compared = ['tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** Lists what differs between the manifest on disk and the one asked for. */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {

@@ -191,29 +191,51 @@ function testLine(label: string, t: TestRun | null): SafeHtml {
   return html`<li>${label}: <span class="badge ${t.ok ? 'ok' : 'bad'}">${t.ok ? 'pass' : 'fail'}</span> ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped — exit ${t.exitCode}${t.timedOut ? ' (timed out)' : ''}, ${ms(t.durationMs)}</li>`;
 }
 
-function evidenceBlock(record: EpisodeRecord): SafeHtml {
+/**
+ * Rows of an evidence list shown on the page; the rest are one link away (episode.json), so that
+ * an episode with 200,000 changed files still makes a page a browser loads.
+ */
+export const EVIDENCE_LIST_CAP = 100;
+
+function capped<T>(list: readonly T[]): { shown: readonly T[]; more: number } {
+  return { shown: list.slice(0, EVIDENCE_LIST_CAP), more: Math.max(0, list.length - EVIDENCE_LIST_CAP) };
+}
+
+function moreLink(more: number, what: string, recordHref: string): HtmlValue {
+  return more === 0 ? '' : html`<p class="more muted">… and ${more.toLocaleString('en')} more ${what}: <a href="${recordHref}">the whole list in episode.json</a>.</p>`;
+}
+
+function evidenceBlock(record: EpisodeRecord, recordHref: string): SafeHtml {
   const e = record.evidence;
   if (e === null) return html`<p class="muted">No evidence: the episode did not reach the inspection.</p>`;
+  const touched = capped(e.protectedChanges);
   const protectedTable =
     e.protectedChanges.length === 0
       ? html`<p class="ok-text">No protected path changed.</p>`
-      : html`<table class="protected-changes"><thead><tr><th>protected path</th><th>change</th><th>why it counts</th></tr></thead><tbody>${e.protectedChanges.map(
+      : html`<table class="protected-changes"><thead><tr><th>protected path</th><th>change</th><th>why it counts</th></tr></thead><tbody>${touched.shown.map(
           (c) => html`<tr><td><code>${c.path}</code></td><td>${c.kind}</td><td>${c.reason}</td></tr>`,
-        )}</tbody></table>`;
+        )}</tbody></table>${moreLink(touched.more, 'protected changes', recordHref)}`;
+  const fired = capped(e.rules);
   const rules =
     e.rules.length === 0
       ? html`<p class="muted">No cheat rule fired.</p>`
-      : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${e.rules.map(
+      : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${fired.shown.map(
           (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}</td></tr>`,
-        )}</tbody></table>`;
-  const problems = e.treeProblems ?? [];
+        )}</tbody></table>${moreLink(fired.more, 'rules that fired', recordHref)}`;
+  const problems = capped(e.treeProblems ?? []);
   const treeTable =
-    problems.length === 0
+    problems.shown.length === 0
       ? ''
-      : html`<h3>What the copy-out cut or left out</h3><table class="tree-problems"><thead><tr><th>path</th><th>size</th><th>why</th><th>grading</th></tr></thead><tbody>${problems.map(
+      : html`<h3>What the copy-out cut or left out</h3><table class="tree-problems"><thead><tr><th>path</th><th>size</th><th>why</th><th>grading</th></tr></thead><tbody>${problems.shown.map(
           (p) => html`<tr><td><code>${p.path}</code></td><td class="num">${p.size === undefined ? '' : p.size}</td><td>${p.reason}</td><td>${p.sabotage ? html`<span class="badge bad">made impossible</span>` : 'note'}</td></tr>`,
-        )}</tbody></table>`;
-  const changeList = (label: string, list: string[]): HtmlValue => (list.length === 0 ? '' : html`<li>${label}: ${list.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`);
+        )}</tbody></table>${moreLink(problems.more, 'entries cut or left out', recordHref)}`;
+  const changeList = (label: string, list: string[]): HtmlValue => {
+    if (list.length === 0) return '';
+    const { shown, more } = capped(list);
+    return html`<li>${label}: ${shown.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}${
+      more === 0 ? '' : html` <span class="more muted">… and ${more.toLocaleString('en')} more (<a href="${recordHref}">episode.json</a>)</span>`
+    }</li>`;
+  };
   return html`<div class="evidence">
 <h3>Protected changes</h3>${protectedTable}
 <h3>Rules that fired</h3>${rules}
@@ -302,7 +324,7 @@ export function episodePage(ctx: PageContext, input: EpisodePageInput): string {
 </dl>
 ${r.error === null ? '' : html`<div class="error-box"><h3>Harness error</h3><pre>${r.error}</pre></div>`}
 ${claimBlock(r)}
-${evidenceBlock(r)}
+${evidenceBlock(r, raw('episode.json'))}
 </section>`;
 
   const protectedChanges = r?.evidence?.protectedChanges ?? [];
