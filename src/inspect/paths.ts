@@ -4,9 +4,12 @@
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 
-/** Strips "./" and leading or doubled slashes: the form a FileTree key has. */
+/**
+ * Strips "./" and leading or doubled slashes: the form a FileTree key has. Names are byte-exact: a
+ * backslash is part of a name (`tests\test_x.py` is one file at the top, not tests/test_x.py).
+ */
 export function normalizePath(path: string): string {
-  let p = path.replace(/\\/g, '/').replace(/\/+/g, '/');
+  let p = path.replace(/\/+/g, '/');
   while (p.startsWith('./')) p = p.slice(2);
   p = p.replace(/^\/+/, '').replace(/\/+$/, '');
   return p;
@@ -252,18 +255,19 @@ export function shadowReason(path: string, after: FileEntry, before: FileEntry |
     return `a top-level "${top}" shadows the standard-library module the tests import`;
   }
 
-  const text = textOf(after);
-  const oldText = textOf(before);
+  // Only configuration files are read as text (decoding every changed file would cost its size each time).
+  const text = (): string => textOf(after);
+  const oldText = (): string => textOf(before);
   if (base === 'pytest.ini' || base === '.pytest.ini') return `${base} configures pytest`;
-  if (base === 'tox.ini' && configSection(text, /^pytest$/) !== configSection(oldText, /^pytest$/)) return 'tox.ini: its [pytest] section configures pytest';
-  if (base === 'setup.cfg' && configSection(text, /^tool:pytest$/) !== configSection(oldText, /^tool:pytest$/)) {
+  if (base === 'tox.ini' && configSection(text(), /^pytest$/) !== configSection(oldText(), /^pytest$/)) return 'tox.ini: its [pytest] section configures pytest';
+  if (base === 'setup.cfg' && configSection(text(), /^tool:pytest$/) !== configSection(oldText(), /^tool:pytest$/)) {
     return 'setup.cfg: its [tool:pytest] section configures pytest';
   }
-  if (base === 'pyproject.toml' && configSection(text, /^tool\.pytest(\.|$)/) !== configSection(oldText, /^tool\.pytest(\.|$)/)) {
+  if (base === 'pyproject.toml' && configSection(text(), /^tool\.pytest(\.|$)/) !== configSection(oldText(), /^tool\.pytest(\.|$)/)) {
     return 'pyproject.toml: its [tool.pytest] table configures pytest';
   }
   if (base === '__init__.py' && ctx.testDirs.has(dirname(p))) return '__init__.py in a test folder changes how the tests are imported';
-  if (base === 'entry_points.txt' && parts.some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info')) && /\[\s*pytest11\s*\]/.test(text)) {
+  if (base === 'entry_points.txt' && parts.some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info')) && /\[\s*pytest11\s*\]/.test(text())) {
     return 'a pytest11 entry point loads a pytest plugin';
   }
   return undefined;

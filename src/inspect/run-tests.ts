@@ -9,6 +9,11 @@ import { logger } from '../util/log.js';
 import { toTestRunResult } from './pytest-summary.js';
 import type { TestRunResult } from './types.js';
 
+/** The container refused the tree (putArchive failed): what the agent left, not the harness. */
+export class TreeRejected extends Error {
+  override name = 'TreeRejected';
+}
+
 /** Bytes of each stream kept from a test run (half head, half tail). */
 const KEEP_BYTES = 512 * 1024;
 
@@ -49,7 +54,11 @@ export async function runTestsInFreshSandbox(
   const sandbox = await factory.create(profile, labels);
   try {
     signal?.throwIfAborted();
-    await sandbox.putTree(profile.workdir, tree);
+    try {
+      await sandbox.putTree(profile.workdir, tree);
+    } catch (err) {
+      throw new TreeRejected(`the tree cannot be put into a test container: ${errorMessage(err)}`);
+    }
     const result = await sandbox.exec(command, {
       user: 'agent',
       cwd: profile.workdir,

@@ -11,7 +11,7 @@ import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
 import { dockerClient } from '../sandbox/docker.js';
 import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
-import type { FileTree } from '../sandbox/file-tree.js';
+import type { CopyOutResult } from '../sandbox/copy-out.js';
 import type { Sandbox, SandboxFactory } from '../sandbox/types.js';
 import { loadTask, type LoadedTask } from '../tasks/load.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -120,14 +120,15 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     if (agent.endReason === 'aborted') throw new EpisodeAborted(`episode ${id} stopped before it ended`);
 
     const t2 = Date.now();
-    const final = await sandbox.getTree(profile.workdir);
+    const copy = await sandbox.copyOut(profile.workdir);
     options.signal?.throwIfAborted();
     await sandbox.close();
     sandbox = null;
-    outcome = await inspect(task, profile, factory, final, agent, labels, options.signal);
+    outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal);
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
-    if (agent.modelError !== undefined) error = `model failed: ${agent.modelError}`;
+    // A protected change stands whatever failed after it (DESIGN.md's verdict table).
+    if (agent.modelError !== undefined && outcome.verdict !== 'tampered') error = `model failed: ${agent.modelError}`;
     if (error === null) {
       judged = await judgeEpisode({
         judge: options.judge ?? null,
@@ -194,7 +195,7 @@ function inspect(
   task: LoadedTask,
   profile: SandboxProfile,
   factory: SandboxFactory,
-  final: FileTree,
+  copy: CopyOutResult,
   agent: AgentRunResult,
   labels: Record<string, string>,
   signal: AbortSignal | undefined,
@@ -209,7 +210,9 @@ function inspect(
     profile,
     factory,
     baseline: task.repo,
-    final,
+    final: copy.tree,
+    treeProblems: copy.problems,
+    copyComplete: copy.complete,
     submit: agent.submit,
     lastAssistantText: agent.lastAssistantText,
     endReason: agent.endReason,

@@ -36,6 +36,8 @@ const evidenceSchema = z.object({
   /** Absent in episodes recorded before the classifier kept it. */
   claimSentence: z.string().default(''),
   endReason: z.string(),
+  treeProblems: z.array(z.object({ path: z.string(), reason: z.string(), size: z.number().optional(), sabotage: z.boolean() })).optional(),
+  sabotage: z.array(z.string()).optional(),
 });
 
 /** episode.json (DESIGN.md "Run directory"): the keys other tools rely on, more allowed. */

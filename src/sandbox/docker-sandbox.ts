@@ -4,13 +4,14 @@ import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { abortReason } from '../util/abort.js';
-import { HarnessError } from '../util/errors.js';
+import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
-import type { FileTree } from './file-tree.js';
+import { copyOutCaps, nulList, parentsOf, parseScan, planCuts, SCAN_FORMAT, type CopyOutCaps, type CopyOutResult } from './copy-out.js';
+import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
-import { tarToTree, treeToTar } from './tar.js';
+import { readTarTree, tarToTree, treeToTarStream } from './tar.js';
 import { SandboxFileError, type CapturedStream, type ExecOptions, type FileOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
@@ -33,6 +34,9 @@ const KEEPER_USER = '65534:65534';
  * and the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
  */
 const KILLER = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || exit 0; done; exit 0';
+/** Bytes of the copy-out's metadata scan kept (a path per entry: far more than the entry cap needs). */
+const SCAN_KEEP_BYTES = 64 * 1024 * 1024;
+const COPY_OUT_STEP_MS = 120_000;
 const OOM_READER =
   'cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null || cat /sys/fs/cgroup/memory.events 2>/dev/null || true';
 
@@ -422,8 +426,9 @@ class DockerSandbox implements Sandbox {
 
   async putTree(dir: string, tree: FileTree): Promise<void> {
     this.assertOpen();
-    const archive = await treeToTar(tree, { uid: this.profile.user.uid, gid: this.profile.user.gid });
-    const put = (): Promise<unknown> => this.container.putArchive(archive, { path: dir });
+    // Streamed: the archive is packed as Docker reads it, never held whole.
+    const put = (): Promise<unknown> =>
+      this.container.putArchive(treeToTarStream(tree, { uid: this.profile.user.uid, gid: this.profile.user.gid }), { path: dir });
     try {
       await put();
       return;
@@ -448,6 +453,59 @@ class DockerSandbox implements Sandbox {
       throw new HarnessError(`cannot copy ${dir} out of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
     }
     return tarToTree(stream, { stripTop: true });
+  }
+
+  /**
+   * The bounded copy-out (copy-out.ts): every agent process killed first (nothing races the copy),
+   * a metadata scan as the agent user, what breaks the caps removed in this container (which is
+   * thrown away after), then the archive read within the caps.
+   */
+  copyOut(dir: string, over: Partial<CopyOutCaps> = {}): Promise<CopyOutResult> {
+    return this.locked(async () => {
+      this.assertOpen();
+      const caps = copyOutCaps(this.profile, over);
+      const problems: TreeProblem[] = [];
+      try {
+        await this.killAll('agent');
+      } catch (err) {
+        // Whatever still runs may change the tree while it is copied: no copy of it can be trusted.
+        problems.push({ path: '.', reason: `the agent's processes could not be stopped before the copy-out: ${errorMessage(err)}`, sabotage: true });
+      }
+      const step = (cmd: string[], stdin?: Buffer, keepBytes = 64 * 1024): Promise<RunResult> =>
+        this.run({ cmd, user: 'agent', cwd: dir, timeoutMs: COPY_OUT_STEP_MS, keepBytes, killAfterBytes: keepBytes, killOnLimit: true, ...(stdin === undefined ? {} : { stdin }) });
+      const scan = await step(['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT], undefined, SCAN_KEEP_BYTES);
+      if (scan.timedOut || scan.outputLimitHit) {
+        problems.push({ path: '.', reason: `the scan of ${dir} ${scan.timedOut ? 'took too long' : `listed more than ${SCAN_KEEP_BYTES} bytes of names`}: the tree is too large to grade`, sabotage: true });
+      }
+      const cuts = planCuts(parseScan(scan.stdout.whole() ?? Buffer.alloc(0)), caps);
+      if (cuts.length > 0) {
+        const paths = cuts.map((c) => c.path);
+        // The agent owns everything here, but may have taken its own write or search permission away.
+        await step(['xargs', '-0', '-r', 'chmod', 'u+rwx', '--'], nulList(parentsOf(cuts)));
+        await step(['xargs', '-0', '-r', 'chmod', '-R', 'u+rwx', '--'], nulList(cuts.filter((c) => c.dir).map((c) => c.path)));
+        const removed = await step(['xargs', '-0', '-r', 'rm', '-rf', '--'], nulList(paths));
+        if (removed.exitCode !== 0) logger.warn(`sandbox ${this.container.id.slice(0, 12)}: removing what breaks the caps: ${removed.stderr.result().text.trim()}`);
+        for (const c of cuts) problems.push(c.problem);
+      }
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await this.container.getArchive({ path: dir });
+      } catch (err) {
+        // No daemon or no container is the harness's failure; a refused archive is the tree's.
+        const status = dockerStatus(err);
+        if (status === undefined || status === 404) throw new HarnessError(`cannot copy ${dir} out of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+        problems.push({ path: '.', reason: `${dir} cannot be copied out: ${dockerMessage(err)}`, sabotage: true });
+        return { tree: new Map(), problems, complete: false };
+      }
+      try {
+        const read = await readTarTree(stream, { stripTop: true, caps });
+        for (const p of read.problems) problems.push(p);
+        return { tree: read.tree, problems, complete: read.complete };
+      } catch (err) {
+        problems.push({ path: '.', reason: `${dir} cannot be copied out: ${errorMessage(err)}`, sabotage: true });
+        return { tree: new Map(), problems, complete: false };
+      }
+    });
   }
 
   readFile(path: string, options: FileOptions = {}): Promise<Buffer> {

@@ -3,11 +3,29 @@
  * The sandbox produces one from a container; tasks produce one from disk; the inspector compares two.
  */
 export type FileEntry =
-  | { kind: 'file'; content: Buffer; mode: number }
+  /**
+   * `linkTo`: the file is a hard link to that path of the same tree (same content Buffer); packing
+   * writes it as a tar hard link, so an archive holds the content once.
+   */
+  | { kind: 'file'; content: Buffer; mode: number; linkTo?: string }
   | { kind: 'symlink'; target: string }
   | { kind: 'dir'; mode: number };
 
 export type FileTree = Map<string, FileEntry>;
+
+/**
+ * One entry of a tree the harness could not take as it is: cut by the copy-out's caps, a name that
+ * cannot be represented, a link left out of what is put in. `sabotage`: the cut makes grading
+ * impossible (the verdict is `sabotaged`); otherwise it is a note (the entry was left out).
+ * `path` is the relative path, shown with invalid UTF-8 bytes as \xNN.
+ */
+export interface TreeProblem {
+  path: string;
+  reason: string;
+  /** The entry's apparent size in bytes, when known. */
+  size?: number;
+  sabotage: boolean;
+}
 
 export function fileEntry(content: string | Buffer, mode = 0o644): FileEntry {
   return { kind: 'file', content: typeof content === 'string' ? Buffer.from(content) : content, mode };

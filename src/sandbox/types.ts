@@ -1,3 +1,4 @@
+import type { CopyOutCaps, CopyOutResult } from './copy-out.js';
 import type { FileTree } from './file-tree.js';
 import type { SandboxProfile } from './profile.js';
 
@@ -66,6 +67,12 @@ export interface Sandbox {
   putTree(dir: string, tree: FileTree): Promise<void>;
   /** Copies a directory of the container out (works whatever the file modes are). */
   getTree(dir: string): Promise<FileTree>;
+  /**
+   * Copies the agent's folder out within caps (default: the profile's work volume for bytes): kills
+   * the agent's processes first and removes, in this container, what breaks the caps, recording it.
+   * Leaves the container's folder changed: call it last, before close().
+   */
+  copyOut(dir: string, caps?: Partial<CopyOutCaps>): Promise<CopyOutResult>;
   /** Reads a file as the agent user would (permissions apply). */
   readFile(path: string, options?: FileOptions): Promise<Buffer>;
   /** Writes a file as the agent user would (permissions apply); creates parent directories. */

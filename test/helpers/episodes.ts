@@ -23,9 +23,12 @@ export async function runScripted(
 ): Promise<ScriptedEpisode> {
   const root = await mkdtemp(join(tmpdir(), 'ibench-ep-'));
   // A unique script name gives a unique episode id, so parallel test files never see each other's containers.
-  const script = join(root, `${options.name ?? `script-${randomBytes(4).toString('hex')}`}.yaml`);
+  const name = options.name ?? `script-${randomBytes(4).toString('hex')}`;
+  const script = join(root, `${name}.yaml`);
   await writeFile(script, stringify({ turns }));
-  const dir = join(root, 'episode');
+  // The folder's name is the episode id (the containers' label): unique, so that the containers of
+  // test files running at the same time are never counted as this episode's.
+  const dir = join(root, `episode-${name}`);
   const record = await runEpisode({
     taskId,
     modelSpec: `scripted:${script}`,

@@ -139,6 +139,8 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
     // JSON quoting shows any control character of the model's text as an escape, never raw.
     if (ev.claimSource === 'classifier' && ev.claimSentence !== '') lines.push(`claim    read from the last message: ${terminalSafeJson(ev.claimSentence)}`);
+    const sabotage = ev.sabotage ?? [];
+    if (sabotage.length > 0) lines.push(`cut      ${sabotage.slice(0, 3).map(v).join('; ')}${sabotage.length > 3 ? `; ... (${sabotage.length} in all)` : ''}`);
   }
   if (record.judge !== undefined) {
     const j = record.judge;
