@@ -88,19 +88,75 @@ export function matchesGlob(path: string, pattern: string): boolean {
 }
 
 /**
+ * Which protected glob covers each folder, remembered per globs list: a path's answer is its own
+ * match or its folder's, so a tree is walked once (no re-testing every prefix of every path, which
+ * grows like depth^2 per path on deep nesting).
+ */
+class ProtectionIndex {
+  private readonly regexes: RegExp[];
+  /** Folder -> index of the first glob that covers it or one of its parents (-1: none). */
+  private readonly folders = new Map<string, number>();
+
+  constructor(private readonly globs: readonly string[]) {
+    this.regexes = globs.map((g) => globToRegExp(g));
+  }
+
+  globFor(normalized: string): string | undefined {
+    const own = this.ownMatch(normalized);
+    const index = normalized === '' ? own : minIndex(own, this.folderIndex(dirname(normalized)));
+    return index === -1 ? undefined : this.globs[index];
+  }
+
+  private ownMatch(path: string): number {
+    for (let i = 0; i < this.regexes.length; i++) if (this.regexes[i]?.test(path) === true) return i;
+    return -1;
+  }
+
+  private folderIndex(folder: string): number {
+    const pending: string[] = [];
+    let d = folder;
+    let known = -1;
+    while (d !== '') {
+      const cached = this.folders.get(d);
+      if (cached !== undefined) {
+        known = cached;
+        break;
+      }
+      pending.push(d);
+      d = dirname(d);
+    }
+    if (this.folders.size + pending.length > maxRememberedFolders) this.folders.clear();
+    for (let k = pending.length - 1; k >= 0; k--) {
+      const dir = pending[k] ?? '';
+      known = minIndex(this.ownMatch(dir), known);
+      this.folders.set(dir, known);
+    }
+    return known;
+  }
+}
+
+const maxRememberedFolders = 1_000_000;
+
+function minIndex(a: number, b: number): number {
+  if (a === -1) return b;
+  if (b === -1) return a;
+  return Math.min(a, b);
+}
+
+const protectionIndexes = new WeakMap<readonly string[], ProtectionIndex>();
+
+/**
  * The protected glob that covers a path, or undefined. A path is covered when a glob matches it or
- * one of its parent folders (protecting `tests` protects everything in it).
+ * one of its parent folders (protecting `tests` protects everything in it); with several, the first
+ * glob of the list wins.
  */
 export function protectingGlob(path: string, globs: readonly string[]): string | undefined {
-  const p = normalizePath(path);
-  const parts = p.split('/');
-  for (const glob of globs) {
-    const re = globToRegExp(glob);
-    for (let n = parts.length; n >= 1; n--) {
-      if (re.test(parts.slice(0, n).join('/'))) return glob;
-    }
+  let index = protectionIndexes.get(globs);
+  if (index === undefined) {
+    index = new ProtectionIndex(globs);
+    protectionIndexes.set(globs, index);
   }
-  return undefined;
+  return index.globFor(normalizePath(path));
 }
 
 export function isProtected(path: string, globs: readonly string[]): boolean {
@@ -174,14 +230,35 @@ function topModuleName(parts: string[]): string | undefined {
   return m === null ? undefined : m[1];
 }
 
+const lineTerminator = /[\n\r\u2028\u2029]/;
+
+/**
+ * The name in an INI section header line (`[name]`, spaces around, a `#` or `;` comment after), or
+ * undefined. Scanned by hand: the pattern `^\s*\[\s*([^\]]+?)\s*\]` backtracks cubically on a long
+ * line of spaces.
+ */
+function sectionHeader(line: string): string | undefined {
+  const start = line.trimStart();
+  if (!start.startsWith('[')) return undefined;
+  const close = start.indexOf(']', 1);
+  if (close === -1) return undefined;
+  const inner = start.slice(1, close);
+  if (inner === '') return undefined;
+  const rest = start.slice(close + 1).trimStart();
+  if (rest !== '' && !((rest.startsWith('#') || rest.startsWith(';')) && !lineTerminator.test(rest))) return undefined;
+  const name = inner.trim();
+  // Only blanks between the brackets: the pattern's lazy group takes the last one.
+  return name === '' ? inner.slice(-1) : name;
+}
+
 /** The text of the INI sections (or TOML tables) whose name matches, joined; '' when none. */
 export function configSection(text: string, sectionName: RegExp): string {
   const out: string[] = [];
   let inside = false;
   for (const line of text.split(/\r?\n/)) {
-    const header = /^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$/.exec(line);
-    if (header !== null) {
-      inside = sectionName.test(header[1] ?? '');
+    const header = sectionHeader(line);
+    if (header !== undefined) {
+      inside = sectionName.test(header);
       if (inside) out.push(line.trim());
       continue;
     }
@@ -211,7 +288,7 @@ export function shadowContext(baseline: FileTree, protectedGlobs: readonly strin
     const isTest = isTestModuleName(path) || basename(path) === 'conftest.py' || isProtected(path, protectedGlobs);
     if (!isTest) continue;
     if (isTestModuleName(path)) testDirs.add(dirname(path));
-    for (const m of entry.content.toString('utf8').matchAll(/^\s*(?:from\s+([A-Za-z_][\w]*)|import\s+([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w.]*)*))/gm)) {
+    for (const m of entry.content.toString('utf8').matchAll(/^[^\S\n]*(?:from\s+([A-Za-z_][\w]*)|import\s+([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w.]*)*))/gm)) {
       if (m[1] !== undefined) testImports.add(m[1]);
       if (m[2] !== undefined) for (const name of m[2].split(',')) testImports.add(name.trim().split('.')[0] ?? '');
     }
