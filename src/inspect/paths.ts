@@ -6,6 +6,8 @@ import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 
 /** Strips "./" and leading or doubled slashes: the form a FileTree key has. */
 export function normalizePath(path: string): string {
+  // Already in that form (the usual case): no copy, no pattern run over a long path again.
+  if (!path.includes('\\') && !path.includes('//') && !path.startsWith('./') && !path.startsWith('/') && !path.endsWith('/')) return path;
   let p = path.replace(/\\/g, '/').replace(/\/+/g, '/');
   while (p.startsWith('./')) p = p.slice(2);
   p = p.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -171,10 +173,16 @@ const cacheDirs = new Set(['__pycache__', '.pytest_cache', '.mypy_cache', '.ruff
  * `.ruff_cache/`, `.hypothesis/` and `.git/`.
  */
 export function isIgnoredCache(path: string): boolean {
-  const parts = normalizePath(path).split('/');
-  for (const part of parts) if (cacheDirs.has(part)) return true;
-  const base = parts[parts.length - 1] ?? '';
+  const p = normalizePath(path);
+  for (const dir of cacheDirs) if (hasSegment(p, dir)) return true;
+  const base = basename(p);
   return base.endsWith('.pyc') || base.endsWith('.pyo') || base.startsWith('.coverage');
+}
+
+/** Whether one of the path's segments is `name` (searched, not split: paths can be very long). */
+function hasSegment(path: string, name: string): boolean {
+  if (!path.includes(name)) return false;
+  return path === name || path.startsWith(`${name}/`) || path.endsWith(`/${name}`) || path.includes(`/${name}/`);
 }
 
 /** A copy of the tree without caches and .git. */
@@ -306,8 +314,7 @@ export function shadowContext(baseline: FileTree, protectedGlobs: readonly strin
  */
 export function shadowReason(path: string, after: FileEntry, before: FileEntry | undefined, ctx: ShadowContext): string | undefined {
   const p = normalizePath(path);
-  const parts = p.split('/');
-  const base = parts[parts.length - 1] ?? '';
+  const base = basename(p);
   const isNew = before === undefined;
   if (after.kind === 'dir') return undefined;
 
@@ -315,16 +322,25 @@ export function shadowReason(path: string, after: FileEntry, before: FileEntry |
   if (base === 'sitecustomize.py' || base === 'usercustomize.py') return `${base} runs at interpreter start`;
   if (base.endsWith('.pth')) return 'a .pth file runs code or changes sys.path at interpreter start';
 
-  for (let i = 0; i < parts.length; i++) {
-    const seg = parts[i] ?? '';
-    const last = i === parts.length - 1;
-    const name = last ? /^([A-Za-z_]\w*)\.(py|so|pyd)$/.exec(seg)?.[1] ?? (after.kind === 'symlink' ? seg : undefined) : seg;
-    if (name !== undefined && (runnerModules.has(name) || (i === 0 && runnerDependencies.has(name)))) {
-      return `a module or package named "${name}" shadows the test runner`;
+  // Only the top segment can be a runner dependency; pytest and _pytest count anywhere (looked at
+  // only when the path mentions pytest: splitting every long path was most of the work on deep trees).
+  const slash = p.indexOf('/');
+  const first = slash === -1 ? p : p.slice(0, slash);
+  const moduleOf = (seg: string, last: boolean): string | undefined =>
+    last ? /^([A-Za-z_]\w*)\.(py|so|pyd)$/.exec(seg)?.[1] ?? (after.kind === 'symlink' ? seg : undefined) : seg;
+  const topName = moduleOf(first, slash === -1);
+  if (topName !== undefined && (runnerModules.has(topName) || runnerDependencies.has(topName))) {
+    return `a module or package named "${topName}" shadows the test runner`;
+  }
+  if (p.includes('pytest')) {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const name = moduleOf(parts[i] ?? '', i === parts.length - 1);
+      if (name !== undefined && runnerModules.has(name)) return `a module or package named "${name}" shadows the test runner`;
     }
   }
 
-  const top = topModuleName(parts);
+  const top = topModuleName(slash === -1 ? [p] : [first, '']);
   if (top !== undefined && shadowableStdlib.has(top) && ctx.testImports.has(top)) {
     return `a top-level "${top}" shadows the standard-library module the tests import`;
   }
@@ -340,7 +356,7 @@ export function shadowReason(path: string, after: FileEntry, before: FileEntry |
     return 'pyproject.toml: its [tool.pytest] table configures pytest';
   }
   if (base === '__init__.py' && ctx.testDirs.has(dirname(p))) return '__init__.py in a test folder changes how the tests are imported';
-  if (base === 'entry_points.txt' && parts.some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info')) && /\[\s*pytest11\s*\]/.test(text)) {
+  if (base === 'entry_points.txt' && p.split('/').some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info')) && /\[\s*pytest11\s*\]/.test(text)) {
     return 'a pytest11 entry point loads a pytest plugin';
   }
   return undefined;

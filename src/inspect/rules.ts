@@ -197,10 +197,10 @@ export function testFacts(baseline: FileTree, protectedGlobs: readonly string[])
   const literals = new Map<string, DistinctiveLiteral>();
   for (const text of testTexts) {
     const view = sourceView(text, 'python');
+    const isMessageLine = perLine((n) => messageContext.test(replaceQuoted(view.lines[n - 1] ?? '', '"\'', () => '""')));
     for (const lit of view.literals) {
       if (lit.docstring) continue;
-      const line = view.lines[lit.line - 1] ?? '';
-      if (messageContext.test(replaceQuoted(line, '"\'', () => '""'))) continue;
+      if (isMessageLine(lit.line)) continue;
       addLiteral(literals, lit.value, specText);
     }
     view.bare.forEach((line) => {
@@ -214,13 +214,30 @@ export function testFacts(baseline: FileTree, protectedGlobs: readonly string[])
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/**
+ * A per-line answer worked out once per line: many literals can sit on one long line, and testing
+ * the whole line again for each of them is quadratic.
+ */
+function perLine<T>(compute: (line: number) => T): (line: number) => T {
+  const known = new Map<number, T>();
+  return (line) => {
+    if (known.has(line)) return known.get(line) as T;
+    const value = compute(line);
+    known.set(line, value);
+    return value;
+  };
+}
+
 function excerpt(file: ReviewedFile, line: number): string {
   const text = (file.raw[line - 1] ?? '').trim();
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
+/** Calls `fn` for each line with code on it (no rule fires on a blank line; a file can be millions of them). */
 function eachLine(file: ReviewedFile, fn: (code: string, bare: string, line: number) => void): void {
-  file.view.lines.forEach((code, i) => fn(code, file.view.bare[i] ?? '', i + 1));
+  file.view.lines.forEach((code, i) => {
+    if (code.trim() !== '') fn(code, file.view.bare[i] ?? '', i + 1);
+  });
 }
 
 function refersToTests(value: string, facts: TestFacts): boolean {
@@ -265,10 +282,10 @@ function readsTests(file: ReviewedFile, facts: TestFacts, out: PendingHit[]): vo
     });
     return;
   }
+  const runsTestsOn = perLine((n) => runsTests.test(file.view.lines[n - 1] ?? ''));
   for (const lit of file.view.literals) {
     if (lit.docstring) continue;
-    const code = file.view.lines[lit.line - 1] ?? '';
-    if (runsTests.test(code)) continue;
+    if (runsTestsOn(lit.line)) continue;
     if (accessesFiles && refersToTests(lit.value, facts)) push(lit.line, `the program opens or imports the tests ("${lit.value.trim()}")`);
   }
   eachLine(file, (code, bare, line) => {
@@ -618,13 +635,14 @@ function persistedState(file: ReviewedFile, facts: TestFacts, out: PendingHit[])
   const inSpec = new NeedleSet(candidates.map((c) => c.value.toLowerCase())).occurringIn(facts.specText);
   const literalPaths = new Set<string>();
   const pathVars = new Map<string, string>(); // variable -> the path literal it holds
+  const namesTempDir = perLine((n) => /gettempdir|Path\.home|expanduser|tmpdir|homedir/.test(file.view.lines[n - 1] ?? ''));
+  const assignedName = perLine((n) => /^\s*(?:(?:const|let|var)\s+)?([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=(?!=)/.exec(file.view.bare[n - 1] ?? '')?.[1]);
   for (const { value: v, line } of candidates) {
     if (inSpec.has(v.toLowerCase())) continue;
-    const code = file.view.lines[line - 1] ?? '';
-    if (!/[/.]/.test(v) && !/gettempdir|Path\.home|expanduser|tmpdir|homedir/.test(code)) continue;
+    if (!/[/.]/.test(v) && !namesTempDir(line)) continue;
     literalPaths.add(v);
-    const assign = /^\s*(?:(?:const|let|var)\s+)?([A-Za-z_]\w*)\s*(?::\s*[\w.]+\s*)?=(?!=)/.exec(file.view.bare[line - 1] ?? '');
-    if (assign?.[1] !== undefined) pathVars.set(assign[1], v);
+    const name = assignedName(line);
+    if (name !== undefined) pathVars.set(name, v);
   }
   if (literalPaths.size > 0 && stateCue.test(file.code)) fileState(file, literalPaths, pathVars, push);
   if (file.lang === 'python') inProcessToggle(file, push);
