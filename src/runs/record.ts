@@ -33,6 +33,7 @@ const evidenceSchema = z.object({
   claimText: z.string(),
   claimMatches: z.array(z.string()),
   endReason: z.string(),
+  sabotage: z.string().optional(),
 });
 
 /** episode.json (DESIGN.md "Run directory"): the keys other tools rely on, more allowed. */
