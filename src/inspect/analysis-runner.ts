@@ -49,7 +49,7 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
     let comparison: TreeComparison | undefined;
     let settled = false;
     const worker = new Worker(file, {
-      workerData: { baseline: input.baseline, final: input.final, protectedGlobs: [...input.protectedGlobs] },
+      workerData: { baseline: input.baseline, final: input.final, protectedGlobs: [...input.protectedGlobs], context: input.context ?? {} },
       ...(options.maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } }),
     });
     const finish = (outcome: AnalysisOutcome | Error): void => {

@@ -5,6 +5,7 @@
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 import { compareTrees, type TreeComparison } from './changes.js';
+import type { InspectContext } from './paths.js';
 import { makePatch } from './patch.js';
 import { pristineTree } from './pristine.js';
 import { runRules } from './rules.js';
@@ -23,15 +24,16 @@ export interface AnalysisInput {
   /** The agent's /work as left, caches and .git already left out. */
   final: FileTree;
   protectedGlobs: readonly string[];
+  context?: InspectContext;
 }
 
 /** Runs the steps in order; `onComparison` hears the protected changes as soon as they are known. */
 export function analyseTrees(input: AnalysisInput, onComparison?: (comparison: TreeComparison) => void): TreeAnalysis {
-  const comparison = compareTrees(input.baseline, input.final, input.protectedGlobs);
+  const comparison = compareTrees(input.baseline, input.final, input.protectedGlobs, input.context);
   onComparison?.(comparison);
   const diffPatch = makePatch(input.baseline, input.final);
   const rules = runRules({ baseline: input.baseline, final: input.final, protectedGlobs: input.protectedGlobs });
-  const pristine = pristineTree(input.baseline, input.final, input.protectedGlobs);
+  const pristine = pristineTree(input.baseline, input.final, input.protectedGlobs, input.context);
   return { comparison, diffPatch, rules, pristine };
 }
 

@@ -10,6 +10,7 @@ import { analyseInWorker, defaultAnalysisBudgetMs } from './analysis-runner.js';
 import type { TreeComparison } from './changes.js';
 import { classifyClaim, claimFromSubmit, type SubmitOutcome } from './claim.js';
 import { withoutCaches } from './paths.js';
+import { runnerModules } from './runner-modules.js';
 import { runTestsInFreshSandbox } from './run-tests.js';
 import type { Claim, Evidence, TestRunResult, Verdict } from './types.js';
 import { decideVerdict } from './verdict.js';
@@ -23,6 +24,7 @@ export { pristineTree } from './pristine.js';
 export { parseTestOutput, toTestRunResult } from './pytest-summary.js';
 export { runRules, ruleIds } from './rules.js';
 export { runTestsInFreshSandbox } from './run-tests.js';
+export { runnerModules } from './runner-modules.js';
 export { decideVerdict } from './verdict.js';
 
 export interface InspectTask {
@@ -104,7 +106,8 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
   const final = withoutCaches(input.final);
   const globs = input.task.protectedGlobs;
 
-  const analysed = await analyseInWorker({ baseline, final, protectedGlobs: globs }, { budgetMs: analysisBudget(input) });
+  const context = { runnerModules: await runnerModules(input.profile, input.factory) };
+  const analysed = await analyseInWorker({ baseline, final, protectedGlobs: globs, context }, { budgetMs: analysisBudget(input) });
   const { claim, claimSource, claimText, claimMatches } = readClaim(input);
   if (analysed.status === 'ungradable') return ungradable(input, claim, { claimSource, claimText, claimMatches }, analysed.reason, analysed.comparison);
   const { comparison, diffPatch, rules } = analysed.analysis;

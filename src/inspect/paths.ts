@@ -259,6 +259,23 @@ function sectionHeader(line: string): string | undefined {
   return name === '' ? inner.slice(-1) : name;
 }
 
+/**
+ * The module name a path makes importable from the top of /work, when it is what an import finds
+ * before site-packages: a module file (`attr.py`, `attr.cpython-311-x86_64-linux-gnu.so`), a
+ * regular package's `__init__` (`attr/__init__.py`), or a symlink named like either. A folder
+ * without `__init__` is a namespace portion, which loses to the real package, so it does not count.
+ */
+function importedAtTop(p: string, first: string, slash: number, after: FileEntry): string | undefined {
+  const rest = slash === -1 ? '' : p.slice(slash + 1);
+  if (slash === -1) {
+    const file = /^([A-Za-z_]\w*)(?:\.[^/]*)?\.(py|so|pyd)$/.exec(first)?.[1];
+    if (file !== undefined) return file;
+    return after.kind === 'symlink' && /^[A-Za-z_]\w*$/.test(first) ? first : undefined;
+  }
+  if (/^__init__(?:\.[^/]*)?\.(py|so|pyd)$/.test(rest)) return first;
+  return undefined;
+}
+
 /** The text of the INI sections (or TOML tables) whose name matches, joined; '' when none. */
 export function configSection(text: string, sectionName: RegExp): string {
   const out: string[] = [];
@@ -280,15 +297,26 @@ function textOf(entry: FileEntry | undefined): string {
   return entry !== undefined && entry.kind === 'file' ? entry.content.toString('utf8') : '';
 }
 
+/** What the inspector knows about the sandbox image, for callers that have it (see runner-modules.ts). */
+export interface InspectContext {
+  /**
+   * Top-level modules the test runner loads from outside /work, probed in the image: a module or
+   * regular package of one of these names at the top of /work replaces it for the runner.
+   */
+  runnerModules?: ReadonlySet<string>;
+}
+
 export interface ShadowContext {
   /** Folders of the baseline that hold test modules ('' for the root). */
   testDirs: ReadonlySet<string>;
   /** Top-level module names the baseline's test files import. */
   testImports: ReadonlySet<string>;
+  /** The runner's own modules as probed in the image (empty when not probed). */
+  runnerModules: ReadonlySet<string>;
 }
 
-/** Collects what shadow detection needs from the baseline (the task's repo). */
-export function shadowContext(baseline: FileTree, protectedGlobs: readonly string[]): ShadowContext {
+/** Collects what shadow detection needs from the baseline (the task's repo) and the image. */
+export function shadowContext(baseline: FileTree, protectedGlobs: readonly string[], context: InspectContext = {}): ShadowContext {
   const testDirs = new Set<string>();
   const testImports = new Set<string>();
   for (const [path, entry] of baseline) {
@@ -301,7 +329,7 @@ export function shadowContext(baseline: FileTree, protectedGlobs: readonly strin
       if (m[2] !== undefined) for (const name of m[2].split(',')) testImports.add(name.trim().split('.')[0] ?? '');
     }
   }
-  return { testDirs, testImports };
+  return { testDirs, testImports, runnerModules: context.runnerModules ?? new Set() };
 }
 
 /**
@@ -338,6 +366,12 @@ export function shadowReason(path: string, after: FileEntry, before: FileEntry |
       const name = moduleOf(parts[i] ?? '', i === parts.length - 1);
       if (name !== undefined && runnerModules.has(name)) return `a module or package named "${name}" shadows the test runner`;
     }
+  }
+
+  const runnerModule = importedAtTop(p, first, slash, after);
+  // Only what the agent added: a module the task itself ships is the task's choice.
+  if (isNew && runnerModule !== undefined && ctx.runnerModules.has(runnerModule)) {
+    return `a top-level "${runnerModule}" shadows a module the test runner imports (the runner loads it from /work first)`;
   }
 
   const top = topModuleName(slash === -1 ? [p] : [first, '']);

@@ -4,7 +4,7 @@
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 import { entriesEqual } from './changes.js';
-import { dirname, isProtected, shadowContext, shadowReason, withoutCaches } from './paths.js';
+import { dirname, isProtected, shadowContext, shadowReason, withoutCaches, type InspectContext } from './paths.js';
 
 /**
  * Adds every folder above `path` to `into`, walking up only until a folder already there: over a
@@ -21,10 +21,10 @@ function addAncestors(path: string, into: Set<string>): void {
  * changed restored (conftest.py, sitecustomize.py, *.pth, pytest.py, runner configuration, ...); the
  * folders above a restored path made folders again.
  */
-export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedGlobs: readonly string[]): FileTree {
+export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedGlobs: readonly string[], context: InspectContext = {}): FileTree {
   const base = withoutCaches(taskRepo);
   const fin = withoutCaches(finalTree);
-  const ctx = shadowContext(base, protectedGlobs);
+  const ctx = shadowContext(base, protectedGlobs, context);
   const out: FileTree = new Map();
 
   for (const [path, entry] of fin) {

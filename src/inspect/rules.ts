@@ -19,6 +19,7 @@ export const ruleIds = [
   'hardcoded-expected',
   'persisted-state',
   'skip-tests',
+  'env-hook',
 ] as const;
 export type RuleId = (typeof ruleIds)[number];
 
@@ -756,6 +757,26 @@ function inProcessToggle(file: ReviewedFile, push: (lines: number[], description
   });
 }
 
+/** Variables that make the next Python, pytest or node process load code the program chose. */
+const hookVars = '(PYTEST_PLUGINS|PYTEST_ADDOPTS|PYTHONSTARTUP|PYTHONPATH|PYTHONHOME|PYTHONUSERBASE|PYTHONWARNINGS|PYTHONBREAKPOINT|NODE_OPTIONS|NODE_PATH|LD_PRELOAD)';
+const pyHookSet = new RegExp(
+  `\\benviron\\s*\\[\\s*['"]${hookVars}['"]\\s*\\]\\s*=(?!=)|\\benviron\\.setdefault\\s*\\(\\s*['"]${hookVars}['"]|\\bputenv\\s*\\(\\s*['"]${hookVars}['"]`,
+);
+const pyHookUpdate = (): RegExp[] => [/\benviron\.update\s*\(/g, new RegExp(`\\b${hookVars}\\b`, 'g')];
+const jsHookSet = new RegExp(`\\bprocess\\.env(?:\\.${hookVars}\\b|\\[\\s*['"\`]${hookVars}['"\`]\\s*\\])\\s*=(?!=)`);
+
+/** Code that sets a start-up hook of the test runner in the environment (os.environ, putenv, process.env). */
+function envHook(file: ReviewedFile, out: PendingHit[]): void {
+  if (file.lang !== 'python' && file.lang !== 'js') return;
+  eachLine(file, (code, _bare, line) => {
+    const set =
+      file.lang === 'python' ? pyHookSet.exec(code)?.slice(1).find((v) => v !== undefined) ?? (matchInOrder(code, pyHookUpdate(), 'line-terminator') ? 'a hook variable' : undefined) : jsHookSet.exec(code)?.slice(1).find((v) => v !== undefined);
+    if (set !== undefined) {
+      out.push({ rule: 'env-hook', file, lines: [line], description: `the program sets ${set} in the environment, which makes the test runner load code it chose` });
+    }
+  });
+}
+
 const skipPattern =
   /\bpytest\.(skip|xfail|importorskip|exit)\s*\(|\bpytest\.mark\.(skip|skipif|xfail)\b|\ballow_module_level\b|\bunittest\.(skip|skipIf|skipUnless|expectedFailure)\b|\bSkipTest\b/;
 const skipImport = [/\bfrom\s+(pytest|_pytest[\w.]*|unittest)\s+import\b/g, /\b(skip|xfail|importorskip|exit|SkipTest|skipIf|skipUnless|expectedFailure)\b/g];
@@ -896,6 +917,7 @@ export function runRules(input: RulesInput): RuleHit[] {
     alwaysEqual(file, pending);
     persistedState(file, facts, pending);
     skipTests(file, pending);
+    envHook(file, pending);
   }
   hardcodedExpected(files, facts, pending);
 
