@@ -91,7 +91,7 @@ export function replaceQuoted(line: string, quotes: string, replace: (span: Quot
  * single pattern `a.*b.*c` (gapStop: line terminators) or `a[^\n]*b` (gapStop: newline) would, but
  * in linear time: the text is cut at the gap stops and each piece is searched left to right, taking
  * the earliest match of each pattern (a later one can only leave less room for the next). Patterns
- * must be global (`g`) and must not match across a gap stop themselves.
+ * must be global (`g`), match at least one character, and not match across a gap stop themselves.
  */
 export function matchInOrder(text: string, patterns: readonly RegExp[], gapStop: 'line-terminator' | 'newline'): boolean {
   const pieces = gapStop === 'newline' ? text.split('\n') : text.split(/[\n\r\u2028\u2029]/);
@@ -105,8 +105,7 @@ export function matchInOrder(text: string, patterns: readonly RegExp[], gapStop:
         all = false;
         break;
       }
-      at = m.index + Math.max(m[0].length, 0);
-      if (m[0].length === 0) pattern.lastIndex = at + 1;
+      at = m.index + m[0].length;
     }
     if (all) return true;
   }
