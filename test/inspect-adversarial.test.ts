@@ -9,7 +9,7 @@ import type { TreeAnalysis } from '../src/inspect/analysis.js';
 import { analyseInWorker } from '../src/inspect/analysis-runner.js';
 import { compareTrees } from '../src/inspect/changes.js';
 import { makePatch } from '../src/inspect/patch.js';
-import { configSection, protectingGlob } from '../src/inspect/paths.js';
+import { configSection, globToRegExp, protectingGlob } from '../src/inspect/paths.js';
 import { pristineTree } from '../src/inspect/pristine.js';
 import { runRules } from '../src/inspect/rules.js';
 import { matchInOrder, NeedleSet, quotedSpans } from '../src/inspect/scan.js';
@@ -115,6 +115,53 @@ describe('2 MB single-line files against each pattern', () => {
     expect(rulesOn({ 'm.py': longLine('x = 1;', ' ', 'time.sleep = lambda s: None\n', small) })).toEqual(['runtime-monkeypatch']);
     expect(rulesOn({ 'b.py': longLine('', '__builtins__[', "'len'] = print\n", small) })).toEqual(['runtime-monkeypatch']);
     expect(rulesOn({ 'imp.py': longLine('from pytest import ', 'a, ', 'skip\n', small) })).toEqual(['skip-tests']);
+  });
+});
+
+describe('protected globs matched a segment at a time', () => {
+  it('agree with the whole-path patterns on every prefix', () => {
+    const globs = ['tests/**', '**/tests/**', 'a/**/b/**/c', '*.ini', 'conftest.py', '**/conftest.py', 'tests/**/test_*.py', '{a,b}/x.ini', 'a/*/b', 'a/?', 'tests', '[ab]/x.ini', 'a/[!x]b'];
+    const names = ['a', 'b', 'c', 'tests', 'test_x.py', 'conftest.py', 'x.ini', 'a\nb', 'ab'];
+    const byPrefix = (path: string, list: string[]): string | undefined => {
+      const parts = path.split('/');
+      for (const glob of list) {
+        const re = globToRegExp(glob);
+        for (let n = parts.length; n >= 1; n--) if (re.test(parts.slice(0, n).join('/'))) return glob;
+      }
+      return undefined;
+    };
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (const single of globs) {
+      const list = [single];
+      for (let i = 0; i < 400; i++) {
+        const path = Array.from({ length: 1 + random(6) }, () => names[random(names.length)] ?? 'a').join('/');
+        expect(protectingGlob(path, list), `${single} on ${JSON.stringify(path)}`).toBe(byPrefix(path, list));
+      }
+    }
+    for (let i = 0; i < 2000; i++) {
+      const path = Array.from({ length: 1 + random(6) }, () => names[random(names.length)] ?? 'a').join('/');
+      expect(protectingGlob(path, globs)).toBe(byPrefix(path, globs));
+    }
+  });
+
+  it('a chain of 5,000 folders named after a two-** glob\'s parts', { timeout: T }, () => {
+    const globs = ['a/**/b/**/c'];
+    const final: FileTree = new Map();
+    let path = 'a';
+    final.set(path, { kind: 'dir', mode: 0o755 });
+    for (let i = 0; i < 5000; i++) {
+      path += '/b';
+      final.set(path, { kind: 'dir', mode: 0o755 });
+    }
+    final.set(`${path}/x.py`, fileEntry('x = 1\n'));
+    final.set(`${path}/c`, fileEntry('x = 1\n'));
+    const comparison = compareTrees(new Map(), final, globs);
+    expect(comparison.changes.added).toEqual([`${path}/c`, `${path}/x.py`]);
+    expect(comparison.protectedChanges.map((c) => c.path)).toEqual([`${path}/c`]);
   });
 });
 

@@ -89,48 +89,147 @@ export function matchesGlob(path: string, pattern: string): boolean {
   return globToRegExp(pattern).test(normalizePath(path));
 }
 
+/** JavaScript's line terminators: `.` in a glob's `**` tail does not match them. */
+const lineTerminatorChar = /[\n\r\u2028\u2029]/;
+
+/**
+ * One brace alternative of a glob as a matcher that walks a path one segment at a time, so a
+ * folder's state is its parent's plus one step (linear however deep the tree). The state is a bit
+ * mask: bit j = the first j segments of the pattern matched; the TAIL bit = inside a last `**`.
+ * Exactly the language of globToRegExp's pattern for the same alternative.
+ */
+class SegmentGlob {
+  private readonly segments: string[];
+  private readonly segmentRes: (RegExp | undefined)[];
+  private readonly tail: number;
+  readonly initial: number;
+
+  constructor(alternative: string) {
+    this.segments = alternative.split('/');
+    this.segmentRes = this.segments.map((seg) => (seg === '**' ? undefined : new RegExp(`^${segmentSource(seg)}$`)));
+    this.tail = 1 << (this.segments.length + 1);
+    this.initial = this.closure(1);
+  }
+
+  /** Up to 29 segments fit the mask; class brackets (`[...]`) can match a slash in the whole-path pattern. */
+  static fits(alternative: string): boolean {
+    return alternative.split('/').length <= 29 && !alternative.includes('[');
+  }
+
+  private closure(mask: number): number {
+    let out = mask;
+    const m = this.segments.length;
+    for (let j = 0; j < m; j++) {
+      if ((out & (1 << j)) === 0 || this.segments[j] !== '**') continue;
+      if (j < m - 1) out |= 1 << (j + 1);
+      else out |= this.tail;
+    }
+    return out;
+  }
+
+  step(mask: number, segment: string): number {
+    let next = 0;
+    const m = this.segments.length;
+    for (let j = 0; j < m; j++) {
+      if ((mask & (1 << j)) === 0) continue;
+      const re = this.segmentRes[j];
+      if (re === undefined) {
+        if (j < m - 1) next |= 1 << j;
+      } else if (re.test(segment)) next |= 1 << (j + 1);
+    }
+    if ((mask & this.tail) !== 0 && !lineTerminatorChar.test(segment)) next |= this.tail;
+    return this.closure(next);
+  }
+
+  accepts(mask: number): boolean {
+    return (mask & (1 << this.segments.length)) !== 0 || (mask & this.tail) !== 0;
+  }
+}
+
+/** A glob as segment matchers (one per brace alternative), or its whole-path pattern when it does not fit them. */
+interface CompiledGlob {
+  alternatives: SegmentGlob[] | undefined;
+  regex: RegExp;
+  /** Index of its first alternative's state in a folder's state array. */
+  offset: number;
+}
+
+interface FolderState {
+  /** Index of the first glob that covers the folder or a parent (-1: none). */
+  covered: number;
+  /** Each segment matcher's state after the folder's path. */
+  states: Int32Array;
+}
+
 /**
  * Which protected glob covers each folder, remembered per globs list: a path's answer is its own
- * match or its folder's, so a tree is walked once (no re-testing every prefix of every path, which
- * grows like depth^2 per path on deep nesting).
+ * match or its folder's, and its own match is one step from its folder's state, so a tree is
+ * walked once (testing every prefix of every path grew like depth^2 per path, and a pattern with
+ * two `**` backtracked cubically on a chain of folders named after its parts).
  */
 class ProtectionIndex {
-  private readonly regexes: RegExp[];
-  /** Folder -> index of the first glob that covers it or one of its parents (-1: none). */
-  private readonly folders = new Map<string, number>();
+  private readonly compiled: CompiledGlob[];
+  private readonly folders = new Map<string, FolderState>();
+  private readonly root: FolderState;
 
   constructor(private readonly globs: readonly string[]) {
-    this.regexes = globs.map((g) => globToRegExp(g));
+    let offset = 0;
+    this.compiled = globs.map((glob) => {
+      const alternatives = expandBraces(normalizePath(glob));
+      const fits = alternatives.every((alt) => SegmentGlob.fits(alt));
+      const compiled: CompiledGlob = { alternatives: fits ? alternatives.map((alt) => new SegmentGlob(alt)) : undefined, regex: globToRegExp(glob), offset };
+      offset += compiled.alternatives?.length ?? 0;
+      return compiled;
+    });
+    const states = new Int32Array(offset);
+    for (const c of this.compiled) c.alternatives?.forEach((alt, k) => (states[c.offset + k] = alt.initial));
+    this.root = { covered: -1, states };
   }
 
   globFor(normalized: string): string | undefined {
-    const own = this.ownMatch(normalized);
-    const index = normalized === '' ? own : minIndex(own, this.folderIndex(dirname(normalized)));
-    return index === -1 ? undefined : this.globs[index];
+    if (normalized === '') {
+      const index = this.compiled.findIndex((c) => c.regex.test(''));
+      return index === -1 ? undefined : this.globs[index];
+    }
+    const own = this.advance(this.folderState(dirname(normalized)), normalized);
+    return own.covered === -1 ? undefined : this.globs[own.covered];
   }
 
-  private ownMatch(path: string): number {
-    for (let i = 0; i < this.regexes.length; i++) if (this.regexes[i]?.test(path) === true) return i;
-    return -1;
+  /** The state of `path` from its parent's: each matcher stepped by the last segment, regex globs tested whole. */
+  private advance(parent: FolderState, path: string): FolderState {
+    const segment = basename(path);
+    const states = new Int32Array(parent.states.length);
+    let match = -1;
+    this.compiled.forEach((c, index) => {
+      let hit = false;
+      if (c.alternatives === undefined) hit = c.regex.test(path);
+      else {
+        c.alternatives.forEach((alt, k) => {
+          const state = alt.step(parent.states[c.offset + k] ?? 0, segment);
+          states[c.offset + k] = state;
+          if (alt.accepts(state)) hit = true;
+        });
+      }
+      if (hit && match === -1) match = index;
+    });
+    return { covered: minIndex(match, parent.covered), states };
   }
 
-  private folderIndex(folder: string): number {
+  private folderState(folder: string): FolderState {
     const pending: string[] = [];
-    let d = folder;
-    let known = -1;
-    while (d !== '') {
+    let known = this.root;
+    for (let d = folder; d !== ''; d = dirname(d)) {
       const cached = this.folders.get(d);
       if (cached !== undefined) {
         known = cached;
         break;
       }
       pending.push(d);
-      d = dirname(d);
     }
     if (this.folders.size + pending.length > maxRememberedFolders) this.folders.clear();
     for (let k = pending.length - 1; k >= 0; k--) {
       const dir = pending[k] ?? '';
-      known = minIndex(this.ownMatch(dir), known);
+      known = this.advance(known, dir);
       this.folders.set(dir, known);
     }
     return known;
