@@ -62,7 +62,8 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
     };
     const ungradable = (reason: string): AnalysisOutcome => ({ status: 'ungradable', reason, ...(comparison === undefined ? {} : { comparison }) });
     const timer = setTimeout(() => {
-      finish(ungradable(`inspecting the agent's tree took longer than ${Math.round(budgetMs / 1000)} s (its CPU steps were stopped)`));
+      const budget = budgetMs >= 1000 ? `${Math.round(budgetMs / 1000)} s` : `${budgetMs} ms`;
+      finish(ungradable(`inspecting the agent's tree took longer than ${budget} (its CPU steps were stopped)`));
     }, budgetMs);
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'comparison') {
