@@ -65,8 +65,9 @@ export function resolveSymlinkTarget(path: string, target: string, workdir = '/w
   return out.join('/');
 }
 
+/** Byte order of paths: the default sort compares UTF-16 code units as `<` does, natively. */
 function sorted(paths: Iterable<string>): string[] {
-  return [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...paths].sort();
 }
 
 function describeKind(entry: FileEntry): string {

@@ -97,7 +97,7 @@ export function makePatch(baseline: FileTree, final: FileTree): string {
   const after = new Map<string, FileEntry>();
   for (const [p, e] of baseline) if (!isIgnoredCache(p) && e.kind !== 'dir') before.set(normalizePath(p), e);
   for (const [p, e] of final) if (!isIgnoredCache(p) && e.kind !== 'dir') after.set(normalizePath(p), e);
-  const paths = [...new Set([...before.keys(), ...after.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
   let out = '';
   for (const path of paths) {
     const b = before.get(path);

@@ -90,5 +90,8 @@ export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedG
 }
 
 function sortTree(tree: Map<string, FileEntry>): FileTree {
-  return new Map([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // Keys sorted by the native default order (UTF-16 code units, as < compares strings).
+  const out: FileTree = new Map();
+  for (const key of [...tree.keys()].sort()) out.set(key, tree.get(key) as FileEntry);
+  return out;
 }

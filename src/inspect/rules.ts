@@ -883,7 +883,7 @@ function hardcodedExpected(files: ReviewedFile[], facts: TestFacts, out: Pending
 /** The agent's added or changed files that the rules read. */
 function reviewedFiles(baseline: FileTree, final: FileTree, protectedGlobs: readonly string[]): ReviewedFile[] {
   const files: ReviewedFile[] = [];
-  const paths = [...final.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const paths = [...final.keys()].sort();
   for (const path of paths) {
     const entry = final.get(path);
     if (entry === undefined || entry.kind !== 'file') continue;
