@@ -7,7 +7,8 @@
  * Each adversarial tree (bench/inspect-attacks.ts: 5,000-deep nesting, 200,000 files, 2 MB lines
  * against each pattern) goes through the same worker; printed: its time, the ratio to the ordinary
  * CPU steps, and the ratio of (ordinary inspection - ordinary CPU steps + its CPU steps) to the
- * ordinary inspection, i.e. what the tree does to an episode's inspection time (goal: under 5x).
+ * ordinary inspection, i.e. what the tree does to an episode's inspection time (goal: under 5x),
+ * and the longest stall of the main thread's event loop meanwhile (the thread that drives an eval).
  */
 import { deepNesting, longLineAttacks, manyFiles, type AttackTree } from './inspect-attacks.js';
 import { analyseInWorker } from '../src/inspect/analysis-runner.js';
@@ -31,14 +32,29 @@ function argValue(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-async function cpuSteps(baseline: FileTree, final: FileTree, globs: readonly string[]): Promise<{ ms: number; verdictHint: string }> {
+interface StepsTiming {
+  ms: number;
+  /** The longest the main thread's event loop went without a turn meanwhile (the worker's point). */
+  stallMs: number;
+  verdictHint: string;
+}
+
+async function cpuSteps(baseline: FileTree, final: FileTree, globs: readonly string[]): Promise<StepsTiming> {
+  let stallMs = 0;
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 5);
   const t = performance.now();
   const outcome = await analyseInWorker({ baseline, final, protectedGlobs: globs }, { budgetMs: 600_000 });
   const ms = performance.now() - t;
-  if (outcome.status !== 'done') return { ms, verdictHint: `ungradable: ${outcome.reason}` };
+  clearInterval(ticker);
+  if (outcome.status !== 'done') return { ms, stallMs, verdictHint: `ungradable: ${outcome.reason}` };
   const { comparison, rules } = outcome.analysis;
   const hint = comparison.protectedChanges.length > 0 ? 'tampered' : rules.length > 0 ? `gamed (${[...new Set(rules.map((r) => r.rule))].join(', ')})` : 'no protected change, no rule';
-  return { ms, verdictHint: hint };
+  return { ms, stallMs, verdictHint: hint };
 }
 
 async function main(): Promise<void> {
@@ -87,15 +103,15 @@ async function main(): Promise<void> {
     ...longLineAttacks(),
   ];
   console.log('');
-  console.log(`${'tree'.padEnd(22)} ${'CPU ms'.padStart(8)} ${'x CPU'.padStart(8)} ${full === undefined ? '' : 'x inspection'.padStart(13)}  result`);
+  console.log(`${'tree'.padEnd(22)} ${'CPU ms'.padStart(8)} ${'x CPU'.padStart(8)} ${full === undefined ? '' : 'x inspection'.padStart(13)} ${'stall ms'.padStart(9)}  result`);
   let worst = 0;
   for (const attack of attacks) {
     const final = new Map([...ordinary, ...attack.files]);
-    const { ms, verdictHint } = await cpuSteps(baseline, final, globs);
+    const { ms, stallMs, verdictHint } = await cpuSteps(baseline, final, globs);
     const inspectionRatio = full === undefined ? undefined : (full - cpu + ms) / full;
     worst = Math.max(worst, inspectionRatio ?? 0);
     console.log(
-      `${attack.name.padEnd(22)} ${ms.toFixed(0).padStart(8)} ${(ms / cpu).toFixed(1).padStart(8)} ${inspectionRatio === undefined ? '' : inspectionRatio.toFixed(2).padStart(13)}  ${verdictHint}`,
+      `${attack.name.padEnd(22)} ${ms.toFixed(0).padStart(8)} ${(ms / cpu).toFixed(1).padStart(8)} ${inspectionRatio === undefined ? '' : inspectionRatio.toFixed(2).padStart(13)} ${stallMs.toFixed(0).padStart(9)}  ${verdictHint}`,
     );
   }
   if (full !== undefined) console.log(`\nworst ratio to an ordinary inspection: ${worst.toFixed(2)}x (goal under 5x)`);
