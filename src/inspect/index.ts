@@ -106,7 +106,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
   const final = withoutCaches(input.final);
   const globs = input.task.protectedGlobs;
 
-  const context = { runnerModules: await runnerModules(input.profile, input.factory) };
+  const context = { runnerModules: await runnerModules(input.profile, input.factory, input.labels) };
   const analysed = await analyseInWorker({ baseline, final, protectedGlobs: globs, context }, { budgetMs: analysisBudget(input) });
   const { claim, claimSource, claimText, claimMatches } = readClaim(input);
   if (analysed.status === 'ungradable') return ungradable(input, claim, { claimSource, claimText, claimMatches }, analysed.reason, analysed.comparison);

@@ -49,21 +49,22 @@ const cache = new Map<string, Promise<ReadonlySet<string>>>();
  * The runner's modules for a profile (empty when the profile names no probe). The probe runs once
  * per image; a probe that fails is a harness error (the image cannot run its own test runner).
  */
-export function runnerModules(profile: SandboxProfile, factory: SandboxFactory): Promise<ReadonlySet<string>> {
+export function runnerModules(profile: SandboxProfile, factory: SandboxFactory, labels: Record<string, string> = {}): Promise<ReadonlySet<string>> {
   const probe = profile.runnerProbe;
   if (probe === undefined) return Promise.resolve(new Set());
   const key = `${profile.image}\0${probe}`;
   let pending = cache.get(key);
   if (pending === undefined) {
-    pending = runProbe(profile, factory, probes[probe]);
+    pending = runProbe(profile, factory, probes[probe], labels);
     cache.set(key, pending);
     pending.catch(() => cache.delete(key));
   }
   return pending;
 }
 
-async function runProbe(profile: SandboxProfile, factory: SandboxFactory, script: string): Promise<ReadonlySet<string>> {
-  const sandbox = await factory.create(profile, { 'ibench.probe': 'runner-modules' });
+/** Runs the probe in a sandbox labelled like the episode that needed it (so its clean-up finds it). */
+async function runProbe(profile: SandboxProfile, factory: SandboxFactory, script: string, labels: Record<string, string>): Promise<ReadonlySet<string>> {
+  const sandbox = await factory.create(profile, { ...labels, 'ibench.probe': 'runner-modules' });
   try {
     const result = await sandbox.exec(script, { cwd: '/tmp', timeoutMs: 120_000 });
     if (result.timedOut) throw new Error('the runner-module probe timed out');
