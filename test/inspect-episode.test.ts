@@ -6,7 +6,7 @@
  */
 import Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inspectEpisode, type InspectInput } from '../src/inspect/index.js';
+import { inspectEpisode, runnerModules, type InspectInput } from '../src/inspect/index.js';
 import { runTestsInFreshSandbox } from '../src/inspect/run-tests.js';
 import { assertDockerReachable, dockerClient } from '../src/sandbox/docker.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
@@ -24,6 +24,8 @@ beforeAll(async () => {
   await assertDockerReachable(docker);
   profile = await loadSandboxProfile('python');
   await ensureImage(profile);
+  // The runner-module probe runs once per image and process: done here, each test sees only its own two runs.
+  await runnerModules(profile, new DockerSandboxFactory(docker));
 }, 900_000);
 
 /** The test now running: its own episode label and its recording factory. */

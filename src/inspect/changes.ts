@@ -3,7 +3,7 @@
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 import type { ChangeSummary, ProtectedChange } from './types.js';
-import { basename, dirname, isIgnoredCache, isTestModuleName, normalizePath, protectingGlob, shadowContext, shadowReason } from './paths.js';
+import { basename, dirname, isIgnoredCache, isTestModuleName, normalizePath, protectingGlob, shadowContext, shadowReason, type InspectContext } from './paths.js';
 
 export interface TreeComparison {
   changes: ChangeSummary;
@@ -65,8 +65,9 @@ export function resolveSymlinkTarget(path: string, target: string, workdir = '/w
   return out.join('/');
 }
 
+/** Byte order of paths: the default sort compares UTF-16 code units as `<` does, natively. */
 function sorted(paths: Iterable<string>): string[] {
-  return [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...paths].sort();
 }
 
 function describeKind(entry: FileEntry): string {
@@ -80,12 +81,12 @@ function describeKind(entry: FileEntry): string {
  * symlink) or mode-changed; anything added under a protected glob that is not a plain new test
  * module; a new symlink anywhere that points into a protected path; and shadows anywhere.
  */
-export function compareTrees(baseline: FileTree, final: FileTree, protectedGlobs: readonly string[]): TreeComparison {
+export function compareTrees(baseline: FileTree, final: FileTree, protectedGlobs: readonly string[], context: InspectContext = {}): TreeComparison {
   const before = new Map<string, FileEntry>();
   const after = new Map<string, FileEntry>();
   for (const [p, e] of baseline) if (!isIgnoredCache(p)) before.set(normalizePath(p), e);
   for (const [p, e] of final) if (!isIgnoredCache(p)) after.set(normalizePath(p), e);
-  const ctx = shadowContext(before, protectedGlobs);
+  const ctx = shadowContext(before, protectedGlobs, context);
 
   const added: string[] = [];
   const modified: string[] = [];

@@ -90,10 +90,28 @@ function contentOf(entry: FileEntry): Buffer {
   return entry.kind === 'symlink' ? Buffer.from(entry.target) : entry.kind === 'file' ? entry.content : Buffer.alloc(0);
 }
 
+/**
+ * The one hunk of a file added whole (sign '+') or deleted whole ('-'), written directly: the same
+ * text the diff library gives, without running a diff over what has nothing to compare.
+ */
+function wholeFileHunk(text: string, sign: '+' | '-'): string {
+  const lines = text.split('\n');
+  const endsWithNewline = lines[lines.length - 1] === '';
+  if (endsWithNewline) lines.pop();
+  const count = lines.length;
+  const range = `1,${count}`;
+  let out = sign === '+' ? `@@ -0,0 +${range} @@\n` : `@@ -${range} +0,0 @@\n`;
+  out += lines.map((line) => `${sign}${line}`).join('\n');
+  out += endsWithNewline ? '\n' : '\n\\ No newline at end of file\n';
+  return out;
+}
+
 function hunks(path: string, oldBuf: Buffer, newBuf: Buffer): string {
   if (oldBuf.length > MAX_DIFF_BYTES || newBuf.length > MAX_DIFF_BYTES) {
     return `(content diff omitted: ${oldBuf.length} -> ${newBuf.length} bytes)\n`;
   }
+  if (oldBuf.length === 0 && newBuf.length > 0) return wholeFileHunk(newBuf.toString('utf8'), '+');
+  if (newBuf.length === 0 && oldBuf.length > 0) return wholeFileHunk(oldBuf.toString('utf8'), '-');
   const patch = structuredPatch(path, path, oldBuf.toString('utf8'), newBuf.toString('utf8'), undefined, undefined, {
     context: 3,
     timeout: DIFF_TIMEOUT_MS,
@@ -135,7 +153,7 @@ export function makePatch(baseline: FileTree, final: FileTree): string {
   const after = new Map<string, FileEntry>();
   for (const [p, e] of baseline) if (!isIgnoredCache(p) && e.kind !== 'dir') before.set(normalizePath(p), e);
   for (const [p, e] of final) if (!isIgnoredCache(p) && e.kind !== 'dir') after.set(normalizePath(p), e);
-  const paths = [...new Set([...before.keys(), ...after.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
   let out = '';
   for (const path of paths) {
     const b = before.get(path);

@@ -4,12 +4,14 @@
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
 import { entriesEqual } from './changes.js';
-import { dirname, isProtected, shadowContext, shadowReason, withoutCaches } from './paths.js';
+import { dirname, isProtected, shadowContext, shadowReason, withoutCaches, type InspectContext } from './paths.js';
 
-function ancestors(path: string): string[] {
-  const out: string[] = [];
-  for (let d = dirname(path); d !== ''; d = dirname(d)) out.push(d);
-  return out;
+/**
+ * Adds every folder above `path` to `into`, walking up only until a folder already there: over a
+ * whole tree this costs the sum of the folders' lengths, not depth^2 per path.
+ */
+function addAncestors(path: string, into: Set<string>): void {
+  for (let d = dirname(path); d !== '' && !into.has(d); d = dirname(d)) into.add(d);
 }
 
 /**
@@ -19,10 +21,10 @@ function ancestors(path: string): string[] {
  * changed restored (conftest.py, sitecustomize.py, *.pth, pytest.py, runner configuration, ...); the
  * folders above a restored path made folders again.
  */
-export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedGlobs: readonly string[]): FileTree {
+export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedGlobs: readonly string[], context: InspectContext = {}): FileTree {
   const base = withoutCaches(taskRepo);
   const fin = withoutCaches(finalTree);
-  const ctx = shadowContext(base, protectedGlobs);
+  const ctx = shadowContext(base, protectedGlobs, context);
   const out: FileTree = new Map();
 
   for (const [path, entry] of fin) {
@@ -43,8 +45,10 @@ export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedG
     out.set(path, entry);
     restored.push(path);
   }
+  const ensured = new Set<string>();
   for (const path of restored) {
-    for (const dir of ancestors(path)) {
+    for (let dir = dirname(path); dir !== '' && !ensured.has(dir); dir = dirname(dir)) {
+      ensured.add(dir);
       const have = out.get(dir);
       if (have !== undefined && have.kind === 'dir') continue;
       const fromTask = base.get(dir);
@@ -53,24 +57,41 @@ export function pristineTree(taskRepo: FileTree, finalTree: FileTree, protectedG
   }
   // Whatever sits below a path that is no longer a folder cannot exist; folders the agent added that
   // ended up empty (a removed shadow package) go too.
-  const isDirIn = (p: string): boolean => out.get(p)?.kind === 'dir';
-  for (const path of [...out.keys()]) {
-    if (ancestors(path).some((d) => out.has(d) && !isDirIn(d))) out.delete(path);
-  }
+  const underNonFolder = new Map<string, boolean>();
+  const blocked = (folder: string): boolean => {
+    const pending: string[] = [];
+    let answer = false;
+    for (let d = folder; d !== ''; d = dirname(d)) {
+      const known = underNonFolder.get(d);
+      if (known !== undefined) {
+        answer = known;
+        break;
+      }
+      pending.push(d);
+    }
+    for (let k = pending.length - 1; k >= 0; k--) {
+      const d = pending[k] ?? '';
+      const here = out.get(d);
+      answer = answer || (here !== undefined && here.kind !== 'dir');
+      underNonFolder.set(d, answer);
+    }
+    return answer;
+  };
+  const doomed = [...out.keys()].filter((path) => blocked(dirname(path)));
+  for (const path of doomed) out.delete(path);
   const hasChild = new Set<string>();
-  for (const path of out.keys()) for (const d of ancestors(path)) hasChild.add(d);
+  for (const path of out.keys()) addAncestors(path, hasChild);
+  const hadChild = new Set<string>();
+  for (const path of fin.keys()) addAncestors(path, hadChild);
   for (const [path, entry] of [...out.entries()]) {
-    if (entry.kind === 'dir' && !base.has(path) && !hasChild.has(path) && hadChildren(path, fin)) out.delete(path);
+    if (entry.kind === 'dir' && !base.has(path) && !hasChild.has(path) && hadChild.has(path)) out.delete(path);
   }
   return sortTree(out);
 }
 
-function hadChildren(dir: string, fin: FileTree): boolean {
-  const prefix = `${dir}/`;
-  for (const p of fin.keys()) if (p.startsWith(prefix)) return true;
-  return false;
-}
-
 function sortTree(tree: Map<string, FileEntry>): FileTree {
-  return new Map([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // Keys sorted by the native default order (UTF-16 code units, as < compares strings).
+  const out: FileTree = new Map();
+  for (const key of [...tree.keys()].sort()) out.set(key, tree.get(key) as FileEntry);
+  return out;
 }

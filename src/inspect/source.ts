@@ -3,6 +3,7 @@
  * blanked, string literals listed with their lines. Not a parser: enough to tell code from prose.
  */
 import { diffLines } from 'diff';
+import { isSpace, quotedSpans, replaceQuoted } from './scan.js';
 
 export type Lang = 'python' | 'shell' | 'js' | 'data';
 
@@ -60,7 +61,8 @@ function pythonView(text: string): SourceView {
   const literals: Literal[] = [];
   let line = 1;
   let depth = 0;
-  let lineStart = 0;
+  /** Only blanks so far on the current line (a docstring must start a line). */
+  let lineBlank = true;
   let i = 0;
   while (i < n) {
     const c = text[i] ?? '';
@@ -93,27 +95,26 @@ function pythonView(text: string): SourceView {
       const body = text.slice(bodyStart, Math.min(j, n));
       const end = closed ? j + quote.length : j;
       const token = text.slice(i, end);
-      const before = text.slice(lineStart, i);
       let k = end;
       while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
       const restEmpty = k >= n || text[k] === '\n' || text[k] === '#' || text[k] === '\r';
-      const docstring = depth === 0 && /^\s*$/.test(before) && restEmpty;
+      const docstring = depth === 0 && lineBlank && restEmpty;
       literals.push({ line, value: raw ? body : decodeEscapes(body), docstring });
       const newlines = (token.match(/\n/g) ?? []).length;
       const blank = `${quote}${quote}${'\n'.repeat(newlines)}`;
       out += docstring ? blank : token;
       bare += blank;
       line += newlines;
-      if (newlines > 0) lineStart = i + token.lastIndexOf('\n') + 1;
+      lineBlank = false;
       i = end;
       continue;
     }
     if (c === '(' || c === '[' || c === '{') depth++;
     else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
-    else if (c === '\n') {
+    if (c === '\n') {
       line++;
-      lineStart = i + 1;
-    }
+      lineBlank = true;
+    } else if (!isSpace(c)) lineBlank = false;
     out += c;
     bare += c;
     i++;
@@ -121,7 +122,30 @@ function pythonView(text: string): SourceView {
   return { lang: 'python', lines: out.split('\n'), bare: bare.split('\n'), literals };
 }
 
-const quoted = /(["'`])((?:\\.|(?!\1)[^\\])*)\1/g;
+const quoteChars = '"\'`';
+
+/** A line without its closed `/* ... *\/` comments (as the lazy pattern `\/\*.*?\*\/` would remove them), in linear time. */
+function withoutBlockComments(line: string): string {
+  let out = '';
+  let at = 0;
+  let from = 0;
+  for (;;) {
+    const open = line.indexOf('/*', from);
+    if (open === -1) break;
+    const close = line.indexOf('*/', open + 2);
+    if (close === -1) break;
+    const terminator = line.slice(open + 2, close).search(/[\n\r\u2028\u2029]/);
+    if (terminator !== -1) {
+      // `.` stops at a line terminator: no comment starts before it.
+      from = open + 2 + terminator;
+      continue;
+    }
+    out += line.slice(at, open);
+    at = close + 2;
+    from = at;
+  }
+  return out + line.slice(at);
+}
 
 /** Shell, JS and data files: comments stripped line by line, quoted strings as literals. */
 function simpleView(text: string, lang: Lang): SourceView {
@@ -143,13 +167,13 @@ function simpleView(text: string, lang: Lang): SourceView {
       line = stripOutsideQuotes(line, (rest) => rest.startsWith('//'), (rest) => rest.startsWith('/*'), () => {
         inBlock = true;
       });
-      line = line.replace(/\/\*.*?\*\//g, '');
+      line = withoutBlockComments(line);
     } else if (lang === 'shell') {
       line = stripOutsideQuotes(line, (rest, prev) => rest.startsWith('#') && (prev === '' || /\s/.test(prev)), () => false, () => undefined);
     }
     lines.push(line);
-    bareLines.push(line.replace(quoted, '$1$1'));
-    for (const m of line.matchAll(quoted)) literals.push({ line: idx + 1, value: decodeEscapes(m[2] ?? ''), docstring: false });
+    bareLines.push(replaceQuoted(line, quoteChars, (span) => `${span.quote}${span.quote}`));
+    for (const span of quotedSpans(line, quoteChars)) literals.push({ line: idx + 1, value: decodeEscapes(span.body), docstring: false });
   });
   return { lang, lines, bare: bareLines, literals };
 }
@@ -162,6 +186,7 @@ function stripOutsideQuotes(
   onBlock: () => void,
 ): string {
   let q = '';
+  const lastClose = line.lastIndexOf('*/');
   for (let i = 0; i < line.length; i++) {
     const c = line[i] ?? '';
     if (q !== '') {
@@ -173,11 +198,11 @@ function stripOutsideQuotes(
       q = c;
       continue;
     }
-    const rest = line.slice(i);
+    const rest = line.slice(i, i + 2);
     if (isComment(rest, i > 0 ? line[i - 1] ?? '' : '')) return line.slice(0, i);
     if (isBlockStart(rest)) {
-      const close = rest.indexOf('*/', 2);
-      if (close === -1) {
+      // Closed later on the line when the last `*/` lies past this `/*`.
+      if (lastClose < i + 2) {
         onBlock();
         return line.slice(0, i);
       }

@@ -17,6 +17,12 @@ export const sandboxProfileSchema = z
     user: z.object({ name: z.string().min(1), uid: z.number().int().positive(), gid: z.number().int().positive() }).strict(),
     workdir: z.string().startsWith('/').default('/work'),
     network: z.enum(['none']).default('none'),
+    /**
+     * How to learn which modules the profile's test runner loads from outside /work (see
+     * src/inspect/runner-modules.ts); a module of one of those names at the top of /work is a
+     * runner shadow. Absent: only the fixed runner names count.
+     */
+    runnerProbe: z.enum(['pytest']).optional(),
     limits: z
       .object({
         memory: size.default('1g'),
