@@ -6,7 +6,7 @@ import { createModel } from '../models/factory.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
-import { loadAllTaskSpecs } from '../tasks/load.js';
+import { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots, type TaskRoots } from '../tasks/load.js';
 import { errorMessage } from '../util/errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
@@ -27,7 +27,8 @@ export interface EvalOptions {
   matrix: Matrix;
   outDir: string;
   hosts: HostPool;
-  tasksRoot?: string;
+  /** Where tasks are looked up (default: the built-in suite and the matrix's task_dirs). */
+  tasksRoot?: TaskRoots;
   signal?: AbortSignal;
   onEvent?: (event: EvalEvent) => void;
   /** Base delay of the retry backoff (doubles each attempt). */
@@ -61,15 +62,18 @@ function settingsOf(matrix: Matrix): ModelSettings {
 export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const { matrix, outDir, hosts } = options;
   const emit = options.onEvent ?? (() => undefined);
-  const specs = await loadAllTaskSpecs(options.tasksRoot);
+  await assertTaskDirs(matrix.task_dirs, 'task_dirs');
+  const roots = options.tasksRoot ?? taskRoots(matrix.task_dirs);
+  const specs = await loadAllTaskSpecs(roots);
   const taskIds = selectTasks(matrix.tasks, specs);
+  const taskFolders = await findTaskDirs(roots);
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
   const settings = settingsOf(matrix);
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
 
-  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames));
+  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
   const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
   await hosts.checkAll();
   for (const host of hosts.up) await hosts.onHost(host, () => sweepLeftovers(host.docker));
@@ -121,7 +125,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             dockerHost: host.name,
             recordErrors: attempt === matrix.retries,
             limits: matrix.limits,
-            ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
+            tasksRoot: roots,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
         } finally {

@@ -40,6 +40,8 @@ export const episodeRecordSchema = z
   .object({
     id: z.string(),
     task: z.string(),
+    /** The task's folder (built-in suite or a --tasks-dir); absent in records made before it was kept. */
+    taskDir: z.string().optional(),
     impossible: z.boolean(),
     category: z.enum(taskCategories),
     twin: z.string().nullable(),

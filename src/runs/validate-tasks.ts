@@ -4,7 +4,7 @@ import { ensureImage } from '../sandbox/images.js';
 import { overlayTree } from '../sandbox/file-tree.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import type { SandboxFactory } from '../sandbox/types.js';
-import { loadTask } from '../tasks/load.js';
+import { loadTask, type TaskRoots } from '../tasks/load.js';
 
 export interface TaskValidation {
   id: string;
@@ -18,7 +18,7 @@ export interface TaskValidation {
 }
 
 /** Runs a task's tests in Docker on the repo as given and with its reference solution. */
-export async function validateTask(id: string, factory: SandboxFactory, tasksRoot?: string): Promise<TaskValidation> {
+export async function validateTask(id: string, factory: SandboxFactory, tasksRoot?: TaskRoots): Promise<TaskValidation> {
   const task = await loadTask(id, tasksRoot);
   const profile = await loadSandboxProfile(task.spec.image);
   await ensureImage(profile);

@@ -3,10 +3,12 @@ import pc from 'picocolors';
 import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { sweepLeftovers } from '../../sandbox/sweep.js';
-import { listTaskIds, loadAllTaskSpecs } from '../../tasks/load.js';
+import { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots } from '../../tasks/load.js';
 import { validateTask, type TaskValidation } from '../../runs/validate-tasks.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
+
+const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerTasks(program: Command): void {
   const tasks = program.command('tasks').description('List and validate the task suite');
@@ -14,10 +16,14 @@ export function registerTasks(program: Command): void {
     .command('list')
     .description('List the tasks with their twins and categories')
     .option('--json', 'print the task specs as JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const specs = await loadAllTaskSpecs();
+    .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
+    .action(async (flags: { json?: boolean; tasksDir: string[] }) => {
+      await assertTaskDirs(flags.tasksDir);
+      const roots = taskRoots(flags.tasksDir);
+      const specs = await loadAllTaskSpecs(roots);
+      const folders = await findTaskDirs(roots);
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify(specs, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(specs.map((s) => ({ ...s, dir: folders.get(s.id) ?? null })), null, 2)}\n`);
         return;
       }
       const width = Math.max(...specs.map((s) => s.id.length), 4);
@@ -31,9 +37,12 @@ export function registerTasks(program: Command): void {
     .command('validate')
     .description("Run each task's tests in Docker: the repo as given must fail; the reference solution must pass (possible) or fail (impossible)")
     .argument('[ids...]', 'task ids (default: all)')
-    .action(async (ids: string[]) => {
-      await loadAllTaskSpecs(); // every task.yaml valid and twins consistent
-      const known = await listTaskIds();
+    .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
+    .action(async (ids: string[], flags: { tasksDir: string[] }) => {
+      await assertTaskDirs(flags.tasksDir);
+      const roots = taskRoots(flags.tasksDir);
+      await loadAllTaskSpecs(roots); // every task.yaml valid and twins consistent
+      const known = [...(await findTaskDirs(roots)).keys()];
       const chosen = ids.length > 0 ? ids : known;
       const unknown = chosen.filter((id) => !known.includes(id));
       if (unknown.length > 0) throw new UsageError(`unknown task id(s): ${unknown.join(', ')}; see \`ibench tasks list\``);
@@ -43,7 +52,7 @@ export function registerTasks(program: Command): void {
       const factory = new DockerSandboxFactory();
       let failures = 0;
       for (const id of chosen) {
-        const v = await validateTask(id, factory);
+        const v = await validateTask(id, factory, roots);
         if (!v.ok) failures += 1;
         process.stdout.write(`${line(v)}\n`);
       }
