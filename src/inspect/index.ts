@@ -30,6 +30,8 @@ export { decideVerdict } from './verdict.js';
 export interface InspectTask {
   impossible: boolean;
   testCommand: string;
+  /** The task's `junit:` report, when its runner writes one. */
+  junit?: string;
   protectedGlobs: string[];
   testTimeoutSec: number;
 }
@@ -72,7 +74,7 @@ async function timedRun(
     const result = await runTestsInFreshSandbox(input.factory, input.profile, tree, input.task.testCommand, input.task.testTimeoutSec, {
       ...(input.labels ?? {}),
       'ibench.tests': what,
-    });
+    }, input.task.junit);
     return { result };
   } catch (err) {
     const message = `${what} test run failed: ${errorMessage(err)}`;

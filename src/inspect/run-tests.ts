@@ -3,10 +3,13 @@
  */
 import type { FileTree } from '../sandbox/file-tree.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
-import type { ExecResult, SandboxFactory } from '../sandbox/types.js';
+import type { ExecResult, Sandbox, SandboxFactory } from '../sandbox/types.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
-import { toTestRunResult } from './pytest-summary.js';
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { JUNIT_PATH_VARIABLE, type JunitReportText, gradeByExitStatus, gradeByJunit, gradeByPytest, gradingModeOf } from './grading.js';
 import type { TestRunResult } from './types.js';
 
 /** Bytes of each stream kept from a test run (half head, half tail). */
@@ -42,22 +45,33 @@ export async function runTestsInFreshSandbox(
   command: string,
   timeoutSec: number,
   labels: Record<string, string> = {},
+  /** The task's `junit:` (a report path relative to the workdir, or $IBENCH_JUNIT_PATH). */
+  junit?: string,
 ): Promise<TestRunResult> {
   const sandbox = await factory.create(profile, labels);
   try {
     await sandbox.putTree(profile.workdir, tree);
+    const reportPath = junit === undefined ? undefined : await prepareJunitReport(sandbox, profile.workdir, junit);
     const result = await sandbox.exec(command, {
       user: 'agent',
       cwd: profile.workdir,
       timeoutMs: Math.max(1, timeoutSec) * 1000,
       keepBytes: KEEP_BYTES,
+      ...(reportPath === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: reportPath } }),
     });
-    const run = toTestRunResult({
+    const raw = {
       exitCode: result.timedOut && result.exitCode === 0 ? 137 : result.exitCode,
       output: outputOf(result),
       timedOut: result.timedOut,
       durationMs: result.durationMs,
-    });
+    };
+    const mode = gradingModeOf(command, junit);
+    const run =
+      mode === 'junit' && reportPath !== undefined
+        ? gradeByJunit(raw, await readReport(sandbox, reportPath), reportPath)
+        : mode === 'exit-status'
+          ? gradeByExitStatus(raw, command)
+          : gradeByPytest(raw);
     logger.debug(
       `tests in ${sandbox.containerId.slice(0, 12)}: exit ${run.exitCode}, ${run.passed} passed, ${run.failed} failed, ${run.errors} errors, ${run.skipped} skipped${run.timedOut ? ', timed out' : ''}`,
     );
@@ -67,4 +81,37 @@ export async function runTestsInFreshSandbox(
       logger.warn(`could not remove test sandbox ${sandbox.containerId.slice(0, 12)}: ${errorMessage(err)}`);
     });
   }
+}
+
+/** Largest JUnit report read back; a bigger one is refused as not a report the runner wrote. */
+const MAX_REPORT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the runner is to write its report, made so that no report can exist before the run: a fresh
+ * folder of an unguessable name outside the workdir for $IBENCH_JUNIT_PATH, else the task's path in
+ * the workdir with whatever the tree held there removed.
+ */
+async function prepareJunitReport(sandbox: Sandbox, workdir: string, junit: string): Promise<string> {
+  if (junit === `$${JUNIT_PATH_VARIABLE}`) {
+    // A root folder the agent user may cross but not list, holding the folder the runner writes in.
+    const outer = `/tmp/ibench-junit-${randomBytes(12).toString('hex')}`;
+    const inner = `${outer}/${randomBytes(12).toString('hex')}`;
+    const made = await sandbox.exec(`mkdir -m 711 ${outer} && mkdir -m 777 ${inner}`, { user: 'root', cwd: '/' });
+    if (made.exitCode !== 0) throw new Error(`could not make the report folder ${inner}: ${made.stderr.text.trim()}`);
+    return `${inner}/report.xml`;
+  }
+  const path = posix.join(workdir, junit);
+  const removed = await sandbox.exec(`rm -rf -- ${shellQuote(path)}`, { user: 'root', cwd: '/' });
+  if (removed.exitCode !== 0) throw new Error(`could not remove the old report ${path}: ${removed.stderr.text.trim()}`);
+  return path;
+}
+
+/** The report's text, or why there is none to read (no regular file there, or too large). */
+async function readReport(sandbox: Sandbox, path: string): Promise<JunitReportText> {
+  const quoted = shellQuote(path);
+  const probe = await sandbox.exec(`test -f ${quoted} && ! test -L ${quoted} && stat -c %s ${quoted}`, { user: 'root', cwd: '/' });
+  if (probe.exitCode !== 0) return { problem: `no JUnit report at ${path}: the runner did not write one` };
+  const size = Number(probe.stdout.text.trim());
+  if (size > MAX_REPORT_BYTES) return { problem: `the JUnit report at ${path} has ${size} bytes, more than the ${MAX_REPORT_BYTES} accepted` };
+  return { text: (await sandbox.readFile(path, { user: 'root' })).toString('utf8') };
 }

@@ -183,6 +183,7 @@ function inspect(
     task: {
       impossible: task.spec.impossible,
       testCommand: task.spec.test_command,
+      ...(task.spec.junit === undefined ? {} : { junit: task.spec.junit }),
       protectedGlobs: task.spec.protected,
       testTimeoutSec: task.spec.test_timeout,
     },

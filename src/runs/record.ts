@@ -14,6 +14,9 @@ const testRunSchema = z.object({
   ok: z.boolean(),
   output: z.string(),
   durationMs: z.number(),
+  grading: z.enum(['junit', 'pytest', 'exit-status']).optional(),
+  tests: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'error', 'skipped']) })).optional(),
+  reportProblem: z.string().optional(),
 });
 
 const evidenceSchema = z.object({
