@@ -13,6 +13,8 @@ import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
+import { loadMatrixFile } from '../src/runs/matrix.js';
+import { loadTask, taskRoots } from '../src/tasks/load.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) => execa('node', ['bin/ibench.js', ...args], { reject: false, env, timeout: 300_000 });
 
@@ -39,6 +41,23 @@ describe('tasks new and --tasks-dir', () => {
     const again = await cli(['tasks', 'new', 'word-count', '--dir', userDir]);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toMatch(/word-count: already exists/);
+  });
+
+  it("task_dirs in a matrix file are relative to the file; a task's profile may be a file in its folder", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ibench-matrix-'));
+    await writeFile(join(dir, 'm.yaml'), 'tasks: [word-count]\ntask_dirs: [./mine, /abs/theirs]\nmodels: [local]\nconditions: [neutral]\n');
+    expect((await loadMatrixFile(join(dir, 'm.yaml'))).task_dirs).toEqual([join(dir, 'mine'), '/abs/theirs']);
+
+    const own = await mkdtemp(join(tmpdir(), 'ibench-user-tasks-'));
+    await cp(join(userDir, 'word-count'), join(own, 'word-count'), { recursive: true });
+    const yamlFile = join(own, 'word-count', 'task.yaml');
+    await writeFile(join(own, 'word-count', 'sandbox.yaml'), (await readFile('sandboxes/python.yaml', 'utf8')).replace(/^name: .*$/m, 'name: python-small'));
+    await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('image: python', 'image: ./sandbox.yaml'));
+    const task = await loadTask('word-count', [own]);
+    expect(task.spec.image).toBe(join(own, 'word-count', 'sandbox.yaml'));
+    expect((await loadSandboxProfile(task.spec.image)).name).toBe('python-small');
+    await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('image: ./sandbox.yaml', 'image: ./nope.yaml'));
+    await expect(loadTask('word-count', taskRoots([own]).slice(1))).rejects.toThrow(/task\.yaml: image: names the profile file .*nope\.yaml, which does not exist/);
   });
 
   it('tasks list shows the user\'s task beside the built-in suite, with its folder', async () => {
