@@ -1,4 +1,5 @@
 /** JUnit XML parsing and the three ways a test run is graded (pure logic, no Docker). */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gradeByExitStatus, gradeByJunit, gradeByPytest, gradingModeOf, MAX_TESTS_KEPT } from '../src/inspect/grading.js';
 import { JunitParseError, parseJunit } from '../src/inspect/junit.js';
@@ -39,6 +40,16 @@ describe('parseJunit', () => {
     const r = parseJunit(nodeReport);
     expect(r.cases.map((c) => c.name)).toEqual(['test.lower-cases', 'dashes']);
     expect(r.passed).toBe(2);
+  });
+
+  it('reads a real report of node --test --test-reporter=junit (failure text with escapes, a skipped test)', () => {
+    const r = parseJunit(readFileSync('test/fixtures/junit/node-test-reporter.xml', 'utf8'));
+    expect(r.cases).toEqual([
+      { name: 'test.adds', status: 'passed' },
+      { name: 'test.fails <&>', status: 'failed' },
+      { name: 'test.inner', status: 'passed' },
+      { name: 'test.skipped', status: 'skipped' },
+    ]);
   });
 
   it('refuses what is not a whole, well-formed report', () => {
