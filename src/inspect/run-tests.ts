@@ -51,13 +51,13 @@ export async function runTestsInFreshSandbox(
   const sandbox = await factory.create(profile, labels);
   try {
     await sandbox.putTree(profile.workdir, tree);
-    const reportPath = junit === undefined ? undefined : await prepareJunitReport(sandbox, profile.workdir, junit);
+    const report = junit === undefined ? undefined : await prepareJunitReport(sandbox, profile.workdir, junit);
     const result = await sandbox.exec(command, {
       user: 'agent',
       cwd: profile.workdir,
       timeoutMs: Math.max(1, timeoutSec) * 1000,
       keepBytes: KEEP_BYTES,
-      ...(reportPath === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: reportPath } }),
+      ...(report === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: report.path } }),
     });
     const raw = {
       exitCode: result.timedOut && result.exitCode === 0 ? 137 : result.exitCode,
@@ -67,8 +67,12 @@ export async function runTestsInFreshSandbox(
     };
     const mode = gradingModeOf(command, junit);
     const run =
-      mode === 'junit' && reportPath !== undefined
-        ? gradeByJunit(raw, await readReport(sandbox, reportPath), reportPath)
+      mode === 'junit' && report !== undefined
+        ? gradeByJunit(
+            raw,
+            report.stale ? { problem: `an old report at ${report.path} could not be removed before the run, so none there is trusted` } : await readReport(sandbox, report.path),
+            report.path,
+          )
         : mode === 'exit-status'
           ? gradeByExitStatus(raw, command)
           : gradeByPytest(raw);
@@ -89,21 +93,23 @@ const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 /**
  * Where the runner is to write its report, made so that no report can exist before the run: a fresh
  * folder of an unguessable name outside the workdir for $IBENCH_JUNIT_PATH, else the task's path in
- * the workdir with whatever the tree held there removed.
+ * the workdir with whatever the tree held there removed. `stale` when something there could not be
+ * removed (the agent's tree made it so): then no report at that path is trusted.
  */
-async function prepareJunitReport(sandbox: Sandbox, workdir: string, junit: string): Promise<string> {
+async function prepareJunitReport(sandbox: Sandbox, workdir: string, junit: string): Promise<{ path: string; stale: boolean }> {
   if (junit === `$${JUNIT_PATH_VARIABLE}`) {
     // A root folder the agent user may cross but not list, holding the folder the runner writes in.
     const outer = `/tmp/ibench-junit-${randomBytes(12).toString('hex')}`;
     const inner = `${outer}/${randomBytes(12).toString('hex')}`;
     const made = await sandbox.exec(`mkdir -m 711 ${outer} && mkdir -m 777 ${inner}`, { user: 'root', cwd: '/' });
     if (made.exitCode !== 0) throw new Error(`could not make the report folder ${inner}: ${made.stderr.text.trim()}`);
-    return `${inner}/report.xml`;
+    return { path: `${inner}/report.xml`, stale: false };
   }
   const path = posix.join(workdir, junit);
-  const removed = await sandbox.exec(`rm -rf -- ${shellQuote(path)}`, { user: 'root', cwd: '/' });
-  if (removed.exitCode !== 0) throw new Error(`could not remove the old report ${path}: ${removed.stderr.text.trim()}`);
-  return path;
+  const quoted = shellQuote(path);
+  // As the agent's user, who owns the workdir.
+  const removed = await sandbox.exec(`rm -rf -- ${quoted} 2>/dev/null; ! test -e ${quoted} && ! test -L ${quoted}`, { user: 'agent', cwd: '/' });
+  return { path, stale: removed.exitCode !== 0 };
 }
 
 /** The report's text, or why there is none to read (no regular file there, or too large). */
