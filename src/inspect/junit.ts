@@ -32,12 +32,18 @@ interface XmlElement {
 }
 
 const MAX_DEPTH = 64;
-const nameStart = /[A-Za-z_:]/;
-const nameChar = /[A-Za-z0-9_:.-]/;
+function isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58; // A-Z a-z _ :
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57) || c === 46 || c === 45; // 0-9 . -
+}
 
 const namedEntities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function decodeEntities(text: string, at: number): string {
+  if (!text.includes('&')) return text;
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -76,7 +82,7 @@ export function parseXml(xml: string): XmlElement {
     throw new JunitParseError(`${what} at offset ${i}`);
   };
   const skipSpace = (): void => {
-    while (i < n && (xml[i] === ' ' || xml[i] === '\n' || xml[i] === '\r' || xml[i] === '\t')) i++;
+    for (let c = xml.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = xml.charCodeAt(i)) i++;
   };
   const expect = (s: string): void => {
     if (!xml.startsWith(s, i)) fail(`expected "${s}"`);
@@ -84,9 +90,9 @@ export function parseXml(xml: string): XmlElement {
   };
   const readName = (): string => {
     const start = i;
-    if (i >= n || !nameStart.test(xml[i] ?? '')) fail('expected a name');
+    if (i >= n || !isNameStart(xml.charCodeAt(i))) fail('expected a name');
     i++;
-    while (i < n && nameChar.test(xml[i] ?? '')) i++;
+    while (i < n && isNameChar(xml.charCodeAt(i))) i++;
     return xml.slice(start, i);
   };
   const skipUntil = (end: string, what: string): void => {
