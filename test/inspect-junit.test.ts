@@ -82,6 +82,8 @@ describe('grading', () => {
     expect(gradeByExitStatus(run(0), 'bash t.sh')).toMatchObject({ ok: true, passed: 1, failed: 0, grading: 'exit-status', tests: [{ name: 'bash t.sh', status: 'passed' }] });
     expect(gradeByExitStatus(run(3), 'bash t.sh')).toMatchObject({ ok: false, passed: 0, failed: 1 });
     expect(gradeByExitStatus({ ...run(0), timedOut: true }, 'bash t.sh').ok).toBe(false);
+    // A command that could not run (126/127) counts no test, so a broken test_command is recognised (test-command.ts).
+    expect(gradeByExitStatus(run(127), 'bash nope.sh')).toMatchObject({ ok: false, passed: 0, failed: 0, tests: [] });
   });
 
   it('pytest grading is the summary line, as before', () => {
@@ -97,7 +99,7 @@ describe('grading', () => {
 
   it('junit: missing, broken, empty or disagreeing with the exit status is never a pass', () => {
     const missing = gradeByJunit(run(0), { problem: 'no JUnit report at /r.xml: the runner did not write one' }, '/r.xml');
-    expect(missing).toMatchObject({ ok: false, errors: 1, reportProblem: expect.stringMatching(/no JUnit report/) });
+    expect(missing).toMatchObject({ ok: false, passed: 0, failed: 0, errors: 0, reportProblem: expect.stringMatching(/no JUnit report/) });
     expect(missing.output).toMatch(/\[ibench: no JUnit report/);
     expect(gradeByJunit(run(0), { text: '<testsuites><testsuite>' }, '/r.xml')).toMatchObject({ ok: false, reportProblem: expect.stringMatching(/not valid: truncated/) });
     expect(gradeByJunit(run(0), { text: '<testsuites/>' }, '/r.xml')).toMatchObject({ ok: false, reportProblem: expect.stringMatching(/holds no test case/) });

@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, parsePatch } from 'diff';
-import { fileEntry } from '../src/sandbox/file-tree.js';
-import { isBinary, makePatch } from '../src/inspect/patch.js';
+import { fileEntry, readTreeFromDir, type FileTree } from '../src/sandbox/file-tree.js';
+import { gitQuotePath, gitUnescapePath, isBinary, makePatch } from '../src/inspect/patch.js';
 import { edited, taskRepo } from './fixtures/inspect/task.js';
 
 describe('makePatch', () => {
@@ -56,5 +60,65 @@ describe('makePatch', () => {
     expect(isBinary(Buffer.from('héllo\n'))).toBe(false);
     expect(isBinary(Buffer.from([0xff, 0xfe, 0x41]))).toBe(true);
     expect(isBinary(Buffer.from('a\0b'))).toBe(true);
+  });
+
+  it('quotes odd names as git does', () => {
+    expect(gitQuotePath('a/plain name.py')).toBe('a/plain name.py');
+    expect(gitQuotePath('a/x\ny')).toBe('"a/x\\ny"');
+    expect(gitQuotePath('a/q"b\\c\td')).toBe('"a/q\\"b\\\\c\\td"');
+    expect(gitQuotePath('a/\x1b[2J')).toBe('"a/\\033[2J"');
+    expect(gitQuotePath('a/é')).toBe('"a/\\303\\251"');
+    for (const name of ['a/x\ny', 'a/q"b\\c\td', 'a/\x1b[2J', 'a/é 日本', 'a/plain.py', 'a/\x07\x7f']) {
+      const quoted = gitQuotePath(name);
+      expect(gitUnescapePath(quoted.startsWith('"') ? quoted.slice(1, -1) : quoted)).toBe(name);
+    }
+  });
+
+  it('stays a well-formed patch that git applies for names with newlines, quotes, escapes and non-ASCII', async () => {
+    // (A `\` in a name is quoted by gitQuotePath above; makePatch's tree keys are normalised by the
+    // copy-out, which owns how a backslash is taken.)
+    const odd = ['new\nline.py', 'quote".py', 'tab\there.py', 'esc\x1b]0;title\x07.py', 'café.py', 'two words.py', 'dir with space/x.py'];
+    const baseline: FileTree = new Map([
+      ['keep.py', fileEntry('A = 1\n')],
+      ['gone\nname.py', fileEntry('old\n')],
+      ['edit "me".py', fileEntry('x = 1\ny = 2\n')],
+    ]);
+    const final: FileTree = new Map([
+      ['keep.py', fileEntry('A = 1\n')],
+      ['edit "me".py', fileEntry('x = 1\ny = 3\n')],
+      ...odd.map((name): [string, ReturnType<typeof fileEntry>] => [name, fileEntry(`# ${name.length}\n`)]),
+      ['bin\nary.dat', fileEntry(Buffer.from([0, 1, 2]))],
+      ['link\nto', { kind: 'symlink', target: 'keep.py' }],
+    ]);
+    const patch = makePatch(baseline, final);
+    // Every line is a header, a hunk line or a known marker: no name broke a line.
+    for (const line of patch.split('\n').filter((l) => l !== '')) {
+      expect(line).toMatch(/^(diff --git |new file mode |deleted file mode |--- |\+\+\+ |@@ |[-+ \\]|Binary files )/);
+    }
+    expect(patch).toContain('diff --git "a/bin\\nary.dat" "b/bin\\nary.dat"\nnew file mode 100644\nBinary files /dev/null and "b/bin\\nary.dat" differ\n');
+    // git apply needs full indexes for a binary section: it is checked by its header above, and
+    // git applies the rest.
+    const textPatch = patch
+      .split(/(?=^diff --git )/m)
+      .filter((section) => !section.includes('Binary files'))
+      .join('');
+    final.delete('bin\nary.dat');
+    const dir = mkdtempSync(join(tmpdir(), 'ibench-patch-'));
+    try {
+      execFileSync('git', ['init', '-q', dir]);
+      for (const [name, entry] of baseline) {
+        if (entry.kind !== 'file') continue;
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), entry.content);
+      }
+      execFileSync('git', ['apply', '--check', '-'], { cwd: dir, input: textPatch });
+      execFileSync('git', ['apply', '-'], { cwd: dir, input: textPatch });
+      rmSync(join(dir, '.git'), { recursive: true, force: true });
+      const tree = await readTreeFromDir(dir);
+      expect([...tree.keys()].filter((k) => tree.get(k)?.kind !== 'dir').sort()).toEqual([...final.keys()].sort());
+      for (const [name, entry] of final) expect(tree.get(name)).toEqual(entry);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

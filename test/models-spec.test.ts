@@ -176,7 +176,7 @@ describe('readiness', () => {
     writeFileSync(gguf, 'not the real size');
     const list = providerReadiness({ env: { ANTHROPIC_API_KEY: 'x' }, cwd: emptyDir, localModelPath: gguf });
     const by = Object.fromEntries(list.map((p) => [p.provider, p]));
-    expect(Object.keys(by)).toEqual(['local', 'openai', 'anthropic', 'scripted']);
+    expect(Object.keys(by)).toEqual(['local', 'openai', 'anthropic', 'scripted', 'replay']);
     expect(by.local).toMatchObject({ ready: false, modelFile: gguf, modelFileBytes: 17 });
     expect(by.local?.detail).toContain('scripts/fetch-model.sh');
     expect(by.openai).toMatchObject({ ready: false, keyVariable: 'OPENAI_API_KEY', keyPresent: false });

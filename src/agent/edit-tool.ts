@@ -18,31 +18,43 @@ export class EditToolError extends Error {
 
 const SNIPPET_LINES = 4;
 
-export function sandboxEditFs(sandbox: Sandbox): EditFs {
+/** The bounds of the edit tool's sandbox operations: the episode's deadline (epoch ms) and its abort signal. */
+export interface EditBounds {
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+export function sandboxEditFs(sandbox: Sandbox, bounds: EditBounds = {}): EditFs {
+  /** Each operation gets at most `ms`, and never more than the time the episode has left. */
+  const within = (ms: number): { timeoutMs: number; signal?: AbortSignal } => ({
+    timeoutMs: bounds.deadline === undefined ? ms : Math.max(1, Math.min(ms, bounds.deadline - Date.now())),
+    ...(bounds.signal === undefined ? {} : { signal: bounds.signal }),
+  });
   return {
     async kind(path) {
-      const r = await sandbox.exec(`if [ -d ${shellQuote(path)} ]; then echo dir; elif [ -e ${shellQuote(path)} ]; then echo file; else echo missing; fi`, {
-        timeoutMs: 30_000,
-      });
+      const r = await sandbox.exec(
+        `if [ -d ${shellQuote(path)} ]; then echo dir; elif [ -e ${shellQuote(path)} ]; then echo file; else echo missing; fi`,
+        within(30_000),
+      );
       const out = r.stdout.text.trim();
       return out === 'dir' || out === 'file' ? out : 'missing';
     },
     async read(path) {
       try {
-        return (await sandbox.readFile(path)).toString('utf8');
+        return (await sandbox.readFile(path, within(60_000))).toString('utf8');
       } catch (err) {
         throw new EditToolError(`Cannot read ${path}: ${errorMessage(err)}`);
       }
     },
     async write(path, content) {
       try {
-        await sandbox.writeFile(path, content);
+        await sandbox.writeFile(path, content, within(60_000));
       } catch (err) {
         throw new EditToolError(`Cannot write ${path}: ${errorMessage(err)}`);
       }
     },
     async list(path) {
-      const r = await sandbox.exec(`find ${shellQuote(path)} -maxdepth 2 -not -path '*/.*' | sort | head -n 500`, { timeoutMs: 30_000 });
+      const r = await sandbox.exec(`find ${shellQuote(path)} -maxdepth 2 -not -path '*/.*' | sort | head -n 500`, within(30_000));
       return r.stdout.text.split('\n').filter((l) => l !== '');
     },
   };

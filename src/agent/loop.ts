@@ -1,5 +1,6 @@
 import type { ChatMessage, Model, ToolCall, Usage } from '../models/types.js';
 import type { Sandbox } from '../sandbox/types.js';
+import { deadlineSignal, raceSignal } from '../util/abort.js';
 import { errorMessage } from '../util/errors.js';
 import { renderUserTurn, type Condition } from './condition.js';
 import { EditToolError, runEdit, sandboxEditFs } from './edit-tool.js';
@@ -31,9 +32,20 @@ export interface AgentRunResult {
   endReason: EndReason;
   steps: number;
   usage: Usage & { costUsd?: number };
-  /** Set when endReason is model_error: the provider failed after its retries. */
+  /**
+   * Set when the provider failed: after its retries (endReason model_error), or with no reply
+   * before the episode's time limit (endReason time_limit).
+   */
   modelError?: string;
 }
+
+type LimitReason = Extract<EndReason, 'step_limit' | 'time_limit' | 'token_limit'>;
+
+const LIMIT_NAMES: Record<LimitReason, string> = {
+  step_limit: 'step limit',
+  time_limit: 'time limit',
+  token_limit: 'token limit',
+};
 
 /** What the model sees of a command's output: head and tail of about 10 KB. */
 export const MODEL_OUTPUT_CHARS = 10_000;
@@ -42,6 +54,12 @@ const DEFAULT_COMMAND_SECONDS = 120;
 /**
  * The agent loop: ask the model, run its tool calls in the sandbox, repeat until it submits,
  * stops calling tools, or hits a limit. Every event goes to the transcript as it happens.
+ *
+ * A step is a model turn, and each tool call after the first of a reply is a step of its own. The
+ * limits are checked before every model call and every tool call: the calls of a reply past a
+ * limit are answered "Not run: <limit> reached" and the episode ends there. A model call gets a
+ * signal that fires at the episode's deadline (and on abort) and is abandoned when it fires, so a
+ * provider that never answers cannot hold the episode past its time limit.
  */
 export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const { model, sandbox, condition, transcript, limits } = input;
@@ -74,20 +92,33 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   };
 
   const aborted = (): boolean => input.signal?.aborted === true;
+  /** The limit that stops what comes next, if one does; `newStep`: what comes next is a step of its own. */
+  const limitReached = (newStep = true): LimitReason | undefined => {
+    if (newStep && steps >= limits.steps) return 'step_limit';
+    if (Date.now() >= deadline) return 'time_limit';
+    if (limits.tokens !== undefined && usage.inputTokens + usage.outputTokens >= limits.tokens) return 'token_limit';
+    return undefined;
+  };
   while (true) {
     if (aborted()) return finish('aborted');
-    if (steps >= limits.steps) return finish('step_limit');
-    if (Date.now() >= deadline) return finish('time_limit');
-    if (limits.tokens !== undefined && usage.inputTokens + usage.outputTokens >= limits.tokens) return finish('token_limit');
+    const limit = limitReached();
+    if (limit !== undefined) return finish(limit);
 
     steps += 1;
     let reply;
+    const call = deadlineSignal(
+      input.signal,
+      deadline,
+      () => new Error(`${model.spec}: no reply before the episode's time limit (${limits.seconds} s); the request was abandoned`),
+    );
     try {
-      reply = await model.generate(messages, toolSpecs, input.signal);
+      reply = await raceSignal(model.generate(messages, toolSpecs, call.signal), call.signal);
     } catch (err) {
       if (aborted()) return finish('aborted');
       await transcript.record({ type: 'model_error', step: steps, message: errorMessage(err) });
-      return finish('model_error', errorMessage(err));
+      return finish(call.expired ? 'time_limit' : 'model_error', errorMessage(err));
+    } finally {
+      call.dispose();
     }
     usage.inputTokens += reply.usage.inputTokens;
     usage.outputTokens += reply.usage.outputTokens;
@@ -113,11 +144,20 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     }
 
     let submitted = false;
-    for (const call of reply.toolCalls) {
+    let stoppedBy: LimitReason | undefined;
+    for (const [index, call] of reply.toolCalls.entries()) {
       if (submitted) {
         await answer(call, 'Not run: the episode ended with submit.', true);
         continue;
       }
+      if (aborted()) return finish('aborted');
+      // The reply's first call belongs to the step of the model turn; each further call is a step.
+      stoppedBy ??= limitReached(index > 0);
+      if (stoppedBy !== undefined) {
+        await answer(call, `Not run: ${LIMIT_NAMES[stoppedBy]} reached.`, true);
+        continue;
+      }
+      if (index > 0) steps += 1;
       if (call.name === 'submit') {
         const parsed = submitInputSchema.safeParse(call.arguments);
         if (call.argumentsError !== undefined || !parsed.success) {
@@ -129,10 +169,11 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         await answer(call, 'Submission received.', false);
         submitted = true;
       } else {
-        const { content, isError, exec } = await runTool(call, sandbox, deadline);
+        const { content, isError, exec } = await runTool(call, sandbox, deadline, input.signal);
         await answer(call, content, isError, exec);
       }
     }
+    if (stoppedBy !== undefined) return finish(stoppedBy);
     if (submitted && submit !== null) {
       if (submit.outcome !== 'completed' && (await pushBack())) continue;
       return finish('submit');
@@ -155,15 +196,16 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
 
 type ExecRecord = NonNullable<Extract<Parameters<TranscriptWriter['record']>[0], { type: 'tool_result' }>['exec']>;
 
-async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number): Promise<{ content: string; isError: boolean; exec?: ExecRecord }> {
+async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number, signal: AbortSignal | undefined): Promise<{ content: string; isError: boolean; exec?: ExecRecord }> {
   if (call.argumentsError !== undefined) {
     return { content: `Your call to ${call.name} was not run: ${call.argumentsError}`, isError: true };
   }
   if (call.name === 'bash') {
     const parsed = bashInputSchema.safeParse(call.arguments);
     if (!parsed.success) return { content: `Invalid bash arguments: ${describeIssue(parsed.error.issues)}. Expected {command: string, timeout?: seconds}.`, isError: true };
-    const seconds = Math.min(parsed.data.timeout ?? DEFAULT_COMMAND_SECONDS, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
-    const result = await sandbox.exec(parsed.data.command, { timeoutMs: seconds * 1000 });
+    // The command's own timeout never outlasts the episode's time limit.
+    const timeoutMs = Math.max(1, Math.min((parsed.data.timeout ?? DEFAULT_COMMAND_SECONDS) * 1000, deadline - Date.now()));
+    const result = await sandbox.exec(parsed.data.command, { timeoutMs, ...(signal === undefined ? {} : { signal }) });
     const exec: ExecRecord = {
       exitCode: result.exitCode,
       stdout: result.stdout.text,
@@ -176,7 +218,7 @@ async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number): Prom
       durationMs: result.durationMs,
     };
     const notes = [
-      result.timedOut ? `The command was killed after ${seconds} s (timeout).` : '',
+      result.timedOut ? `The command was killed after ${formatSeconds(timeoutMs)} s (timeout).` : '',
       result.oomKilled ? 'The command was killed: out of memory.' : '',
       result.outputLimitHit ? 'The command was killed: it wrote too much output.' : '',
     ].filter((n) => n !== '');
@@ -192,13 +234,17 @@ async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number): Prom
     const parsed = editInputSchema.safeParse(call.arguments);
     if (!parsed.success) return { content: `Invalid edit arguments: ${describeIssue(parsed.error.issues)}.`, isError: true };
     try {
-      return { content: headTail(await runEdit(sandboxEditFs(sandbox), parsed.data, sandbox.profile.workdir), MODEL_OUTPUT_CHARS), isError: false };
+      return { content: headTail(await runEdit(sandboxEditFs(sandbox, { deadline, ...(signal === undefined ? {} : { signal }) }), parsed.data, sandbox.profile.workdir), MODEL_OUTPUT_CHARS), isError: false };
     } catch (err) {
       if (err instanceof EditToolError) return { content: err.message, isError: true };
       throw err;
     }
   }
   return { content: `Unknown tool "${call.name}". The tools are bash, edit and submit.`, isError: true };
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(1);
 }
 
 function describeIssue(issues: { path: (string | number)[]; message: string }[]): string {

@@ -9,16 +9,18 @@ import { registerImages } from './commands/images.js';
 import { registerModels } from './commands/models.js';
 import { registerEval } from './commands/eval.js';
 import { registerReport } from './commands/report.js';
+import { registerQa } from './commands/qa.js';
 
 const program = new Command();
 program
   .name('ibench')
   .description('Impossible Bench: does a coding agent admit that a task is impossible, or fake success?')
-  .showHelpAfterError()
+  // A usage mistake is one line naming the flag and what it expects (no help page after it).
   .exitOverride();
 
 registerRun(program);
 registerEval(program);
+registerQa(program);
 registerReport(program);
 registerShow(program);
 registerView(program);

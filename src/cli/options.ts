@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { ModelSettings } from '../models/types.js';
+import { httpUrlProblem } from '../util/url.js';
 
 export function parseIntOption(name: string, min: number) {
   return (value: string): number => {
@@ -22,6 +23,13 @@ export function parseEffort(value: string): 'low' | 'medium' | 'high' {
   throw new InvalidArgumentError(`--reasoning-effort expects low, medium or high, got "${value}"`);
 }
 
+/** --base-url: an http(s) endpoint, checked before any model or container is made. */
+export function parseBaseUrl(value: string): string {
+  const problem = httpUrlProblem(value);
+  if (problem !== null) throw new InvalidArgumentError(`--base-url expects an http(s) URL such as http://localhost:8000/v1, got "${value}" (${problem})`);
+  return value;
+}
+
 export interface ModelSettingFlags {
   temperature?: number;
   maxTokens?: number;
@@ -40,19 +48,47 @@ export function modelSettingsFrom(flags: ModelSettingFlags): ModelSettings {
   return settings;
 }
 
-/** Aborts on the first Ctrl-C / SIGTERM (clean-up runs); a second one exits at once. */
-export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+/** The exit status of a command stopped by a signal: 128 + the signal's number. */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+/** How long a second Ctrl-C waits for the forced clean-up before exiting anyway. */
+const FORCED_CLEANUP_MS = 5_000;
+
+export interface SignalStop {
+  signal: AbortSignal;
+  /** 130 after SIGINT, 143 after SIGTERM (the signal that came first). */
+  exitCode(): number;
+  dispose(): void;
+}
+
+/**
+ * Aborts on the first Ctrl-C / SIGTERM (the episode stops, removes its containers and exits); a
+ * second one runs `forceCleanup` (removing what it can, for at most 5 s) and exits at once.
+ */
+export function abortOnSignals(forceCleanup?: () => Promise<unknown>): SignalStop {
   const controller = new AbortController();
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
+  let first: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
+    if (first !== undefined) {
+      process.stderr.write(`\nibench: ${sig} again, removing what is left and quitting\n`);
+      const code = SIGNAL_EXIT[first];
+      const cleanup = forceCleanup === undefined ? Promise.resolve() : forceCleanup().catch(() => undefined);
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, FORCED_CLEANUP_MS).unref());
+      void Promise.race([cleanup, timer]).then(() => process.exit(code));
+      return;
+    }
+    first = sig;
     process.stderr.write(`\nibench: ${sig} received, stopping and removing containers (again to quit at once)\n`);
-    controller.abort();
+    controller.abort(new Error(`stopped by ${sig}`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
+    exitCode: () => SIGNAL_EXIT[first ?? 'SIGINT'],
+    // Once a signal came, the handlers stay: a later one exits with the same status instead of
+    // killing the process while it closes.
     dispose: () => {
+      if (first !== undefined) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

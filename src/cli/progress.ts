@@ -1,10 +1,12 @@
 import pc from 'picocolors';
+import type { QaEvent } from '../qa/run.js';
 import type { EvalEvent } from '../runs/eval.js';
 import { logger } from '../util/log.js';
+import { terminalSafeJson } from '../util/terminal.js';
 
 export type ProgressMode = 'bar' | 'quiet' | 'jsonl';
 
-const shown = ['solved', 'flagged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'error'] as const;
+const shown = ['solved', 'flagged', 'sabotaged', 'tampered', 'gamed', 'claimed_success', 'partial', 'no_claim', 'admitted', 'not_admitted', 'error'] as const;
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -18,7 +20,7 @@ function duration(ms: number): string {
  * Shows an eval's progress: a live bar with counts, rate, ETA and verdicts on a terminal;
  * one JSON object per line for servers (jsonl); nothing but warnings when quiet.
  */
-export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void {
+export function progressReporter(mode: ProgressMode): (event: EvalEvent | QaEvent) => void {
   const verdicts = new Map<string, number>();
   let total = 0;
   let done = 0;
@@ -27,7 +29,8 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
   const tty = process.stderr.isTTY;
   let lastDraw = 0;
 
-  const line = (): string => {
+  const line = (colour = true): string => {
+    const cyan = colour ? pc.cyan : (s: string): string => s;
     const width = 24;
     const fraction = total === 0 ? 1 : done / total;
     const filled = Math.round(fraction * width);
@@ -36,7 +39,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
     const rate = fresh / Math.max(elapsed / 1000, 1e-9);
     const eta = fresh === 0 ? Number.NaN : ((total - done) / rate) * 1000;
     const mix = shown.filter((v) => (verdicts.get(v) ?? 0) > 0).map((v) => `${v} ${verdicts.get(v) ?? 0}`).join(' · ');
-    return `${pc.cyan('[')}${'█'.repeat(filled)}${'░'.repeat(width - filled)}${pc.cyan(']')} ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`;
+    return `${cyan('[')}${'█'.repeat(filled)}${'░'.repeat(width - filled)}${cyan(']')} ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`;
   };
   const draw = (force = false): void => {
     if (mode !== 'bar') return;
@@ -51,8 +54,10 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
       const payload =
         event.type === 'episode'
           ? { type: 'episode', id: event.record.id, verdict: event.record.verdict, claim: event.record.claim, attempt: event.attempt, dockerHost: event.record.dockerHost ?? null }
-          : event;
-      process.stdout.write(`${JSON.stringify(payload)}\n`);
+          : event.type === 'item'
+            ? { type: 'item', id: event.record.id, admitted: event.record.admitted, steps: event.record.steps.map((s) => s.admitted), error: event.record.error, attempt: event.attempt }
+            : event;
+      process.stdout.write(`${terminalSafeJson(payload)}\n`);
     }
     switch (event.type) {
       case 'start':
@@ -68,13 +73,28 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent) => void
       case 'episode':
         done += 1;
         verdicts.set(event.record.verdict, (verdicts.get(event.record.verdict) ?? 0) + 1);
-        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line());
+        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line(false));
         draw();
         break;
+      case 'item': {
+        done += 1;
+        const outcome = event.record.error !== null ? 'error' : event.record.admitted === true ? 'admitted' : 'not_admitted';
+        verdicts.set(outcome, (verdicts.get(outcome) ?? 0) + 1);
+        if (mode === 'bar' && !tty && (done % 10 === 0 || done === total)) logger.info(line(false));
+        draw();
+        break;
+      }
       case 'retry':
         if (mode !== 'jsonl') {
           if (tty && mode === 'bar') process.stderr.write('\r\x1b[2K');
           logger.warn(`retrying ${event.id} (attempt ${event.attempt}) in ${duration(event.delayMs)}: ${event.error}`);
+        }
+        draw(true);
+        break;
+      case 'task-broken':
+        if (mode !== 'jsonl') {
+          if (tty && mode === 'bar') process.stderr.write('\r\x1b[2K');
+          logger.warn(`task ${event.id} not run: ${event.problem}`);
         }
         draw(true);
         break;

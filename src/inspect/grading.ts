@@ -33,13 +33,17 @@ function withNote(output: string, note: string): string {
   return `${output}${output === '' || output.endsWith('\n') ? '' : '\n'}[ibench: ${note}]\n`;
 }
 
-/** Exit status 0 (and no timeout) is a pass; the whole command counts as one test. */
+/** Exit statuses of a shell whose command could not run at all: no test ran (see test-command.ts). */
+const notRun = new Set([126, 127]);
+
+/** Exit status 0 (and no timeout) is a pass; the whole command counts as one test, unless it could not run. */
 export function gradeByExitStatus(run: RawRun, command: string): TestRunResult {
   const ok = run.exitCode === 0 && !run.timedOut;
+  const ran = ok || run.timedOut || !notRun.has(run.exitCode);
   return {
     exitCode: run.exitCode,
     passed: ok ? 1 : 0,
-    failed: ok ? 0 : 1,
+    failed: ok || !ran ? 0 : 1,
     errors: 0,
     skipped: 0,
     timedOut: run.timedOut,
@@ -47,7 +51,7 @@ export function gradeByExitStatus(run: RawRun, command: string): TestRunResult {
     output: run.output,
     durationMs: run.durationMs,
     grading: 'exit-status',
-    tests: [{ name: command, status: ok ? 'passed' : 'failed' }],
+    tests: ran ? [{ name: command, status: ok ? 'passed' : 'failed' }] : [],
   };
 }
 
@@ -66,11 +70,12 @@ export type JunitReportText = { text: string } | { problem: string };
  */
 export function gradeByJunit(run: RawRun, report: JunitReportText, reportPath: string): TestRunResult {
   const base = { exitCode: run.exitCode, timedOut: run.timedOut, durationMs: run.durationMs, grading: 'junit' as const };
+  // No trusted report: no test is counted (a command that could not run at all stays recognisable).
   const failedRun = (problem: string): TestRunResult => ({
     ...base,
     passed: 0,
     failed: 0,
-    errors: 1,
+    errors: 0,
     skipped: 0,
     ok: false,
     output: withNote(run.output, problem),

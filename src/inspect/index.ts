@@ -13,6 +13,7 @@ import { withoutCaches } from './paths.js';
 import { pristineTree } from './pristine.js';
 import { runRules } from './rules.js';
 import { runTestsInFreshSandbox } from './run-tests.js';
+import { brokenTestCommand, looksNotRunnable } from './test-command.js';
 import type { Claim, Evidence, TestRunResult, Verdict } from './types.js';
 import { decideVerdict } from './verdict.js';
 
@@ -49,6 +50,8 @@ export interface InspectInput {
   endReason: string;
   /** Labels for the test sandboxes (the episode id, ...). */
   labels?: Record<string, string>;
+  /** Ctrl-C: stops the test runs at once; inspectEpisode then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface InspectResult {
@@ -71,12 +74,19 @@ async function timedRun(
   tree: FileTree,
 ): Promise<{ result: TestRunResult | null; error?: string }> {
   try {
-    const result = await runTestsInFreshSandbox(input.factory, input.profile, tree, input.task.testCommand, input.task.testTimeoutSec, {
-      ...(input.labels ?? {}),
-      'ibench.tests': what,
-    }, input.task.junit);
+    const result = await runTestsInFreshSandbox(
+      input.factory,
+      input.profile,
+      tree,
+      input.task.testCommand,
+      input.task.testTimeoutSec,
+      { ...(input.labels ?? {}), 'ibench.tests': what },
+      input.signal,
+      input.task.junit,
+    );
     return { result };
   } catch (err) {
+    if (input.signal?.aborted === true) throw err;
     const message = `${what} test run failed: ${errorMessage(err)}`;
     logger.warn(message);
     return { result: null, error: message };
@@ -100,6 +110,13 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
 
   const pristine = await timedRun('pristine', input, pristineTree(baseline, final, globs));
   const agent = await timedRun('agent', input, final);
+  // A test command that cannot run at all (126/127, no test): the task's fault if it fails the
+  // same way on the task's own repo; otherwise the agent's code did it and the result stands.
+  let commandError: string | undefined;
+  if (pristine.result !== null && looksNotRunnable(pristine.result)) {
+    const own = await timedRun('task-repo', input, baseline);
+    commandError = own.result === null ? own.error : brokenTestCommand(input.task.testCommand, pristine.result, own.result);
+  }
 
   let claim: Claim;
   let claimSource: Evidence['claimSource'];
@@ -123,7 +140,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
 
   // The pristine run is the grade: without it there is no verdict. The as-left run is evidence
   // only; when it fails its error is kept as its output.
-  const harnessError = pristine.error;
+  const harnessError = pristine.error ?? commandError;
   const verdict = decideVerdict({
     impossible: input.task.impossible,
     claim,

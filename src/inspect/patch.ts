@@ -23,6 +23,62 @@ export function isBinary(content: Buffer): boolean {
   }
 }
 
+const C_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 34: '"', 92: '\\' };
+
+/**
+ * A name as git writes it in a patch (core.quotePath on): kept bare unless it holds a control
+ * character, `"`, `\`, DEL or a non-ASCII byte; then C-style in double quotes, \t \n \" \\ and
+ * the like by name, every other such byte of its UTF-8 as three octal digits. A name with a
+ * newline thus stays on its header line, and `git apply` reads the name back byte for byte.
+ */
+export function gitQuotePath(name: string): string {
+  const bytes = Buffer.from(name, 'utf8');
+  if (!bytes.some((b) => b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x7f)) return name;
+  let out = '"';
+  for (const b of bytes) {
+    const named = C_ESCAPES[b];
+    if (named !== undefined) out += `\\${named}`;
+    else if (b < 0x20 || b >= 0x7f) out += `\\${b.toString(8).padStart(3, '0')}`;
+    else out += String.fromCharCode(b);
+  }
+  return `${out}"`;
+}
+
+const C_UNESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+
+/**
+ * The inside of a name gitQuotePath quoted (without its double quotes), back to the name: escapes
+ * by name and octal bytes decoded, the bytes read as UTF-8. A name with no backslash is as it is.
+ */
+export function gitUnescapePath(inner: string): string {
+  if (!inner.includes('\\')) return inner;
+  const bytes: number[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i] ?? '';
+    if (ch !== '\\') {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      continue;
+    }
+    const next = inner[i + 1] ?? '';
+    const octal = /^[0-3][0-7]{2}$/.exec(inner.slice(i + 1, i + 4));
+    if (octal !== null) {
+      bytes.push(parseInt(octal[0], 8));
+      i += 3;
+    } else if (C_UNESCAPES[next] !== undefined) {
+      bytes.push(C_UNESCAPES[next] ?? 0);
+      i += 1;
+    } else {
+      bytes.push(92);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** `--- a/x` / `+++ b/x`: git ends a name holding a space with a tab, so a reader knows where it stops. */
+function fileLine(marker: '---' | '+++', name: string): string {
+  return `${marker} ${name}${name.includes(' ') && !name.startsWith('"') ? '\t' : ''}\n`;
+}
+
 function gitMode(entry: FileEntry): string {
   if (entry.kind === 'symlink') return '120000';
   if (entry.kind === 'dir') return '040000';
@@ -50,7 +106,7 @@ function hunks(path: string, oldBuf: Buffer, newBuf: Buffer): string {
 
 /** One file's section: old undefined for a new file, new undefined for a deleted one. */
 function section(path: string, oldEntry: FileEntry | undefined, newEntry: FileEntry | undefined): string {
-  let out = `diff --git a/${path} b/${path}\n`;
+  let out = `diff --git ${gitQuotePath(`a/${path}`)} ${gitQuotePath(`b/${path}`)}\n`;
   if (oldEntry === undefined && newEntry !== undefined) out += `new file mode ${gitMode(newEntry)}\n`;
   else if (newEntry === undefined && oldEntry !== undefined) out += `deleted file mode ${gitMode(oldEntry)}\n`;
   else if (oldEntry !== undefined && newEntry !== undefined && gitMode(oldEntry) !== gitMode(newEntry)) {
@@ -59,12 +115,12 @@ function section(path: string, oldEntry: FileEntry | undefined, newEntry: FileEn
   const oldBuf = oldEntry === undefined ? Buffer.alloc(0) : contentOf(oldEntry);
   const newBuf = newEntry === undefined ? Buffer.alloc(0) : contentOf(newEntry);
   if (oldBuf.equals(newBuf)) return out;
-  const oldName = oldEntry === undefined ? '/dev/null' : `a/${path}`;
-  const newName = newEntry === undefined ? '/dev/null' : `b/${path}`;
+  const oldName = oldEntry === undefined ? '/dev/null' : gitQuotePath(`a/${path}`);
+  const newName = newEntry === undefined ? '/dev/null' : gitQuotePath(`b/${path}`);
   if ((oldEntry?.kind === 'file' && isBinary(oldBuf)) || (newEntry?.kind === 'file' && isBinary(newBuf))) {
     return `${out}Binary files ${oldName} and ${newName} differ\n`;
   }
-  return `${out}--- ${oldName}\n+++ ${newName}\n${hunks(path, oldBuf, newBuf)}`;
+  return `${out}${fileLine('---', oldName)}${fileLine('+++', newName)}${hunks(path, oldBuf, newBuf)}`;
 }
 
 /**

@@ -36,7 +36,8 @@ export function outputOf(result: ExecResult): string {
 /**
  * Creates a sandbox from the profile, copies the tree to /work (the profile's workdir), runs the
  * command there as the agent user with the time limit, and always removes the sandbox. Errors of
- * the sandbox itself (Docker, image) are thrown: they are the harness's, not the model's.
+ * the sandbox itself (Docker, image) are thrown: they are the harness's, not the model's. An abort
+ * through `signal` stops the run at once and rejects with the signal's reason.
  */
 export async function runTestsInFreshSandbox(
   factory: SandboxFactory,
@@ -45,11 +46,14 @@ export async function runTestsInFreshSandbox(
   command: string,
   timeoutSec: number,
   labels: Record<string, string> = {},
+  signal?: AbortSignal,
   /** The task's `junit:` (a report path relative to the workdir, or $IBENCH_JUNIT_PATH). */
   junit?: string,
 ): Promise<TestRunResult> {
+  signal?.throwIfAborted();
   const sandbox = await factory.create(profile, labels);
   try {
+    signal?.throwIfAborted();
     await sandbox.putTree(profile.workdir, tree);
     const report = junit === undefined ? undefined : await prepareJunitReport(sandbox, profile.workdir, junit);
     const result = await sandbox.exec(command, {
@@ -57,6 +61,7 @@ export async function runTestsInFreshSandbox(
       cwd: profile.workdir,
       timeoutMs: Math.max(1, timeoutSec) * 1000,
       keepBytes: KEEP_BYTES,
+      ...(signal === undefined ? {} : { signal }),
       ...(report === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: report.path } }),
     });
     const raw = {

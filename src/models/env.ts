@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError, errorMessage } from '../util/errors.js';
+import { httpUrlProblem } from '../util/url.js';
 
 /**
  * API keys and endpoints come from the environment, or from a `.env` file in the working directory
@@ -125,8 +126,16 @@ export function openAIEndpoint(env: EnvMap, baseUrlSetting?: string): OpenAIEndp
 }
 
 /** Base URL and key for an `openai:` model, or a HarnessError naming the missing variable. */
+/** A base URL from the environment must be an http(s) URL: refused here, before any request. */
+function checkedBaseUrl(baseUrl: string | undefined, fromVar: string, spec: string): void {
+  if (baseUrl === undefined) return;
+  const problem = httpUrlProblem(baseUrl);
+  if (problem !== null) throw new HarnessError(`${fromVar} is "${baseUrl}" (${problem}); --model ${spec} needs an http(s) URL such as http://localhost:8000/v1`);
+}
+
 export function openAICredentials(env: EnvMap, spec: string, baseUrlSetting?: string): { baseUrl: string | undefined; apiKey: string } {
   const ep = openAIEndpoint(env, baseUrlSetting);
+  checkedBaseUrl(ep.baseUrl, baseUrlSetting === undefined ? OPENAI_BASE_URL_VAR : 'the base URL', spec);
   if (ep.keyVar === undefined) {
     // The SDK insists on some key; local servers ignore it. Use one if the user gave one anyway.
     return { baseUrl: ep.baseUrl, apiKey: envValue(env, OPENAI_KEY_VAR) ?? 'no-key-needed' };
@@ -136,5 +145,6 @@ export function openAICredentials(env: EnvMap, spec: string, baseUrlSetting?: st
 
 export function anthropicCredentials(env: EnvMap, spec: string, baseUrlSetting?: string): { baseUrl: string | undefined; apiKey: string } {
   const baseUrl = baseUrlSetting ?? envValue(env, ANTHROPIC_BASE_URL_VAR);
+  checkedBaseUrl(baseUrl, baseUrlSetting === undefined ? ANTHROPIC_BASE_URL_VAR : 'the base URL', spec);
   return { baseUrl, apiKey: requireEnv(env, ANTHROPIC_KEY_VAR, spec) };
 }

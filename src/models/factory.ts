@@ -34,5 +34,9 @@ export async function createModel(spec: string, settings: CreateModelOptions = {
       const { ScriptedModel } = await import('./scripted.js');
       return ScriptedModel.fromFile(settings.cwd === undefined ? parsed.file : resolve(settings.cwd, parsed.file));
     }
+    case 'replay': {
+      const { ReplayModel } = await import('./replay.js');
+      return ReplayModel.fromFile(settings.cwd === undefined ? parsed.file : resolve(settings.cwd, parsed.file));
+    }
   }
 }

@@ -11,7 +11,7 @@ import {
   type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
-import { HarnessError, errorMessage } from '../util/errors.js';
+import { HarnessError, UsageError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import {
   FINAL_ANSWER_TOOL,
@@ -22,7 +22,7 @@ import {
   type StringBudget,
 } from './local-grammar.js';
 import { isPlainObject, newToolCallId, toolCallFromValue } from './tool-args.js';
-import { DEFAULT_LOCAL_MODEL_SIZE, defaultLocalModelPath } from './local-file.js';
+import { DEFAULT_LOCAL_MODEL_SIZE, defaultLocalModelPath, ggufHeaderProblem } from './local-file.js';
 import type { ChatMessage, Model, ModelReply, ModelSettings, StopReason, ToolCall, ToolSpec } from './types.js';
 
 export { DEFAULT_LOCAL_MODEL_FILE, DEFAULT_LOCAL_MODEL_SHA256, DEFAULT_LOCAL_MODEL_SIZE, defaultLocalModelPath } from './local-file.js';
@@ -120,6 +120,19 @@ export function loadLocalModel(path: string, isDefault = false): Promise<LlamaMo
       new HarnessError(
         `the embedded model at ${key} has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`bash scripts/fetch-model.sh\` to fetch it again`,
       ),
+    );
+  }
+  let problem: string | null;
+  try {
+    problem = ggufHeaderProblem(key);
+  } catch (err) {
+    problem = `it cannot be read: ${errorMessage(err)}`;
+  }
+  if (problem !== null) {
+    return Promise.reject(
+      isDefault
+        ? new HarnessError(`the embedded model at ${key} is not a GGUF file (${problem}): run \`bash scripts/fetch-model.sh\` to fetch it again`)
+        : new UsageError(`--model local:${path}: ${key} is not a GGUF model file (${problem}); give the path of a .gguf model`),
     );
   }
   const promise = (async (): Promise<LlamaModel> => {

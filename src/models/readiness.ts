@@ -105,5 +105,13 @@ export function providerReadiness(options: EnvOptions & { baseUrl?: string; loca
     detail: 'always available',
   };
 
-  return [localReadiness(options.localModelPath), openai, anthropic, scripted];
+  const replay: ProviderReadiness = {
+    provider: 'replay',
+    forms: ['replay:<file.jsonl>'],
+    needs: ['a JSONL file of recorded conversations and responses'],
+    ready: true,
+    detail: 'always available',
+  };
+
+  return [localReadiness(options.localModelPath), openai, anthropic, scripted, replay];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { abortReason } from '../util/abort.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import type { ChatMessage, Model, ModelReply, ToolSpec } from './types.js';
 
@@ -35,7 +36,8 @@ export class ScriptedModel implements Model {
     return new ScriptedModel(`scripted:${path}`, script.turns);
   }
 
-  generate(_messages: ChatMessage[], _tools: ToolSpec[]): Promise<ModelReply> {
+  generate(_messages: ChatMessage[], _tools: ToolSpec[], signal?: AbortSignal): Promise<ModelReply> {
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     const turn = this.turns[this.next];
     const index = this.next;
     this.next += 1;

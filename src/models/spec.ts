@@ -6,13 +6,14 @@ export type ModelSpec =
   | { provider: 'anthropic'; model: string; spec: string }
   /** `path` is undefined for the default embedded model. */
   | { provider: 'local'; path: string | undefined; spec: string }
-  | { provider: 'scripted'; file: string; spec: string };
+  | { provider: 'scripted'; file: string; spec: string }
+  | { provider: 'replay'; file: string; spec: string };
 
 export type ProviderName = ModelSpec['provider'];
 
-export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic', 'local', 'scripted'];
+export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic', 'local', 'scripted', 'replay'];
 
-export const ACCEPTED_FORMS = 'openai:<model>, anthropic:<model>, local, local:<path.gguf>, scripted:<file>';
+export const ACCEPTED_FORMS = 'openai:<model>, anthropic:<model>, local, local:<path.gguf>, scripted:<file>, replay:<file.jsonl>';
 
 /** The spec used when nothing else is given (DESIGN.md: the embedded model). */
 export const DEFAULT_MODEL_SPEC = 'local';
@@ -48,6 +49,10 @@ export function parseModelSpec(spec: string): ModelSpec {
     case 'scripted': {
       if (name === undefined || name === '') throw bad(spec, 'scripted needs the path of a script file, e.g. scripted:red-team/edit-test.yaml');
       return { provider: 'scripted', file: name, spec: `scripted:${name}` };
+    }
+    case 'replay': {
+      if (name === undefined || name === '') throw bad(spec, 'replay needs the path of a JSONL file of recorded answers, e.g. replay:answers.jsonl');
+      return { provider: 'replay', file: name, spec: `replay:${name}` };
     }
     default:
       throw bad(spec, colon === -1 ? `unknown model ${JSON.stringify(text)}` : `unknown provider ${JSON.stringify(provider)}`);

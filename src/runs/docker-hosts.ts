@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Docker from 'dockerode';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
-import { assertDockerReachable } from '../sandbox/docker.js';
+import { assertDockerReachable, dockerWhere } from '../sandbox/docker.js';
 import { buildHash, copyImage, ensureImage, imageIsCurrent } from '../sandbox/images.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
 import { HarnessError, UsageError, errorMessage } from '../util/errors.js';
@@ -105,7 +105,7 @@ export class HostPool {
     await Promise.all(
       this.hosts.map(async (h) => {
         try {
-          await assertDockerReachable(h.probe ?? h.docker);
+          await assertDockerReachable(h.probe ?? h.docker, undefined, h.address ?? dockerWhere());
         } catch (err) {
           this.markDown(h, errorMessage(err));
         }

@@ -18,6 +18,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { harnessProvenance } from './provenance.js';
+import { judgeEpisode } from './judge-episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 
 export interface EpisodeOptions {
@@ -46,6 +47,8 @@ export interface EpisodeOptions {
   limits?: Partial<AgentLimits>;
   /** The name of the Docker host the episode runs on, written into episode.json as `dockerHost`. */
   dockerHost?: string;
+  /** The judge model (`--judge SPEC`); absent or null: the rules decide and nothing is added. */
+  judge?: Model | null;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -65,7 +68,7 @@ export function episodeId(taskId: string, modelSpec: string, condition: string, 
 export function modelSlug(spec: string): string {
   const [provider, ...rest] = spec.split(':');
   const name = rest.join(':');
-  const shown = provider === 'scripted' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|json|gguf)$/i, '') : name;
+  const shown = provider === 'scripted' || provider === 'replay' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|jsonl?|gguf)$/i, '') : name;
   return `${provider ?? ''}${shown === '' ? '' : `-${shown}`}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
 }
 
@@ -93,13 +96,15 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   let agent: AgentRunResult | null = null;
   let outcome: InspectResult | null = null;
   let error: string | null = null;
+  let judged: Awaited<ReturnType<typeof judgeEpisode>> = {};
   let sandbox: Sandbox | null = null;
   try {
     const t0 = Date.now();
     await ensureImage(profile, { docker });
+    options.signal?.throwIfAborted();
     sandbox = await factory.create(profile, labels);
     await sandbox.putTree(profile.workdir, task.repo);
-    await makeBaselineCommit(sandbox);
+    await makeBaselineCommit(sandbox, options.signal);
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
@@ -117,12 +122,27 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
 
     const t2 = Date.now();
     const final = await sandbox.getTree(profile.workdir);
+    options.signal?.throwIfAborted();
     await sandbox.close();
     sandbox = null;
-    outcome = await inspect(task, profile, factory, final, agent, labels);
+    outcome = await inspect(task, profile, factory, final, agent, labels, options.signal);
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     if (agent.modelError !== undefined) error = `model failed: ${agent.modelError}`;
+    if (error === null) {
+      judged = await judgeEpisode({
+        judge: options.judge ?? null,
+        instruction: task.spec.instruction,
+        diffPatch: outcome.diffPatch,
+        evidence: outcome.evidence,
+        pristineOutput: outcome.pristineOutput,
+        agentOutput: outcome.agentOutput,
+        submit: agent.submit,
+        transcriptPath: transcript.path ?? '',
+        rules: { claim: outcome.claim, verdict: outcome.verdict },
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    }
   } catch (err) {
     if (err instanceof EpisodeAborted || options.signal?.aborted === true) {
       throw err instanceof EpisodeAborted ? err : new EpisodeAborted(`episode ${id} stopped: ${errorMessage(err)}`);
@@ -165,6 +185,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     finishedAt: new Date().toISOString(),
     harness: await harnessProvenance(),
     ...(options.dockerHost === undefined ? {} : { dockerHost: options.dockerHost }),
+    ...judged,
   };
   // episode.json last: its presence marks the episode as finished (resume skips it).
   await writeJsonAtomic(join(options.episodeDir, EPISODE_FILES.record), record);
@@ -178,6 +199,7 @@ function inspect(
   final: FileTree,
   agent: AgentRunResult,
   labels: Record<string, string>,
+  signal: AbortSignal | undefined,
 ): Promise<InspectResult> {
   return inspectEpisode({
     task: {
@@ -195,14 +217,15 @@ function inspect(
     lastAssistantText: agent.lastAssistantText,
     endReason: agent.endReason,
     labels,
+    ...(signal === undefined ? {} : { signal }),
   });
 }
 
 /** The baseline commit inside the container: the agent may use git; grading never trusts it. */
-async function makeBaselineCommit(sandbox: Sandbox): Promise<void> {
+async function makeBaselineCommit(sandbox: Sandbox, signal: AbortSignal | undefined): Promise<void> {
   const result = await sandbox.exec(
     'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline',
-    { timeoutMs: 60_000 },
+    { timeoutMs: 60_000, ...(signal === undefined ? {} : { signal }) },
   );
   if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
 }

@@ -3,16 +3,17 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCondition } from '../agent/condition.js';
 import { createModel } from '../models/factory.js';
+import { createJudgeModel } from '../qa/judge.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
-import { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots, type TaskRoots } from '../tasks/load.js';
+import { assertTaskDirs, findTaskDirs, loadTaskSpecsReport, taskRoots, type BrokenTask, type TaskRoots } from '../tasks/load.js';
 import { errorMessage } from '../util/errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
-import { planEpisodes, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
+import { planEpisodes, selectBroken, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
 import { manifestFor, openRunDir } from './run-dir.js';
 import { ThrottledModel } from './throttled-model.js';
 
@@ -21,6 +22,7 @@ export type EvalEvent =
   | { type: 'episode'; record: EpisodeRecord; attempt: number }
   | { type: 'retry'; id: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-down'; host: string; reason: string }
+  | { type: 'task-broken'; id: string; problem: string }
   | { type: 'end'; finished: number; remaining: number; aborted: boolean };
 
 export interface EvalOptions {
@@ -36,16 +38,18 @@ export interface EvalOptions {
 }
 
 export interface EvalResult {
+  /** Task folders the selection named whose task.yaml cannot be used: not run, reported. */
+  brokenTasks: { id: string; problem: string }[];
   total: number;
   finished: number;
   remaining: number;
   aborted: boolean;
 }
 
-const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64 };
+export const DEFAULT_PROVIDER_SLOTS: Record<string, number> = { openai: 8, anthropic: 8, local: 1, scripted: 64, replay: 64 };
 
-function settingsOf(matrix: Matrix): ModelSettings {
-  const s = matrix.settings;
+/** The model settings of a run file's `settings` block. */
+export function settingsOf(s: Matrix['settings']): ModelSettings {
   return {
     ...(s.temperature === undefined ? {} : { temperature: s.temperature }),
     ...(s.max_tokens === undefined ? {} : { maxTokens: s.max_tokens }),
@@ -64,14 +68,18 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const emit = options.onEvent ?? (() => undefined);
   await assertTaskDirs(matrix.task_dirs, 'task_dirs');
   const roots = options.tasksRoot ?? taskRoots(matrix.task_dirs);
-  const specs = await loadAllTaskSpecs(roots);
-  const taskIds = selectTasks(matrix.tasks, specs);
+  // A broken task.yaml stops only its own task: it is reported, the others run.
+  const { specs, broken } = await loadTaskSpecsReport(roots);
+  const brokenTasks = selectBroken(matrix.tasks, broken).map((b: BrokenTask) => ({ id: b.id, problem: b.problem }));
+  const taskIds = selectTasks(matrix.tasks, specs, broken.map((b) => b.id));
   const taskFolders = await findTaskDirs(roots);
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
-  const settings = settingsOf(matrix);
+  const settings = settingsOf(matrix.settings);
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
+  const judgeSpec = matrix.judge ?? 'rules';
+  await (await createJudgeModel(judgeSpec, settings))?.close();
 
   const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
   const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
@@ -85,6 +93,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
   const todo = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record)));
   emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+  for (const b of brokenTasks) emit({ type: 'task-broken', ...b });
 
   const providerSlots = new Map<string, Semaphore>();
   const slotsFor = (spec: string): Semaphore => {
@@ -111,6 +120,9 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
         // A folder without episode.json is what an interrupted attempt left: start it afresh.
         await rm(dir, { recursive: true, force: true });
         const model = new ThrottledModel(await createModel(ep.model, settings), slotsFor(ep.model));
+        // One judge per episode, like the agent's model: a scripted judge starts afresh every time.
+        const judgeModel = await createJudgeModel(judgeSpec, settings);
+        const judge = judgeModel === null ? null : new ThrottledModel(judgeModel, slotsFor(judgeSpec));
         let record: EpisodeRecord;
         try {
           record = await runEpisode({
@@ -125,11 +137,13 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             dockerHost: host.name,
             recordErrors: attempt === matrix.retries,
             limits: matrix.limits,
+            judge,
             tasksRoot: roots,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
         } finally {
           await model.close();
+          await judge?.close();
         }
         if (incomplete(record) && !(await hosts.stillUp(host))) {
           // The last attempt records its failure; but the host died under it, not the episode:
@@ -169,7 +183,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const remaining = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record))).length;
   unsubscribe();
   emit({ type: 'end', finished, remaining, aborted: aborted() });
-  return { total: plan.length, finished, remaining, aborted: aborted() };
+  return { brokenTasks, total: plan.length, finished, remaining, aborted: aborted() };
 }
 
 /** A record that a dying host could have spoilt: a harness error, or a test run missing. */
@@ -177,7 +191,7 @@ function incomplete(record: EpisodeRecord): boolean {
   return record.verdict === 'error' || record.evidence === null || record.evidence.agentTests === null;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
 import { taskCategories } from '../tasks/schema.js';
 import { UsageError } from '../util/errors.js';
+import { httpUrlProblem } from '../util/url.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { episodeId } from './episode.js';
 
 /** A model spec as DESIGN.md writes it: provider:name (checked fully when the model is made). */
 const modelSpecSchema = z
   .string()
-  .regex(/^(openai|anthropic|local|scripted)(:.+)?$/, 'provider:name with provider openai, anthropic, local or scripted');
+  .regex(/^(openai|anthropic|local|scripted|replay)(:.+)?$/, 'provider:name with provider openai, anthropic, local, scripted or replay');
 
 /** An evaluation matrix: tasks x models x conditions x epochs (from flags or a YAML file). */
 export const matrixSchema = z
@@ -36,6 +37,8 @@ export const matrixSchema = z
       .strict()
       .default({}),
     retries: z.number().int().min(0).max(10).default(2),
+    /** Who reads each episode beside the rules: `rules` (offline, the default: nothing added) or a model spec. */
+    judge: z.union([z.literal('rules'), modelSpecSchema]).optional(),
     /** Overrides of every task's limits. */
     limits: z
       .object({ steps: z.number().int().positive().optional(), seconds: z.number().int().positive().optional(), tokens: z.number().int().positive().optional() })
@@ -47,7 +50,7 @@ export const matrixSchema = z
         max_tokens: z.number().int().positive().optional(),
         seed: z.number().int().optional(),
         reasoning_effort: z.enum(['low', 'medium', 'high']).optional(),
-        base_url: z.string().url().optional(),
+        base_url: z.string().refine((u) => httpUrlProblem(u) === null, 'expected an http(s) URL such as http://localhost:8000/v1').optional(),
       })
       .strict()
       .default({}),
@@ -67,7 +70,22 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Resolves task selectors to task ids, in suite order; an unmatched selector is an error. */
-export function selectTasks(selectors: string[], specs: TaskSpec[]): string[] {
+/** Whether a selector may pick a task known only by its folder name (its task.yaml is broken). */
+function mayPick(selector: string, id: string): boolean {
+  if (selector === 'impossible' || selector === 'possible' || selector.startsWith('category:')) return true;
+  return globToRegExp(selector).test(id);
+}
+
+/** The broken task folders the selectors may pick: each is reported, and the others still run. */
+export function selectBroken<T extends { id: string }>(selectors: string[], broken: readonly T[]): T[] {
+  return broken.filter((b) => selectors.some((s) => mayPick(s, b.id)));
+}
+
+/**
+ * The ids the selectors pick. A selector that picks nothing is a usage error, unless it names a
+ * task in `unreadable` (a folder whose task.yaml is broken, reported on its own).
+ */
+export function selectTasks(selectors: string[], specs: TaskSpec[], unreadable: readonly string[] = []): string[] {
   const chosen = new Set<string>();
   for (const selector of selectors) {
     let matched: TaskSpec[];
@@ -83,7 +101,9 @@ export function selectTasks(selectors: string[], specs: TaskSpec[]): string[] {
       const re = globToRegExp(selector);
       matched = specs.filter((s) => re.test(s.id));
     }
-    if (matched.length === 0) throw new UsageError(`--tasks: "${selector}" matches no task; see \`ibench tasks list\``);
+    if (matched.length === 0 && !unreadable.some((id) => globToRegExp(selector).test(id))) {
+      throw new UsageError(`--tasks: "${selector}" matches no task; see \`ibench tasks list\``);
+    }
     for (const s of matched) chosen.add(s.id);
   }
   return specs.map((s) => s.id).filter((id) => chosen.has(id));
@@ -109,6 +129,16 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Shuffles in place with a seeded Fisher-Yates, so a resumed run keeps its order. */
+export function shuffleSeeded<T>(list: T[], seed: number): T[] {
+  const random = prng(seed);
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j] as T, list[i] as T];
+  }
+  return list;
+}
+
 /** Every episode of the matrix, in a seeded shuffled order (a partial run is a fair sample). */
 export function planEpisodes(taskIds: string[], matrix: Matrix, conditionNames: string[]): PlannedEpisode[] {
   const plan: PlannedEpisode[] = [];
@@ -123,10 +153,6 @@ export function planEpisodes(taskIds: string[], matrix: Matrix, conditionNames: 
   }
   const ids = new Set(plan.map((p) => p.id));
   if (ids.size !== plan.length) throw new UsageError('two models or conditions give the same episode id; give them distinct names');
-  const random = prng(matrix.seed);
-  for (let i = plan.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [plan[i], plan[j]] = [plan[j] as PlannedEpisode, plan[i] as PlannedEpisode];
-  }
+  shuffleSeeded(plan, matrix.seed);
   return matrix.max_episodes === undefined ? plan : plan.slice(0, matrix.max_episodes);
 }

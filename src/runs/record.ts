@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { episodeJudgementSchema } from '../inspect/judge.js';
 import { claims, verdicts } from '../inspect/types.js';
 import { taskCategories } from '../tasks/schema.js';
 import { readValidatedFile } from '../util/validated-file.js';
@@ -64,6 +65,10 @@ export const episodeRecordSchema = z
     startedAt: z.string(),
     finishedAt: z.string(),
     harness: z.object({ version: z.string(), commit: z.string().nullable() }),
+    /** Set only with a model judge (`--judge SPEC`): its result, and whether it disagrees with the rules. */
+    judge: episodeJudgementSchema.optional(),
+    review: z.boolean().optional(),
+    reviewReasons: z.array(z.string()).optional(),
   })
   .passthrough();
 

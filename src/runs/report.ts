@@ -6,6 +6,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.js';
+import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
 import { mcnemarExact, pairedDifferenceInterval, wilson, type Interval } from './stats.js';
 
 export interface Rate {
@@ -56,11 +57,13 @@ export interface RunSummary {
   comparisons: Comparison[];
   categories: CategorySummary[];
   errorList: { id: string; error: string }[];
+  /** The judge's agreement with the rules (empty without a model judge). */
+  judge: JudgeSummary;
 }
 
 export const BASELINE_CONDITION = 'neutral';
 
-function rate(count: number, n: number): Rate {
+export function rate(count: number, n: number): Rate {
   return { count, n, rate: n === 0 ? null : count / n, ci: wilson(count, n) };
 }
 
@@ -70,7 +73,7 @@ function emptyVerdicts(): Record<Verdict, number> {
 
 const isBs = (r: EpisodeRecord): boolean => bsVerdicts.includes(r.verdict);
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);
@@ -162,6 +165,7 @@ export function summarize(records: EpisodeRecord[], runDir: string): RunSummary 
     comparisons,
     categories,
     errorList: errorRecords.map((r) => ({ id: r.id, error: r.error ?? '' })),
+    judge: summarizeJudge(records),
   };
 }
 
@@ -216,6 +220,7 @@ export function renderMarkdown(s: RunSummary): string {
   }
   lines.push('', '## Per category', '', '| model | condition | category | n | BS score | 95% CI |', '| --- | --- | --- | ---: | ---: | --- |');
   for (const c of s.categories) lines.push(`| ${c.model} | ${c.condition} | ${c.category} | ${c.bs.n} | ${pct(c.bs.rate)} | ${ci(c.bs)} |`);
+  lines.push(...renderJudgeMarkdown(s.judge));
   if (s.errorList.length > 0) {
     lines.push('', '## Errors', '');
     for (const e of s.errorList) lines.push(`- \`${e.id}\`: ${e.error.replace(/\n/g, ' ')}`);

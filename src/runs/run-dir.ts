@@ -9,11 +9,12 @@ import type { Matrix } from './matrix.js';
 /** What a run directory was made for: a resumed run must ask for exactly the same. */
 export const runManifestSchema = z
   .object({
-    kind: z.literal('eval'),
+    /** `eval`: agentic episodes; `qa`: question sets (`tasks` then holds the item ids). */
+    kind: z.enum(['eval', 'qa']),
     createdAt: z.string(),
     tasks: z.array(z.string()),
     /** The user's task folders beside the built-in suite (absolute). */
-    task_dirs: z.array(z.string()).default([]),
+    task_dirs: z.array(z.string()).optional(),
     /** Where each task of the run came from: id -> its folder. */
     task_folders: z.record(z.string()).optional(),
     models: z.array(z.string()),
@@ -23,6 +24,10 @@ export const runManifestSchema = z
     max_episodes: z.number().int().nullable(),
     settings: z.record(z.unknown()),
     limits: z.record(z.unknown()),
+    /** An eval run's judge model (absent: the rules decide). */
+    judge: z.string().optional(),
+    /** A QA run's set, judge and phrase. */
+    qa: z.record(z.unknown()).optional(),
   })
   .strict();
 
@@ -42,10 +47,11 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
     max_episodes: matrix.max_episodes ?? null,
     settings: matrix.settings,
     limits: matrix.limits,
+    ...(matrix.judge === undefined || matrix.judge === 'rules' ? {} : { judge: matrix.judge }),
   };
 }
 
-const compared = ['tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'judge', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** Lists what differs between the manifest on disk and the one asked for. */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {
@@ -53,8 +59,8 @@ export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): s
   for (const key of compared) {
     // Runs recorded before task folders were kept have none to compare.
     if (key === 'task_folders' && onDisk.task_folders === undefined) continue;
-    const a = JSON.stringify(onDisk[key]);
-    const b = JSON.stringify(wanted[key]);
+    const a = JSON.stringify(key === 'task_dirs' ? (onDisk.task_dirs ?? []) : onDisk[key]);
+    const b = JSON.stringify(key === 'task_dirs' ? (wanted.task_dirs ?? []) : wanted[key]);
     if (a !== b) out.push(`${key}: the run has ${a}, this command asks for ${b}`);
   }
   return out;

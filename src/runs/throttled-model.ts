@@ -13,7 +13,7 @@ export class ThrottledModel implements Model {
   }
 
   generate(messages: ChatMessage[], tools: ToolSpec[], signal?: AbortSignal): Promise<ModelReply> {
-    return this.slots.use(() => this.inner.generate(messages, tools, signal));
+    return this.slots.use(() => this.inner.generate(messages, tools, signal), signal);
   }
 
   close(): Promise<void> {

@@ -30,7 +30,7 @@ export async function validateTask(id: string, factory: SandboxFactory, tasksRoo
   const profile = await loadSandboxProfile(task.spec.image);
   await ensureImage(profile);
   const run = (tree: typeof task.repo): Promise<TestRunResult> =>
-    runTestsInFreshSandbox(factory, profile, tree, task.spec.test_command, task.spec.test_timeout, { 'ibench.validate': id }, task.spec.junit);
+    runTestsInFreshSandbox(factory, profile, tree, task.spec.test_command, task.spec.test_timeout, { 'ibench.validate': id }, undefined, task.spec.junit);
   const asGiven = await run(task.repo);
   const reference = await run(overlayTree(task.repo, task.solution));
   const problems: string[] = [];

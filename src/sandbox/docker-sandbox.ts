@@ -3,6 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
+import { abortReason } from '../util/abort.js';
 import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { shellQuote } from '../util/shell-quote.js';
@@ -10,12 +11,13 @@ import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
 import type { FileTree } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
 import { tarToTree, treeToTar } from './tar.js';
-import { SandboxFileError, type CapturedStream, type ExecOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
+import { SandboxFileError, type CapturedStream, type ExecOptions, type FileOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_KILL_AFTER_BYTES = 64 * 1024 * 1024;
 /** readFile keeps the whole file: the workdir volume is far smaller than this. */
 const FILE_KEEP_BYTES = 1024 * 1024 * 1024;
+const FILE_TIMEOUT_MS = 60_000;
 /** How long to wait for a killed command's stream to end before giving up on it. */
 const KILL_GRACE_MS = 10_000;
 /** Extra pids granted for a moment so that a kill can start while a fork bomb holds the limit. */
@@ -25,12 +27,11 @@ const PIDS_HEADROOM = 256;
 const KEEPER_USER = '65534:65534';
 
 /**
- * The wrapper every command runs in. After the command, `kill -KILL -1` kills every process its
- * user may signal except the wrapper itself: what the command left in the background. pid 1 and
- * the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
+ * Kills every process of the calling user (repeated: a fork bomb may still be forking). Run as an
+ * exec of its own after every command, whatever became of the command: a clean-up inside the
+ * command's own process tree is skipped when the command kills its parent (`kill -9 $PPID`). pid 1
+ * and the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
  */
-const WRAPPER = 'bash -lc "$1"; rc=$?; kill -KILL -1 2>/dev/null; exit $rc';
-/** Kills every process of the calling user (repeated: a fork bomb may still be forking). */
 const KILLER = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || exit 0; done; exit 0';
 const OOM_READER =
   'cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null || cat /sys/fs/cgroup/memory.events 2>/dev/null || true';
@@ -119,6 +120,7 @@ interface RunSpec {
   killAfterBytes: number;
   /** Kill the user's processes on timeout / output limit (false for the killer itself). */
   killOnLimit: boolean;
+  signal?: AbortSignal | undefined;
 }
 
 interface RunResult {
@@ -179,6 +181,7 @@ class DockerSandbox implements Sandbox {
 
   /** One docker exec: create, start (hijacked), demux into captures, wait, read the exit code. */
   private async run(spec: RunSpec): Promise<RunResult> {
+    spec.signal?.throwIfAborted();
     const stdout = new Capture(spec.keepBytes);
     const stderr = new Capture(spec.keepBytes);
     const hasStdin = spec.stdin !== undefined;
@@ -264,8 +267,19 @@ class DockerSandbox implements Sandbox {
           }, spec.timeoutMs)
         : undefined;
 
+    // An abort stops the wait at once: the stream is dropped and the caller removes the sandbox.
+    const onAbort = (): void => {
+      stream.destroy?.();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.signal?.aborted === true) onAbort();
     await ended;
+    spec.signal?.removeEventListener('abort', onAbort);
     if (timer !== undefined) clearTimeout(timer);
+    if (spec.signal?.aborted === true) {
+      if (grace !== undefined) clearTimeout(grace);
+      throw abortReason(spec.signal);
+    }
     if (killing !== undefined) await killing;
     if (grace !== undefined) clearTimeout(grace);
     // The hijacked socket may stay half-open after the daemon's end: free it.
@@ -363,7 +377,7 @@ class DockerSandbox implements Sandbox {
     const started = Date.now();
     const user = options.user ?? 'agent';
     const r = await this.run({
-      cmd: ['bash', '-c', WRAPPER, 'ibench', script],
+      cmd: ['bash', '-lc', script],
       user,
       cwd: options.cwd ?? this.profile.workdir,
       env: options.env,
@@ -372,13 +386,16 @@ class DockerSandbox implements Sandbox {
       keepBytes: options.keepBytes ?? DEFAULT_KEEP_BYTES,
       killAfterBytes: options.killAfterBytes ?? DEFAULT_KILL_AFTER_BYTES,
       killOnLimit: true,
+      signal: options.signal,
     });
     if (r.startFailed) {
-      // No pid left for even the wrapper: something left behind holds the limit. Kill it, retry once.
+      // No pid left for even the command: something left behind holds the limit. Kill it, retry once.
       if (retried) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is unresponsive: ${r.stderr.result().text}`);
       await this.killAll(user);
       return this.execLocked(script, options, true);
     }
+    // What the command left running dies with it (a timeout or output kill has done this already).
+    if (!r.timedOut && !r.outputLimitHit) await this.killAll(user);
     let oomKilled = false;
     if (r.exitCode >= 128) {
       const count = await this.oomKills();
@@ -433,14 +450,16 @@ class DockerSandbox implements Sandbox {
     return tarToTree(stream, { stripTop: true });
   }
 
-  readFile(path: string, options: { user?: 'agent' | 'root' } = {}): Promise<Buffer> {
+  readFile(path: string, options: FileOptions = {}): Promise<Buffer> {
     return this.locked(async () => {
       const { result, stdout } = await this.execLocked(`cat -- ${shellQuote(path)}`, {
         user: options.user ?? 'agent',
         keepBytes: FILE_KEEP_BYTES,
         killAfterBytes: FILE_KEEP_BYTES,
-        timeoutMs: 60_000,
+        timeoutMs: options.timeoutMs ?? FILE_TIMEOUT_MS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      if (result.timedOut) throw new SandboxFileError(path, 'read', 'timed out');
       if (result.exitCode !== 0) throw new SandboxFileError(path, 'read', result.stderr.text.trim() || `cat exited with ${result.exitCode}`);
       const whole = stdout.whole();
       if (whole === undefined) throw new SandboxFileError(path, 'read', 'file too large');
@@ -448,14 +467,16 @@ class DockerSandbox implements Sandbox {
     });
   }
 
-  writeFile(path: string, content: Buffer | string, options: { user?: 'agent' | 'root' } = {}): Promise<void> {
+  writeFile(path: string, content: Buffer | string, options: FileOptions = {}): Promise<void> {
     return this.locked(async () => {
       const q = shellQuote(path);
       const { result } = await this.execLocked(`mkdir -p -- "$(dirname -- ${q})" && cat > ${q}`, {
         user: options.user ?? 'agent',
         stdin: content,
-        timeoutMs: 60_000,
+        timeoutMs: options.timeoutMs ?? FILE_TIMEOUT_MS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      if (result.timedOut) throw new SandboxFileError(path, 'write', 'timed out');
       if (result.exitCode !== 0) throw new SandboxFileError(path, 'write', result.stderr.text.trim() || `exited with ${result.exitCode}`);
     });
   }

@@ -18,8 +18,11 @@ export function dockerWhere(): string {
   return host !== undefined && host !== '' ? host : 'unix:///var/run/docker.sock';
 }
 
-/** Throws a one-line HarnessError when the daemon does not answer a ping within `timeoutMs`. */
-export async function assertDockerReachable(docker: Docker = dockerClient(), timeoutMs = 5000): Promise<void> {
+/**
+ * Throws a one-line HarnessError when the daemon does not answer a ping within `timeoutMs`.
+ * `where` names the daemon in the message (the --docker-host given, else DOCKER_HOST or the socket).
+ */
+export async function assertDockerReachable(docker: Docker = dockerClient(), timeoutMs = 5000, where = dockerWhere()): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -31,7 +34,7 @@ export async function assertDockerReachable(docker: Docker = dockerClient(), tim
   } catch (err) {
     const reason = errorMessage(err).split('\n')[0] ?? 'unknown error';
     throw new HarnessError(
-      `Cannot reach the Docker daemon at ${dockerWhere()}: ${reason}. Start it (e.g. \`dockerd &\`) or run \`npm run setup\`.`,
+      `Cannot reach the Docker daemon at ${where}: ${reason}. Start it (e.g. \`dockerd &\`) or run \`npm run setup\`.`,
     );
   } finally {
     if (timer !== undefined) clearTimeout(timer);

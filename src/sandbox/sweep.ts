@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { logger } from '../util/log.js';
 import { pidAlive } from '../util/process.js';
-import { dockerMessage, dockerStatus } from './docker.js';
-import { IBENCH_LABEL } from './docker-sandbox.js';
+import { errorMessage } from '../util/errors.js';
+import { IBENCH_LABEL, removeContainerAndVolume } from './docker-sandbox.js';
 
 export interface SweepResult {
   containers: number;
@@ -25,32 +25,47 @@ function leftover(labels: Record<string, string> | null | undefined, host: strin
  */
 export async function sweepLeftovers(docker: Docker): Promise<SweepResult> {
   const host = hostname();
-  const filters = JSON.stringify({ label: [`${IBENCH_LABEL}=1`, `ibench.host=${host}`] });
+  const result = await removeLabelled(docker, [`${IBENCH_LABEL}=1`, `ibench.host=${host}`], (labels) => leftover(labels, host));
+  if (result.containers + result.volumes > 0) {
+    logger.info(`removed ${result.containers} container(s) and ${result.volumes} volume(s) left by ended runs`);
+  }
+  return result;
+}
+
+/** Removes every container and volume this process made on `docker` (a second Ctrl-C, on the way out). */
+export function removeOwnResources(docker: Docker): Promise<SweepResult> {
+  return removeLabelled(docker, [`${IBENCH_LABEL}=1`, `ibench.host=${hostname()}`, `ibench.pid=${process.pid}`], () => true);
+}
+
+async function removeLabelled(
+  docker: Docker,
+  labelFilters: string[],
+  select: (labels: Record<string, string> | null | undefined) => boolean,
+): Promise<SweepResult> {
+  const filters = JSON.stringify({ label: labelFilters });
   const result: SweepResult = { containers: 0, volumes: 0 };
 
+  // removeContainerAndVolume: a removal already in progress is fine, a volume still in use is waited for.
   const containers = await docker.listContainers({ all: true, filters });
   for (const info of containers) {
-    if (!leftover(info.Labels, host)) continue;
+    if (!select(info.Labels)) continue;
     try {
-      await docker.getContainer(info.Id).remove({ force: true, v: true });
+      await removeContainerAndVolume(docker, info.Id, undefined);
       result.containers++;
     } catch (err) {
-      if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove container ${info.Id.slice(0, 12)}: ${dockerMessage(err)}`);
+      logger.warn(`sweep: ${errorMessage(err)}`);
     }
   }
 
   const { Volumes: volumes } = await docker.listVolumes({ filters });
   for (const volume of volumes ?? []) {
-    if (!leftover(volume.Labels, host)) continue;
+    if (!select(volume.Labels)) continue;
     try {
-      await docker.getVolume(volume.Name).remove();
+      await removeContainerAndVolume(docker, undefined, volume.Name);
       result.volumes++;
     } catch (err) {
-      if (dockerStatus(err) !== 404) logger.warn(`sweep: cannot remove volume ${volume.Name}: ${dockerMessage(err)}`);
+      logger.warn(`sweep: ${errorMessage(err)}`);
     }
-  }
-  if (result.containers + result.volumes > 0) {
-    logger.info(`removed ${result.containers} container(s) and ${result.volumes} volume(s) left by ended runs`);
   }
   return result;
 }

@@ -15,6 +15,19 @@ export interface ExecOptions {
   keepBytes?: number;
   /** Total output after which the command is killed (outputLimitHit). Default 64 MiB. */
   killAfterBytes?: number;
+  /**
+   * Stops waiting for the command at once when it fires (Ctrl-C): exec rejects with the signal's
+   * reason and the command is left to die with the sandbox, which the caller then closes.
+   */
+  signal?: AbortSignal;
+}
+
+export interface FileOptions {
+  user?: 'agent' | 'root';
+  /** Wall-clock limit of the read or write (default 60 s): a FIFO or a huge file cannot hold it longer. */
+  timeoutMs?: number;
+  /** As in ExecOptions: stops the wait at once. */
+  signal?: AbortSignal;
 }
 
 /** One output stream as kept: head and tail joined by an omission marker when it was too long. */
@@ -44,16 +57,19 @@ export interface ExecResult {
 export interface Sandbox {
   readonly containerId: string;
   readonly profile: SandboxProfile;
-  /** Runs `bash -lc <script>`. Processes the command leaves behind are killed before it returns. */
+  /**
+   * Runs `bash -lc <script>`. Every process of the user left behind is killed before it returns,
+   * from a separate exec that the command cannot stop.
+   */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /** Copies a tree into a directory of the container, owned by the agent user. */
   putTree(dir: string, tree: FileTree): Promise<void>;
   /** Copies a directory of the container out (works whatever the file modes are). */
   getTree(dir: string): Promise<FileTree>;
   /** Reads a file as the agent user would (permissions apply). */
-  readFile(path: string, options?: { user?: 'agent' | 'root' }): Promise<Buffer>;
+  readFile(path: string, options?: FileOptions): Promise<Buffer>;
   /** Writes a file as the agent user would (permissions apply); creates parent directories. */
-  writeFile(path: string, content: Buffer | string, options?: { user?: 'agent' | 'root' }): Promise<void>;
+  writeFile(path: string, content: Buffer | string, options?: FileOptions): Promise<void>;
   /** Removes the container and its volumes. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { readTreeFromDir, type FileTree } from '../sandbox/file-tree.js';
-import { InputError } from '../util/errors.js';
+import { InputError, errorMessage } from '../util/errors.js';
 import { tasksDir as builtinTasksDir } from '../util/paths.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { taskSpecSchema, type TaskSpec } from './schema.js';
@@ -107,19 +107,50 @@ export async function listTaskIds(roots?: TaskRoots): Promise<string[]> {
   return [...(await findTaskDirs(roots)).keys()];
 }
 
-/** Loads every task spec; checks twins point at existing tasks and back. */
-export async function loadAllTaskSpecs(roots?: TaskRoots): Promise<TaskSpec[]> {
+/** A task folder whose task.yaml cannot be used, and why (file, field and reason). */
+export interface BrokenTask {
+  id: string;
+  problem: string;
+  /** The error itself (an InputError for a bad task.yaml). */
+  cause: unknown;
+}
+
+/**
+ * Loads every task spec that can be used, and names the others with their problem: one broken
+ * task.yaml (or a twin that is missing or of the same kind) leaves the rest usable. Two folders
+ * with the same id are an error for the whole set (which task is meant cannot be known).
+ */
+export async function loadTaskSpecsReport(roots?: TaskRoots): Promise<{ specs: TaskSpec[]; broken: BrokenTask[] }> {
   const dirs = await findTaskDirs(roots);
-  const specs = await Promise.all([...dirs.values()].map((dir) => loadTaskSpec(dir)));
+  const loaded = await Promise.all(
+    [...dirs.entries()].map(async ([id, dir]) => {
+      try {
+        return { id, spec: await loadTaskSpec(dir) };
+      } catch (err) {
+        return { id, cause: err };
+      }
+    }),
+  );
+  const specs = loaded.flatMap((l) => (l.spec === undefined ? [] : [l.spec]));
+  const broken: BrokenTask[] = loaded.flatMap((l) => (l.spec !== undefined ? [] : [{ id: l.id, problem: errorMessage(l.cause), cause: l.cause }]));
   const byId = new Map(specs.map((s) => [s.id, s]));
+  const twinProblems = new Map<string, InputError>();
+  // A twin that is itself broken is reported as such; its partner still runs.
+  const unreadable = new Set(broken.map((b) => b.id));
   for (const spec of specs) {
-    if (spec.twin === undefined) continue;
+    if (spec.twin === undefined || unreadable.has(spec.twin)) continue;
     const twin = byId.get(spec.twin);
-    const file = join(dirs.get(spec.id) ?? dirname(spec.id), 'task.yaml');
-    if (twin === undefined) throw new InputError(file, 'twin', `names "${spec.twin}", which is not a task`);
-    if (twin.impossible === spec.impossible) {
-      throw new InputError(file, 'twin', `"${spec.twin}" must have the other value of impossible`);
-    }
+    const file = join(dirs.get(spec.id) ?? spec.id, 'task.yaml');
+    if (twin === undefined) twinProblems.set(spec.id, new InputError(file, 'twin', `names "${spec.twin}", which is not a task`));
+    else if (twin.impossible === spec.impossible) twinProblems.set(spec.id, new InputError(file, 'twin', `"${spec.twin}" must have the other value of impossible`));
   }
+  for (const [id, cause] of twinProblems) broken.push({ id, problem: cause.message, cause });
+  return { specs: specs.filter((s) => !twinProblems.has(s.id)), broken: broken.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
+}
+
+/** Loads every task spec; checks twins point at existing tasks and back. The first problem is thrown. */
+export async function loadAllTaskSpecs(roots?: TaskRoots): Promise<TaskSpec[]> {
+  const { specs, broken } = await loadTaskSpecsReport(roots);
+  if (broken[0] !== undefined) throw broken[0].cause;
   return specs;
 }

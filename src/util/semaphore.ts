@@ -1,3 +1,5 @@
+import { abortReason } from './abort.js';
+
 /** Bounds how many holders run at once; waiters are served in arrival order. */
 export class Semaphore {
   private active = 0;
@@ -11,11 +13,25 @@ export class Semaphore {
     return this.active;
   }
 
-  async acquire(): Promise<() => void> {
+  /** Waits for a slot; when `signal` fires first, stops waiting (holding nothing) and rejects. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
     if (this.active < this.limit) {
       this.active += 1;
     } else {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const waiter = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = (): void => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+          reject(abortReason(signal as AbortSignal));
+        };
+        this.waiters.push(waiter);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     }
     let released = false;
     return () => {
@@ -27,8 +43,8 @@ export class Semaphore {
     };
   }
 
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
+  async use<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(signal);
     try {
       return await fn();
     } finally {

@@ -3,16 +3,18 @@
  * from file:// (links end in index.html; transcript pages after the first are data scripts; the
  * compare page carries the list of every episode).
  */
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, resolve } from 'node:path';
 import { EPISODE_FILES } from '../runs/record.js';
 import { UsageError } from '../util/errors.js';
 import { ASSET_NAMES, asset } from './assets.js';
 import { jsonForScript } from './escape.js';
 import { rawFileHref } from './pages.js';
-import { safeJoin } from './paths.js';
+import { openInside, safeJoin } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
+import { buildQaReportMarkdown, buildQaRunPage, qaItemPage, qaRecords, qaRunNames } from './qa.js';
 import { RunsStore } from './store.js';
 import { forgetIndex, readEventField, readTranscriptPage, truncatedFields } from './transcript.js';
 import type { EpisodeRow, TranscriptPage } from './types.js';
@@ -68,9 +70,12 @@ export async function exportSite(runsDir: string, outDir: string): Promise<Expor
       for (const name of Object.values(EPISODE_FILES)) {
         const from = join(entry.dir, name);
         const to = safeJoin(out, [...base, ...rawFileHref(contextFor(4, false, 'index.html'), name).split('/')]);
-        if (!existsSync(from) || to === null) continue;
+        if (to === null) continue;
+        // Copied only as a regular file inside the runs folder: a link out of it is left out.
+        const source = await openInside(store.root, from);
+        if (source === null) continue;
         await mkdir(dirname(to), { recursive: true });
-        await copyFile(from, to);
+        await pipeline(source.createReadStream({ autoClose: true }), createWriteStream(to));
         files += 1;
       }
       // The pages after the first (which is in the episode page) as data scripts, and the whole
@@ -92,5 +97,17 @@ export async function exportSite(runsDir: string, outDir: string): Promise<Expor
       episodes += 1;
     }
   }
-  return { dir: out, runs: runs.length, episodes, files };
+  // QA runs: the run page and one page per item (GPQA-BS items without their text).
+  const qaRuns = await qaRunNames(store);
+  for (const run of qaRuns) {
+    const page = await buildQaRunPage(store, contextFor(2, false, 'index.html'), run);
+    if (page === null) continue;
+    await write(['runs', run, 'index.html'], page);
+    await write(['runs', run, 'report.md'], (await buildQaReportMarkdown(store, run)) ?? '');
+    for (const record of await qaRecords(store, run)) {
+      await write(['runs', run, 'items', record.id, 'index.html'], qaItemPage(contextFor(4, false, 'index.html'), run, record));
+      episodes += 1;
+    }
+  }
+  return { dir: out, runs: runs.length + qaRuns.length, episodes, files };
 }

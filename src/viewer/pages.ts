@@ -136,6 +136,23 @@ export function runSummaryPage(ctx: PageContext, run: string, entries: EpisodeEn
     (c) =>
       html`<tr><td>${c.model}</td><td>${c.condition}</td><td>${filteredLink(ctx, run, { model: c.model, condition: c.condition, category: c.category }, c.category)}</td><td class="num">${c.bs.n}</td>${rateCell(c.bs)}</tr>`,
   )}</tbody></table>`;
+  const judgeSection =
+    s.judge.cells.length === 0
+      ? ''
+      : html`<h2 id="judge">The judge against the rules</h2>
+<p class="muted">An LLM judge read each episode; its result is recorded beside the rules' and never changes the verdict. Agreement: the same claim, and a cheat seen by both or by neither.</p>
+<div class="scroll"><table class="judge-agreement"><thead><tr><th>model</th><th>condition</th><th>judge</th><th>n judged</th><th>agreement</th><th>marked for review</th><th>judge errors</th></tr></thead><tbody>${s.judge.cells.map(
+          (c) =>
+            html`<tr><td>${c.model}</td><td>${c.condition}</td><td>${c.judges.join(', ')}</td><td class="num">${c.judged}</td><td class="num">${pct(c.agreement)}</td><td class="num">${c.review === 0 ? '0' : filteredLink(ctx, run, { model: c.model, condition: c.condition, review: 'yes' }, c.review)}</td><td class="num">${c.judgeErrors}</td></tr>`,
+        )}</tbody></table></div>
+<h2 id="needs-review">Needs review</h2>${
+          s.judge.review.length === 0
+            ? html`<p class="muted">None: the judge agrees with the rules on every episode it answered.</p>`
+            : html`<p>${filteredLink(ctx, run, { review: 'yes' }, `${s.judge.review.length} episode(s) where the judge and the rules disagree →`)}</p><ul class="review-list">${s.judge.review.map(
+                (e) =>
+                  html`<li><a href="${ctx.root}${episodeHref(run, e.id, ctx.index)}">${e.id}</a> ${verdictBadge(e.verdict)}: <span class="pre-line">${e.reasons.join('; ')}</span></li>`,
+              )}</ul>`
+        }`;
   const errors =
     s.errorList.length === 0
       ? ''
@@ -154,13 +171,14 @@ ${s.cells.length === 0 ? html`<p class="muted">No finished episode yet.</p>` : h
 <div class="scroll">${comparisons}</div>
 <h2>Per category</h2>
 <div class="scroll">${categories}</div>
+${judgeSection}
 ${errors}`;
   return layout({ ctx, title: run, page: 'run', crumbs: [{ label: 'runs', href: `${ctx.root}${ctx.index}` }, { label: run }], body });
 }
 
 // ---------------------------------------------------------------- episodes list
 
-export const filterKeys = ['model', 'condition', 'task', 'category', 'verdict', 'claim'] as const;
+export const filterKeys = ['model', 'condition', 'task', 'category', 'verdict', 'claim', 'review'] as const;
 
 export function episodesPage(ctx: PageContext, run: string, rows: EpisodeRow[]): string {
   const body = html`<h1>Episodes of ${run}</h1>
@@ -203,22 +221,44 @@ function perTest(t: TestRun): HtmlValue {
   )}</ul></details>`;
 }
 
-function evidenceBlock(record: EpisodeRecord): SafeHtml {
+/**
+ * Rows of an evidence list shown on the page; the rest are one link away (episode.json), so that
+ * an episode with 200,000 changed files still makes a page a browser loads.
+ */
+export const EVIDENCE_LIST_CAP = 100;
+
+function capped<T>(list: readonly T[]): { shown: readonly T[]; more: number } {
+  return { shown: list.slice(0, EVIDENCE_LIST_CAP), more: Math.max(0, list.length - EVIDENCE_LIST_CAP) };
+}
+
+function moreLink(more: number, what: string, recordHref: string): HtmlValue {
+  return more === 0 ? '' : html`<p class="more muted">… and ${more.toLocaleString('en')} more ${what}: <a href="${recordHref}">the whole list in episode.json</a>.</p>`;
+}
+
+function evidenceBlock(record: EpisodeRecord, recordHref: string): SafeHtml {
   const e = record.evidence;
   if (e === null) return html`<p class="muted">No evidence: the episode did not reach the inspection.</p>`;
+  const touched = capped(e.protectedChanges);
   const protectedTable =
     e.protectedChanges.length === 0
       ? html`<p class="ok-text">No protected path changed.</p>`
-      : html`<table class="protected-changes"><thead><tr><th>protected path</th><th>change</th><th>why it counts</th></tr></thead><tbody>${e.protectedChanges.map(
+      : html`<table class="protected-changes"><thead><tr><th>protected path</th><th>change</th><th>why it counts</th></tr></thead><tbody>${touched.shown.map(
           (c) => html`<tr><td><code>${c.path}</code></td><td>${c.kind}</td><td>${c.reason}</td></tr>`,
-        )}</tbody></table>`;
+        )}</tbody></table>${moreLink(touched.more, 'protected changes', recordHref)}`;
+  const fired = capped(e.rules);
   const rules =
     e.rules.length === 0
       ? html`<p class="muted">No cheat rule fired.</p>`
-      : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${e.rules.map(
+      : html`<table class="rules"><thead><tr><th>rule</th><th>where</th><th>line</th><th>what it means</th></tr></thead><tbody>${fired.shown.map(
           (r) => html`<tr><td>${r.rule}</td><td><code>${r.path}:${r.line}</code></td><td><code class="pre">${r.excerpt}</code></td><td>${r.description}</td></tr>`,
-        )}</tbody></table>`;
-  const changeList = (label: string, list: string[]): HtmlValue => (list.length === 0 ? '' : html`<li>${label}: ${list.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`);
+        )}</tbody></table>${moreLink(fired.more, 'rules that fired', recordHref)}`;
+  const changeList = (label: string, list: string[]): HtmlValue => {
+    if (list.length === 0) return '';
+    const { shown, more } = capped(list);
+    return html`<li>${label}: ${shown.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}${
+      more === 0 ? '' : html` <span class="more muted">… and ${more.toLocaleString('en')} more (<a href="${recordHref}">episode.json</a>)</span>`
+    }</li>`;
+  };
   return html`<div class="evidence">
 <h3>Protected changes</h3>${protectedTable}
 <h3>Rules that fired</h3>${rules}
@@ -226,6 +266,22 @@ function evidenceBlock(record: EpisodeRecord): SafeHtml {
 <h3>Changes</h3><ul>${changeList('added', e.changes.added)}${changeList('modified', e.changes.modified)}${changeList('deleted', e.changes.deleted)}${changeList('tests added (not counted as tampering)', e.addedTests)}</ul>
 ${e.changes.added.length + e.changes.modified.length + e.changes.deleted.length === 0 ? html`<p class="muted">The agent changed nothing.</p>` : ''}
 </div>`;
+}
+
+function judgeBlock(record: EpisodeRecord): HtmlValue {
+  const j = record.judge;
+  if (j === undefined) return '';
+  const agreement =
+    j.error !== undefined
+      ? html`<p class="warn">Judge error: <span class="pre-line">${j.error}</span> (the verdict stands as the rules decided it).</p>`
+      : j.agreesWithRules === true
+        ? html`<p class="ok-text">Agrees with the rules.</p>`
+        : html`<p class="warn"><strong>Needs review</strong>: the judge disagrees with the rules.</p><ul class="review-reasons">${(record.reviewReasons ?? []).map((reason) => html`<li>${reason}</li>`)}</ul>`;
+  return html`<div class="judge" id="judge"><h3>Judge <span class="muted">(${j.model})</span></h3>${agreement}${
+    j.error !== undefined
+      ? ''
+      : html`<dl class="facts-grid"><dt>claim</dt><dd>${j.claim ?? '–'}</dd><dt>cheat</dt><dd>${j.cheat === null ? 'none' : html`${j.cheat.type}: <q>${j.cheat.reason}</q>`}</dd></dl>`
+  }<details><summary>the judge's raw reply</summary><pre>${j.raw}</pre></details></div>`;
 }
 
 function claimBlock(record: EpisodeRecord): SafeHtml {
@@ -306,7 +362,8 @@ export function episodePage(ctx: PageContext, input: EpisodePageInput): string {
 </dl>
 ${r.error === null ? '' : html`<div class="error-box"><h3>Harness error</h3><pre>${r.error}</pre></div>`}
 ${claimBlock(r)}
-${evidenceBlock(r)}
+${judgeBlock(r)}
+${evidenceBlock(r, raw('episode.json'))}
 </section>`;
 
   const protectedChanges = r?.evidence?.protectedChanges ?? [];

@@ -3,8 +3,9 @@
  * runs directory can be reached. A segment must be a plain name (no `..`, no separator, no NUL,
  * not absolute); the joined path is resolved and must stay under the root, also after symlinks.
  */
-import { realpath } from 'node:fs/promises';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 
 /** A single path component as it may appear in a run or episode name. */
 export function isSafeSegment(segment: string): boolean {
@@ -42,6 +43,55 @@ export async function resolveInside(root: string, segments: readonly string[]): 
     return within(realRoot, realPath) ? path : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Opens a regular file for reading without following a link in its last component (O_NOFOLLOW),
+ * and never blocks on a FIFO (O_NONBLOCK); null for anything but a regular file, or when missing.
+ * The caller has checked the folder it is in.
+ */
+export async function openRegularNoFollow(path: string): Promise<FileHandle | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    if ((await handle.stat()).isFile()) return handle;
+  } catch {
+    // fall through: closed below
+  }
+  await handle.close();
+  return null;
+}
+
+/**
+ * Opens a file of the runs folder for reading: its folder must be inside the root once every link
+ * is resolved, and the file itself must be a regular file, not a link (so a link in a crafted runs
+ * folder to a host file, or a device or FIFO in it, is never read). null otherwise.
+ */
+export async function openInside(root: string, path: string): Promise<FileHandle | null> {
+  try {
+    const [realRoot, realDir] = await Promise.all([realpath(resolve(root)), realpath(dirname(resolve(path)))]);
+    if (!within(realRoot, realDir)) return null;
+  } catch {
+    return null;
+  }
+  return openRegularNoFollow(path);
+}
+
+/** The text of a file of the runs folder (openInside), or null. */
+export async function readTextInside(root: string, path: string): Promise<string | null> {
+  const handle = await openInside(root, path);
+  if (handle === null) return null;
+  try {
+    return await handle.readFile('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -15,8 +15,6 @@
  *   /api/runs.json, /api/runs/<run>/episodes.json, /api/runs/<run>/episodes/<ep>/transcript.json?from=N
  *   /assets/viewer.js, viewer.css, diff2html.min.css
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -25,8 +23,9 @@ import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { asset, isAssetName } from './assets.js';
 import { CSP, notFoundPage } from './pages.js';
-import { isSafeSegment, parseEpisodeRef, urlSegments } from './paths.js';
+import { isSafeSegment, openInside, parseEpisodeRef, urlSegments } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
+import { allRunRows, buildQaItemPage, buildQaReportMarkdown, buildQaRunPage } from './qa.js';
 import { RunsStore } from './store.js';
 import { PAGE_EVENTS, readEventField, readTranscriptPage } from './transcript.js';
 import type { EpisodeRow } from './types.js';
@@ -81,16 +80,25 @@ function sendJson(req: IncomingMessage, res: ServerResponse, value: unknown): vo
   send(req, res, 200, JSON_TYPE, JSON.stringify(value), RAW_CSP);
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const info = await stat(path).catch(() => null);
-  if (info === null || !info.isFile()) throw new HttpError(404, 'no such file (yet)');
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': RAW_CSP, 'Content-Type': TEXT, 'Content-Length': String(info.size) });
-  if (req.method === 'HEAD') {
+/** Streams a file of the runs folder; a link out of it, a FIFO or a device is "no such file". */
+async function sendFile(req: IncomingMessage, res: ServerResponse, root: string, path: string): Promise<void> {
+  const handle = await openInside(root, path);
+  if (handle === null) throw new HttpError(404, 'no such file (yet)');
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': RAW_CSP, 'Content-Type': TEXT, 'Content-Length': String(size) });
+  if (req.method === 'HEAD' || size === 0) {
+    await handle.close();
     res.end();
     return;
   }
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(path);
+    const stream = handle.createReadStream({ start: 0, end: size - 1, autoClose: true });
     stream.on('error', reject);
     res.on('close', () => {
       stream.destroy();
@@ -166,15 +174,21 @@ export class ViewerHandler {
     }
     if (first === 'runs' && run !== undefined) {
       if (page(2)) {
-        const html = await buildRunPage(this.store, ctx(2), run);
+        const html = (await buildRunPage(this.store, ctx(2), run)) ?? (await buildQaRunPage(this.store, ctx(2), run));
         if (html === null) throw new HttpError(404, `no run "${run}" here`);
         send(req, res, 200, HTML, html);
         return;
       }
       if (third === 'report.md' && segments.length === 3) {
-        const md = await buildReportMarkdown(this.store, run);
+        const md = (await buildReportMarkdown(this.store, run)) ?? (await buildQaReportMarkdown(this.store, run));
         if (md === null) throw new HttpError(404, `no run "${run}" here`);
         send(req, res, 200, TEXT, md, RAW_CSP);
+        return;
+      }
+      if (third === 'items' && episode !== undefined && page(4)) {
+        const html = await buildQaItemPage(this.store, ctx(4), run, episode);
+        if (html === null) throw new HttpError(404, `no item "${episode}" in run "${run}"`);
+        send(req, res, 200, HTML, html);
         return;
       }
       if (third === 'episodes') {
@@ -195,7 +209,7 @@ export class ViewerHandler {
           if (fifth === 'files' && sixth !== undefined && segments.length === 6) {
             const file = await this.store.episodeFile(run, episode, sixth);
             if (file === null) throw new HttpError(404, 'no such file');
-            await sendFile(req, res, file);
+            await sendFile(req, res, this.store.root, file);
             return;
           }
           if (fifth === 'events' && sixth !== undefined && seventh !== undefined && segments.length === 7) {
@@ -216,7 +230,7 @@ export class ViewerHandler {
   private async api(req: IncomingMessage, res: ServerResponse, segments: string[], params: URLSearchParams): Promise<void> {
     const [a, run, c, episode, e] = segments;
     if (segments.length === 1 && a === 'runs.json') {
-      sendJson(req, res, await this.store.runRows());
+      sendJson(req, res, await allRunRows(this.store));
       return;
     }
     if (a === 'runs' && run !== undefined && segments.length === 3 && c === 'episodes.json') {

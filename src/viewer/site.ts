@@ -2,11 +2,11 @@
  * The pages of the site, made the same way for the server and for the static export: a page's
  * data is read from the store, then rendered by pages.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EPISODE_FILES } from '../runs/record.js';
 import { summarize, renderMarkdown } from '../runs/report.js';
 import { comparePage, episodePage, episodesPage, runSummaryPage, runsPage, type EpisodePageInput, type PageContext } from './pages.js';
+import { allRunRows } from './qa.js';
 import type { RunsStore } from './store.js';
 import { readTranscriptPage } from './transcript.js';
 import type { EpisodeRow, TranscriptPage } from './types.js';
@@ -19,7 +19,7 @@ export function contextFor(depth: number, live: boolean, index: '' | 'index.html
 }
 
 export async function buildRunsPage(store: RunsStore, ctx: PageContext, shownDir: string): Promise<string> {
-  return runsPage(ctx, shownDir, await store.runRows());
+  return runsPage(ctx, shownDir, await allRunRows(store));
 }
 
 export async function buildRunPage(store: RunsStore, ctx: PageContext, run: string): Promise<string | null> {
@@ -39,14 +39,6 @@ export async function buildEpisodesPage(store: RunsStore, ctx: PageContext, run:
   return episodesPage(ctx, run, (await store.episodes(run)).map((e) => e.row));
 }
 
-async function readOptional(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 export async function buildEpisodePage(
   store: RunsStore,
   ctx: PageContext,
@@ -57,22 +49,25 @@ export async function buildEpisodePage(
 ): Promise<{ html: string; first: TranscriptPage } | null> {
   const listed = await store.episode(run, id);
   if (listed === null) return null;
-  const full = listed.record === null ? null : await store.fullRecord(run, id);
-  const entry = full === null ? listed : { ...listed, record: full };
-  const finished = entry.record !== null;
-  const [transcript, diff, pristine, agent] = await Promise.all([
-    readTranscriptPage(join(entry.dir, EPISODE_FILES.transcript), 0, { chars: FIRST_PAGE_CHARS, finished }),
-    readOptional(join(entry.dir, EPISODE_FILES.diff)),
-    readOptional(join(entry.dir, EPISODE_FILES.pristine)),
-    readOptional(join(entry.dir, EPISODE_FILES.agent)),
+  const finished = listed.record !== null;
+  const [transcript, diff, pristineFile, agentFile] = await Promise.all([
+    readTranscriptPage(join(listed.dir, EPISODE_FILES.transcript), 0, { chars: FIRST_PAGE_CHARS, finished }),
+    store.readText(join(listed.dir, EPISODE_FILES.diff)),
+    store.readText(join(listed.dir, EPISODE_FILES.pristine)),
+    store.readText(join(listed.dir, EPISODE_FILES.agent)),
   ]);
-  const record = entry.record;
+  // The cached record lacks only the test outputs: episode.json (which can be tens of MB) is read
+  // whole again only when their files are missing.
+  const full = finished && (pristineFile === null || agentFile === null) ? await store.fullRecord(run, id) : null;
+  const entry = full === null ? listed : { ...listed, record: full };
+  const pristine = pristineFile ?? (full?.evidence?.pristineTests?.output ?? null);
+  const agent = agentFile ?? (full?.evidence?.agentTests?.output ?? null);
   const html = episodePage(ctx, {
     entry,
     transcript,
     diff: finished ? diff : null,
-    pristine: pristine ?? record?.evidence?.pristineTests?.output ?? null,
-    agent: agent ?? record?.evidence?.agentTests?.output ?? null,
+    pristine,
+    agent,
     sameTask: sameTask ?? (await store.sameTask(entry.row.task)),
     transcriptSource: source,
   });

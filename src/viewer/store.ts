@@ -4,14 +4,15 @@
  * path guard (paths.ts); an episode.json that does not parse is listed as `unreadable`, never fatal.
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from '../runs/record.js';
+import { EPISODE_FILES, episodeRecordSchema, type EpisodeRecord } from '../runs/record.js';
 import { verdicts } from '../inspect/types.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
-import { isSafeSegment, resolveInside } from './paths.js';
+import { inputErrorFromZod } from '../util/zod-error.js';
+import { isSafeSegment, readTextInside, resolveInside } from './paths.js';
 import type { EpisodeRow, RunRow } from './types.js';
 
 export type EpisodeFileName = (typeof EPISODE_FILES)[keyof typeof EPISODE_FILES];
@@ -65,7 +66,7 @@ export class RunsStore {
     readonly index: '' | 'index.html' = '',
   ) {
     const dir = resolve(runsDir);
-    if (existsSync(join(dir, 'episodes'))) {
+    if (existsSync(join(dir, 'episodes')) || existsSync(join(dir, 'items'))) {
       this.root = dirname(dir);
       this.onlyRun = basename(dir);
     } else {
@@ -118,7 +119,7 @@ export class RunsStore {
     const file = join(dir, EPISODE_FILES.record);
     let info;
     try {
-      info = await stat(file);
+      info = await lstat(file);
     } catch {
       this.records.delete(file);
       return { record: null, problem: null, exists: false };
@@ -129,7 +130,7 @@ export class RunsStore {
     }
     let entry: CachedRecord;
     try {
-      entry = { mtimeMs: info.mtimeMs, size: info.size, record: light(await readEpisodeRecord(dir)), problem: null };
+      entry = { mtimeMs: info.mtimeMs, size: info.size, record: light(await this.readRecordFile(dir)), problem: null };
     } catch (err) {
       entry = { mtimeMs: info.mtimeMs, size: info.size, record: null, problem: errorMessage(err) };
       logger.debug(`viewer: ${entry.problem}`);
@@ -138,12 +139,33 @@ export class RunsStore {
     return { record: entry.record, problem: entry.problem, exists: true };
   }
 
+  /** episode.json of an episode folder, read only as a regular file inside the root. */
+  private async readRecordFile(dir: string): Promise<EpisodeRecord> {
+    const file = join(dir, EPISODE_FILES.record);
+    const text = await this.readText(file);
+    if (text === null) throw new Error(`${file}: not a regular file inside the runs folder (a link out of it is not read)`);
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${file}: not valid JSON: ${errorMessage(err)}`);
+    }
+    const parsed = episodeRecordSchema.safeParse(data);
+    if (!parsed.success) throw inputErrorFromZod(file, parsed.error);
+    return parsed.data;
+  }
+
+  /** The text of a file under the root: never through a link out of it, never a FIFO or device. */
+  readText(path: string): Promise<string | null> {
+    return readTextInside(this.root, path);
+  }
+
   /** The whole episode.json (the cached one leaves out the test outputs); null when it cannot be read. */
   async fullRecord(run: string, id: string): Promise<EpisodeRecord | null> {
     const dir = await this.episodeDir(run, id);
     if (dir === null) return null;
     try {
-      return await readEpisodeRecord(dir);
+      return await this.readRecordFile(dir);
     } catch {
       return null;
     }
@@ -208,7 +230,7 @@ export class RunsStore {
       models: unique(records.map((r) => r.model)),
       conditions: unique(records.map((r) => r.condition)),
       tasks: unique(records.map((r) => r.task)),
-      createdAt: await createdAtOf(dir),
+      createdAt: await createdAtOf(dir, this.root),
       updatedMs,
     };
   }
@@ -255,21 +277,21 @@ function unique(values: string[]): string[] {
 
 async function startedOf(dir: string): Promise<string | null> {
   try {
-    return (await stat(join(dir, EPISODE_FILES.transcript))).birthtime.toISOString();
+    return (await lstat(join(dir, EPISODE_FILES.transcript))).birthtime.toISOString();
   } catch {
     return null;
   }
 }
 
-async function createdAtOf(runDir: string): Promise<string | null> {
+async function createdAtOf(runDir: string, root: string): Promise<string | null> {
   try {
-    const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')));
+    const parsed = manifestSchema.safeParse(JSON.parse((await readTextInside(root, join(runDir, 'run.json'))) ?? ''));
     if (parsed.success && parsed.data.createdAt !== undefined) return parsed.data.createdAt;
   } catch {
     // no run.json (a folder of `ibench run` episodes) or a broken one: fall back to the folder's time
   }
   try {
-    return (await stat(runDir)).birthtime.toISOString();
+    return (await lstat(runDir)).birthtime.toISOString();
   } catch {
     return null;
   }
@@ -300,6 +322,7 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
       outputTokens: null,
       protectedChanges: 0,
       rules: 0,
+      review: 'no',
       startedAt: started,
       durationMs: null,
     };
@@ -322,6 +345,7 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
     outputTokens: record.usage.outputTokens,
     protectedChanges: record.evidence?.protectedChanges.length ?? 0,
     rules: record.evidence?.rules.length ?? 0,
+    review: record.review === true ? 'yes' : 'no',
     startedAt: record.startedAt,
     durationMs: Number.isNaN(duration) ? null : duration,
   };

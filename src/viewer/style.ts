@@ -35,7 +35,7 @@ td.ci { color: var(--muted); white-space: nowrap; }
 .scroll { overflow-x: auto; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; background: var(--soft); border: 1px solid var(--line); white-space: nowrap; }
 .badge.ok, .v-solved, .v-flagged { background: var(--ok-bg); border-color: #9fd8ae; color: var(--ok); }
-.badge.bad, .v-tampered, .v-gamed, .v-claimed_success, .v-error, .v-unreadable { background: var(--bad-bg); border-color: #f4b4ae; color: var(--bad); }
+.badge.bad, .v-sabotaged, .v-tampered, .v-gamed, .v-claimed_success, .v-error, .v-unreadable { background: var(--bad-bg); border-color: #f4b4ae; color: var(--bad); }
 .v-partial, .v-no_claim, .v-running { background: var(--warn-bg); border-color: #f1d08a; color: var(--warn); }
 .v-error { font-style: italic; }
 .badge.protected { background: var(--bad); color: #fff; border-color: var(--bad); font-weight: 600; }
@@ -58,7 +58,7 @@ tr.new-row { animation: flash 2s ease-out; }
 @keyframes flash { from { background: #fff3a8; } to { background: transparent; } }
 .mix { display: flex; height: 10px; width: 160px; border-radius: 3px; overflow: hidden; background: var(--soft); }
 .mix span { display: block; height: 100%; }
-.mix .v-tampered, .mix .v-gamed, .mix .v-claimed_success { background: #d1495b; }
+.mix .v-sabotaged, .mix .v-tampered, .mix .v-gamed, .mix .v-claimed_success { background: #d1495b; }
 .mix .v-solved, .mix .v-flagged { background: #3fa35b; }
 .mix .v-partial, .mix .v-no_claim { background: #e8b339; }
 .mix .v-error { background: #888; }

@@ -2,9 +2,12 @@
  * Reads transcript.jsonl in pages without loading a huge file at once: an index of line offsets
  * per file (extended as the file grows while an episode runs), a page read from byte offsets, and
  * every shown text cut to FIELD_CAP characters with the whole one available as text/plain.
+ * The caller gives a path in a folder it checked; the file itself is opened without following a
+ * link (a transcript.jsonl that is a link out of the runs folder reads as no transcript).
  */
-import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { parseTranscriptLine } from '../agent/transcript.js';
+import { openRegularNoFollow } from './paths.js';
 import type { EventView, ExecView, FieldView, ToolCallView, TranscriptPage } from './types.js';
 
 /** Characters of one output shown in the page; the rest is one link away. */
@@ -43,8 +46,23 @@ function lineIndex(path: string): Promise<LineIndex> {
   return next;
 }
 
+async function openTranscript(path: string): Promise<FileHandle> {
+  const handle = await openRegularNoFollow(path);
+  if (handle === null) throw new Error(`${path}: not a regular file`);
+  return handle;
+}
+
 async function updateIndex(path: string): Promise<LineIndex> {
-  const info = await stat(path);
+  const handle = await openTranscript(path);
+  try {
+    return await extendIndex(path, handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function extendIndex(path: string, handle: FileHandle): Promise<LineIndex> {
+  const info = await handle.stat();
   let index = indexes.get(path);
   if (index === undefined || info.size < index.size || info.ino !== index.ino || (info.size === index.size && info.mtimeMs !== index.mtimeMs)) {
     index = { size: 0, mtimeMs: 0, ino: info.ino, scanned: 0, starts: [], ends: [] };
@@ -63,35 +81,30 @@ async function updateIndex(path: string): Promise<LineIndex> {
     index.mtimeMs = info.mtimeMs;
     return index;
   }
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(CHUNK);
-    let lineStart = index.scanned;
-    let pos = index.scanned;
-    while (pos < info.size) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, info.size - pos), pos);
-      if (bytesRead === 0) break;
-      let from = 0;
-      for (;;) {
-        const nl = buffer.indexOf(10, from);
-        if (nl === -1 || nl >= bytesRead) break;
-        const end = pos + nl;
-        if (end > lineStart) {
-          index.starts.push(lineStart);
-          index.ends.push(end);
-        }
-        lineStart = end + 1;
-        from = nl + 1;
+  const buffer = Buffer.alloc(CHUNK);
+  let lineStart = index.scanned;
+  let pos = index.scanned;
+  while (pos < info.size) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, info.size - pos), pos);
+    if (bytesRead === 0) break;
+    let from = 0;
+    for (;;) {
+      const nl = buffer.indexOf(10, from);
+      if (nl === -1 || nl >= bytesRead) break;
+      const end = pos + nl;
+      if (end > lineStart) {
+        index.starts.push(lineStart);
+        index.ends.push(end);
       }
-      pos += bytesRead;
+      lineStart = end + 1;
+      from = nl + 1;
     }
-    // A last line without its newline is still being written: left for the next call.
-    index.scanned = lineStart;
-    index.size = info.size;
-    index.mtimeMs = info.mtimeMs;
-  } finally {
-    await handle.close();
+    pos += bytesRead;
   }
+  // A last line without its newline is still being written: left for the next call.
+  index.scanned = lineStart;
+  index.size = info.size;
+  index.mtimeMs = info.mtimeMs;
   return index;
 }
 
@@ -105,7 +118,7 @@ async function readLines(path: string, index: LineIndex, from: number, to: numbe
   if (from >= to) return [];
   const start = index.starts[from] ?? 0;
   const end = index.ends[to - 1] ?? start;
-  const handle = await open(path, 'r');
+  const handle = await openTranscript(path);
   try {
     const buffer = Buffer.alloc(end - start);
     await handle.read(buffer, 0, buffer.length, start);

@@ -43,6 +43,8 @@ export interface EpisodeRow {
   outputTokens: number | null;
   protectedChanges: number;
   rules: number;
+  /** `yes` when a judge disagreed with the rules (episode.json `review`), else `no`. */
+  review: 'yes' | 'no';
   startedAt: string | null;
   /** Milliseconds the episode took, when finished. */
   durationMs: number | null;

@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HostPool } from '../../runs/docker-hosts.js';
+import { removeOwnResources } from '../../sandbox/sweep.js';
 import { runEval } from '../../runs/eval.js';
 import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
 import { writeReport } from '../../runs/report.js';
 import { UsageError } from '../../util/errors.js';
+import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
+import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
-import { abortOnSignals, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { abortOnSignals, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface EvalFlags {
@@ -31,6 +34,7 @@ interface EvalFlags {
   baseUrl?: string;
   quiet?: boolean;
   jsonl?: boolean;
+  judge?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -52,12 +56,13 @@ export function registerEval(program: Command): void {
     .option('--per-docker-host <n>', 'episodes at once per Docker host (default 8)', parseIntOption('--per-docker-host', 1))
     .option('--retries <n>', 'retries of an episode after a harness or provider failure (default 2)', parseIntOption('--retries', 0))
     .option('--seed <n>', 'seed of the shuffled episode order (default 1)', parseIntOption('--seed', 0))
-    .option('--max-steps <n>', "at most this many model turns per episode (default: each task's limit)", parseIntOption('--max-steps', 1))
+    .option('--max-steps <n>', "at most this many steps per episode: model turns, and tool calls after a reply's first (default: each task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many agent seconds per episode (default: each task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
+    .option('--judge <spec>', 'who reads each episode beside the rules: rules (offline, default: nothing added) or a model spec; disagreements are marked for review')
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {
@@ -65,18 +70,25 @@ export function registerEval(program: Command): void {
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
-      const outDir = resolve(flags.out);
+      const outDir = await ensureWritableDir('--out', flags.out);
       const hosts = HostPool.fromSpecs(flags.dockerHost, matrix.concurrency.per_docker_host);
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(() => Promise.all(hosts.up.map((host) => removeOwnResources(host.docker))));
       try {
         const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode) });
         const summary = await writeReport(outDir);
-        const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md`;
-        if (mode === 'jsonl') process.stdout.write(`${JSON.stringify({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
-        else process.stderr.write(`${line}\n`);
+        const broken = result.brokenTasks.length === 0 ? '' : `, ${result.brokenTasks.length} broken task(s) not run`;
+        const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s)${broken}; report: ${outDir}/report.md`;
+        if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
+        else process.stderr.write(`${visible(line)}\n`);
         if (result.aborted) {
           logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
+        } else if (summary.episodes > 0 && summary.errors === summary.episodes) {
+          logger.error(`every episode of the run failed (${summary.errors} error(s)): see ${outDir}/report.md`);
+          process.exitCode = 1;
+        } else if (result.brokenTasks.length > 0) {
+          logger.error(`${result.brokenTasks.length} task(s) not run, their task.yaml is broken: ${result.brokenTasks.map((b) => b.id).join(', ')}`);
+          process.exitCode = 1;
         } else {
           process.exitCode = result.remaining > 0 ? 1 : 0;
         }
@@ -101,6 +113,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
     ...(flags.maxEpisodes === undefined ? {} : { max_episodes: flags.maxEpisodes }),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
     ...(flags.retries === undefined ? {} : { retries: flags.retries }),
+    ...(flags.judge === undefined ? {} : { judge: flags.judge }),
     concurrency: {
       ...base.concurrency,
       ...(flags.concurrency === undefined ? {} : { episodes: flags.concurrency }),

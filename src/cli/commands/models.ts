@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { providerReadiness } from '../../models/readiness.js';
+import { parseBaseUrl } from '../options.js';
 
 export function registerModels(program: Command): void {
   program
     .command('models')
     .description('List the model providers, what each needs, and whether it is ready here')
     .option('--json', 'print the list as JSON')
-    .option('--base-url <url>', 'check an OpenAI-compatible endpoint instead of OPENAI_BASE_URL')
+    .option('--base-url <url>', 'check an OpenAI-compatible endpoint instead of OPENAI_BASE_URL', parseBaseUrl)
     .action((flags: { json?: boolean; baseUrl?: string }) => {
       const list = providerReadiness(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl });
       if (flags.json === true) {

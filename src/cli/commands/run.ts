@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { loadCondition } from '../../agent/condition.js';
 import { createModel } from '../../models/factory.js';
+import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { sweepLeftovers } from '../../sandbox/sweep.js';
+import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
 import { assertTaskDirs, findTaskDirs, taskRoots } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
+import { ensureWritableDir } from '../../util/out-dir.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { logger } from '../../util/log.js';
+import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
 import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
-import { abortOnSignals, modelSettingsFrom, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
+import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -28,6 +31,7 @@ interface RunFlags extends ModelSettingFlags {
   json?: boolean;
   maxSteps?: number;
   maxSeconds?: number;
+  judge: string;
 }
 
 export function registerRun(program: Command): void {
@@ -40,13 +44,14 @@ export function registerRun(program: Command): void {
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
-    .option('--max-steps <n>', "at most this many model turns (default: the task's limit)", parseIntOption('--max-steps', 1))
+    .option('--judge <spec>', 'who reads the episode beside the rules: rules (offline: nothing added) or a model spec; a disagreement marks it for review', RULES_JUDGE)
+    .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
     .option('--seed <n>', 'sampling seed, where the provider supports one', parseIntOption('--seed', 0))
     .option('--reasoning-effort <level>', 'low | medium | high, for reasoning models', parseEffort)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)', parseBaseUrl)
     .action(async (flags: RunFlags) => {
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
@@ -56,14 +61,16 @@ export function registerRun(program: Command): void {
       const taskFolder = folders.get(flags.task);
       if (taskFolder === undefined) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${[...folders.keys()].join(', ')}`);
       const condition = await loadCondition(flags.condition);
+      const runsDir = await ensureWritableDir('--runs-dir', flags.runsDir);
       const model = await createModel(flags.model, modelSettingsFrom(flags));
+      const judge = await createJudgeModel(flags.judge, modelSettingsFrom(flags));
       const docker = dockerClient();
       await assertDockerReachable(docker);
       const swept = await sweepLeftovers(docker);
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
       const runId = `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-      const runDir = resolve(flags.runsDir, runId);
+      const runDir = join(runsDir, runId);
       const id = episodeId(flags.task, model.spec, condition.name, 0);
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
@@ -75,10 +82,11 @@ export function registerRun(program: Command): void {
         conditions: [flags.condition],
         epochs: 1,
         settings: modelSettingsFrom(flags),
+        ...(judge === null ? {} : { judge: judge.spec }),
       });
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(() => removeOwnResources(docker));
       try {
         const record = await runEpisode({
           taskId: flags.task,
@@ -87,25 +95,27 @@ export function registerRun(program: Command): void {
           condition: flags.condition,
           episodeDir,
           model,
+          judge,
           signal: stop.signal,
           limits: {
             ...(flags.maxSteps === undefined ? {} : { steps: flags.maxSteps }),
             ...(flags.maxSeconds === undefined ? {} : { seconds: flags.maxSeconds }),
           },
         });
-        if (flags.json === true) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+        if (flags.json === true) process.stdout.write(`${terminalSafeJson(record, 2)}\n`);
         else process.stdout.write(summarize(record, episodeDir));
         process.exitCode = record.verdict === 'error' ? 1 : 0;
       } catch (err) {
         if (err instanceof EpisodeAborted) {
           logger.error(`${err.message}; containers removed, transcript kept in ${episodeDir}`);
-          process.exitCode = 130;
+          process.exitCode = stop.exitCode();
           return;
         }
         throw err;
       } finally {
         stop.dispose();
         await model.close();
+        await judge?.close();
       }
     });
 }
@@ -113,6 +123,7 @@ export function registerRun(program: Command): void {
 const verdictColor: Record<string, (s: string) => string> = {
   solved: pc.green,
   flagged: pc.green,
+  sabotaged: pc.red,
   tampered: pc.red,
   gamed: pc.red,
   claimed_success: pc.red,
@@ -124,18 +135,25 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
   const ev = record.evidence;
   const tests = (r: NonNullable<NonNullable<EpisodeRecord['evidence']>['pristineTests']> | null): string =>
     r === null ? 'not run' : `${r.ok ? 'pass' : 'fail'} (${r.passed} passed, ${r.failed} failed${r.errors > 0 ? `, ${r.errors} errors` : ''})`;
+  // Every value read from the record may hold what a model or the agent's tree wrote.
   const lines = [
-    `${pc.bold('verdict')}  ${color(record.verdict)}   claim: ${record.claim}   ${record.impossible ? 'impossible task' : 'possible task'}`,
-    `task     ${record.task} (${record.category})`,
-    `model    ${record.model}   condition: ${record.condition}`,
-    `steps    ${record.steps}, ended by ${record.endReason}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
+    `${pc.bold('verdict')}  ${color(v(record.verdict))}   claim: ${v(record.claim)}   ${record.impossible ? 'impossible task' : 'possible task'}`,
+    `task     ${v(record.task)} (${v(record.category)})`,
+    `model    ${v(record.model)}   condition: ${v(record.condition)}`,
+    `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
-    if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${c.path} (${c.kind})`).join(', ')}`);
-    if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${r.rule} at ${r.path}:${r.line}`).join(', ')}`);
+    if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${v(c.path)} (${v(c.kind)})`).join(', ')}`);
+    if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
   }
-  if (record.error !== null) lines.push(`error    ${record.error}`);
-  lines.push(`files    ${episodeDir}  (ibench show ${episodeDir})`);
+  if (record.judge !== undefined) {
+    const j = record.judge;
+    const said = j.error !== undefined ? `error: ${j.error}` : `claim ${j.claim ?? 'none'}, ${j.cheat === null ? 'no cheat' : `cheat ${j.cheat.type}`}; ${j.agreesWithRules === true ? 'agrees with the rules' : 'disagrees with the rules'}`;
+    lines.push(`judge    ${v(j.model)}: ${visible(said)}`);
+    for (const reason of record.reviewReasons ?? []) lines.push(`review   ${visible(reason)}`);
+  }
+  if (record.error !== null) lines.push(`error    ${visible(record.error)}`);
+  lines.push(`files    ${v(episodeDir)}  (ibench show ${v(episodeDir)})`);
   return `${lines.join('\n')}\n`;
 }

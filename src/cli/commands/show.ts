@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { parseTranscriptLine } from '../../agent/transcript.js';
 import { EPISODE_FILES, readEpisodeRecord } from '../../runs/record.js';
+import { visible } from '../../util/terminal.js';
 import { summarize } from './run.js';
 
 export function registerShow(program: Command): void {
@@ -27,8 +28,9 @@ export function registerShow(program: Command): void {
     });
 }
 
+/** Model text, folded; control characters made visible before anything is coloured around it. */
 function fold(text: string, full: boolean, max = 40): string {
-  const lines = text.replace(/\s+$/, '').split('\n');
+  const lines = visible(text).replace(/\s+$/, '').split('\n');
   if (full || lines.length <= max) return lines.join('\n');
   return [...lines.slice(0, max / 2), pc.dim(`  … ${lines.length - max} lines folded (--full shows them) …`), ...lines.slice(-max / 2)].join('\n');
 }
@@ -44,7 +46,7 @@ export async function renderTranscript(path: string, full: boolean): Promise<str
   for (const [i, line] of lines.entries()) {
     const parsed = parseTranscriptLine(line);
     if ('problem' in parsed) {
-      out.push(pc.red(`line ${i + 1}: ${parsed.problem}`));
+      out.push(pc.red(`line ${i + 1}: ${visible(parsed.problem)}`));
       continue;
     }
     const e = parsed.event;
@@ -60,27 +62,27 @@ export async function renderTranscript(path: string, full: boolean): Promise<str
         if ((e.text ?? '').trim() !== '') out.push(indent(fold(e.text ?? '', full)));
         for (const call of e.toolCalls ?? []) {
           const args = call.rawArguments ?? JSON.stringify(call.arguments);
-          out.push(pc.cyan(`  → ${call.name} ${fold(args, full, 20)}`));
+          out.push(pc.cyan(`  → ${visible(call.name)} ${fold(args, full, 20)}`));
         }
         break;
       case 'tool_result':
-        out.push((e.isError === true ? pc.red : pc.dim)(`  ← ${e.tool ?? ''}${e.isError === true ? ' (error)' : ''}`), indent(fold(e.content ?? '', full)));
+        out.push((e.isError === true ? pc.red : pc.dim)(`  ← ${visible(e.tool ?? '')}${e.isError === true ? ' (error)' : ''}`), indent(fold(e.content ?? '', full)));
         break;
       case 'model_error':
-        out.push(pc.red(`[model error] ${e.message ?? ''}`));
+        out.push(pc.red(`[model error] ${visible(e.message ?? '')}`));
         break;
       case 'end':
-        out.push(pc.bold(`[end: ${e.reason ?? ''}]`));
+        out.push(pc.bold(`[end: ${visible(e.reason ?? '')}]`));
         break;
       default:
-        out.push(pc.dim(`[${e.type}]`));
+        out.push(pc.dim(`[${visible(e.type)}]`));
     }
   }
   return `${out.join('\n')}\n`;
 }
 
 export function colorDiff(diff: string): string {
-  return `${diff
+  return `${visible(diff)
     .split('\n')
     .map((l) =>
       l.startsWith('+++') || l.startsWith('---') || l.startsWith('diff --git')

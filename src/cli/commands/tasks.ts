@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { terminalSafeJson, visible, visibleLine } from '../../util/terminal.js';
 import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { sweepLeftovers } from '../../sandbox/sweep.js';
@@ -25,14 +26,14 @@ export function registerTasks(program: Command): void {
       const specs = await loadAllTaskSpecs(roots);
       const folders = await findTaskDirs(roots);
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify(specs.map((s) => ({ ...s, dir: folders.get(s.id) ?? null })), null, 2)}\n`);
+        process.stdout.write(`${terminalSafeJson(specs.map((s) => ({ ...s, dir: folders.get(s.id) ?? null })), 2)}\n`);
         return;
       }
       const width = Math.max(...specs.map((s) => s.id.length), 4);
       process.stdout.write(`${pc.bold(`${'id'.padEnd(width)}  kind        category              twin`)}\n`);
       for (const s of specs) {
         const kind = s.impossible ? pc.red('impossible') : pc.green('possible  ');
-        process.stdout.write(`${s.id.padEnd(width)}  ${kind}  ${s.category.padEnd(20)}  ${s.twin ?? '-'}\n`);
+        process.stdout.write(`${visibleLine(s.id).padEnd(width)}  ${kind}  ${s.category.padEnd(20)}  ${visibleLine(s.twin ?? '-')}\n`);
       }
     });
   tasks
@@ -106,5 +107,5 @@ function line(v: TaskValidation): string {
   const ref = `reference ${v.reference.ok ? 'passes' : 'fails'} (${v.reference.passed} passed, ${v.reference.failed} failed)`;
   const given = `as given ${v.asGiven.ok ? 'passes' : 'fails'}`;
   const why = v.problems.length > 0 ? `: ${v.problems.join('; ')}` : '';
-  return `${status} ${v.id} [${v.impossible ? 'impossible' : 'possible'}] ${ref}, ${given}${why}`;
+  return `${status} ${visibleLine(v.id)} [${v.impossible ? 'impossible' : 'possible'}] ${ref}, ${given}${visible(why)}`;
 }

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { ensureWritableDir } from '../../util/out-dir.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { exportSite } from '../../viewer/export.js';
@@ -24,6 +25,7 @@ export function registerView(program: Command): void {
       if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`${runsDir}: no such folder (give a runs directory, e.g. runs/)`);
       if (flags.port > 65535) throw new UsageError(`--port expects at most 65535, got ${flags.port}`);
       if (flags.export !== undefined) {
+        await ensureWritableDir('--export', flags.export);
         const result = await exportSite(runsDir, flags.export);
         logger.info(`exported ${result.runs} runs, ${result.episodes} episodes (${result.files} files) to ${result.dir}`);
         process.stdout.write(`${result.dir}/index.html\n`);

@@ -137,7 +137,7 @@ function runsPage(): void {
 
 // ------------------------------------------------------------------ episodes list
 
-const filterKeys = ['model', 'condition', 'task', 'category', 'verdict', 'claim'] as const;
+const filterKeys = ['model', 'condition', 'task', 'category', 'verdict', 'claim', 'review'] as const;
 type FilterKey = (typeof filterKeys)[number];
 type SortKey = 'id' | 'task' | 'category' | 'model' | 'condition' | 'epoch' | 'verdict' | 'claim' | 'steps' | 'protected' | 'tokens' | 'duration';
 const sortKeys: readonly SortKey[] = ['id', 'task', 'category', 'model', 'condition', 'epoch', 'verdict', 'claim', 'steps', 'protected', 'tokens', 'duration'];
@@ -171,7 +171,7 @@ function episodesPage(): void {
   const seen = new Set(rows.map((r) => r.id));
   let fresh = new Set<string>();
   const params = new URLSearchParams(location.search);
-  const state: Record<FilterKey | 'q', string> = { model: '', condition: '', task: '', category: '', verdict: '', claim: '', q: params.get('q') ?? '' };
+  const state: Record<FilterKey | 'q', string> = { model: '', condition: '', task: '', category: '', verdict: '', claim: '', review: '', q: params.get('q') ?? '' };
   for (const k of filterKeys) state[k] = params.get(k) ?? '';
   const sortParam = params.get('sort') ?? '';
   let sort: SortKey = (sortKeys as readonly string[]).includes(sortParam) ? (sortParam as SortKey) : 'id';
