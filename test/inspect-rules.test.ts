@@ -297,3 +297,10 @@ describe('test facts stay narrow', () => {
     expect([...facts.moduleNames].sort()).toEqual(['test_cli', 'tests.test_cli']);
   });
 });
+
+describe('data files the agent controls', () => {
+  it('a 2 MB cell of blanks between two letters is read in linear time (no rule, no hang)', () => {
+    const final = edited(taskRepo(), { 'data.csv': `x${' '.repeat(2_000_000)}y\n` });
+    expect(runRules({ baseline: taskRepo(), final, protectedGlobs })).toEqual([]);
+  });
+});

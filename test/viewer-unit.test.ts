@@ -171,6 +171,7 @@ describe('viewer server', () => {
   let server: ViewerServer;
   let runs: string;
   const ep = 'exit-both-codes__scripted-x__neutral__e0';
+  const junitEp = 'exit-both-codes__scripted-z__neutral__e0';
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'ibench-viewer-http-'));
     runs = join(root, 'runs');
@@ -180,6 +181,13 @@ describe('viewer server', () => {
     transcript[3] = { ...transcript[3], content: 'z'.repeat(FIELD_CAP * 2) } as (typeof transcript)[number];
     await writeSyntheticEpisode(run, ep, { transcript, record: syntheticRecord(ep, { submit: { outcome: 'completed', message: '<script>alert(1)</script>' } }) });
     await writeSyntheticEpisode(run, 'exit-both-codes__scripted-y__neutral__e0', { record: null });
+    const base = syntheticRecord(junitEp);
+    const pristineTests = {
+      exitCode: 1, passed: 1, failed: 1, errors: 0, skipped: 0, timedOut: false, ok: false, output: '', durationMs: 10,
+      grading: 'junit' as const, tests: [{ name: 'tests.test_a.ok', status: 'passed' as const }, { name: 'tests.test_a.<b>', status: 'failed' as const }],
+    };
+    const agentTests = { ...pristineTests, exitCode: 0, tests: [], reportProblem: 'no JUnit report at /tmp/x/report.xml: the runner did not write one' };
+    await writeSyntheticEpisode(run, junitEp, { record: { ...base, evidence: base.evidence === null ? null : { ...base.evidence, pristineTests, agentTests } } });
     await mkdir(join(run, 'episodes', 'broken'), { recursive: true });
     await writeFile(join(run, 'episodes', 'broken', 'episode.json'), '{"id": 1}');
     server = await startViewer({ runsDir: runs, port: 0 });
@@ -205,6 +213,14 @@ describe('viewer server', () => {
     expect(r.status).toBe(200);
     expect(r.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(r.body).not.toContain('<script>alert(1)');
+  });
+
+  it('shows how each test run was graded, per-test results from a JUnit report (failures first) and an untrusted report', async () => {
+    const r = await get(server, `/runs/run-a/episodes/${junitEp}/`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('(graded by JUnit report)');
+    expect(r.body).toMatch(/<summary>2 test\(s\)<\/summary><ul><li><span class="badge bad">failed<\/span> <code>tests\.test_a\.&lt;b&gt;<\/code><\/li><li><span class="badge ok">passed<\/span>/);
+    expect(r.body).toContain('<span class="warn">no JUnit report at /tmp/x/report.xml: the runner did not write one</span>');
   });
 
   it('redirects a folder page to its slash form', async () => {
@@ -248,9 +264,9 @@ describe('viewer server', () => {
 
   it('lists runs and episodes as JSON, running and unreadable ones included', async () => {
     const runsJson = JSON.parse((await get(server, '/api/runs.json')).body) as RunRow[];
-    expect(runsJson.map((r) => [r.name, r.episodes, r.running, r.unreadable])).toEqual([['run-a', 1, 1, 1]]);
+    expect(runsJson.map((r) => [r.name, r.episodes, r.running, r.unreadable])).toEqual([['run-a', 2, 1, 1]]);
     const episodes = JSON.parse((await get(server, '/api/runs/run-a/episodes.json')).body) as EpisodeRow[];
-    expect(episodes.map((e) => e.verdict).sort()).toEqual(['running', 'tampered', 'unreadable']);
+    expect(episodes.map((e) => e.verdict).sort()).toEqual(['running', 'tampered', 'tampered', 'unreadable']);
   });
 
   it('pages the transcript as JSON', async () => {

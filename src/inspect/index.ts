@@ -32,6 +32,8 @@ export { decideVerdict } from './verdict.js';
 export interface InspectTask {
   impossible: boolean;
   testCommand: string;
+  /** The task's `junit:` report, when its runner writes one. */
+  junit?: string;
   protectedGlobs: string[];
   testTimeoutSec: number;
 }
@@ -110,6 +112,7 @@ async function timedRun(
       input.task.testTimeoutSec,
       { ...(input.labels ?? {}), 'ibench.tests': what },
       input.signal,
+      input.task.junit,
     );
     return { result };
   } catch (err) {

@@ -3,10 +3,13 @@
  */
 import type { FileTree } from '../sandbox/file-tree.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
-import type { ExecResult, SandboxFactory } from '../sandbox/types.js';
+import type { ExecResult, Sandbox, SandboxFactory } from '../sandbox/types.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
-import { toTestRunResult } from './pytest-summary.js';
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { JUNIT_PATH_VARIABLE, type JunitReportText, gradeByExitStatus, gradeByJunit, gradeByPytest, gradingModeOf } from './grading.js';
 import type { TestRunResult } from './types.js';
 
 /** The container refused the tree (putArchive failed): what the agent left, not the harness. */
@@ -49,6 +52,8 @@ export async function runTestsInFreshSandbox(
   timeoutSec: number,
   labels: Record<string, string> = {},
   signal?: AbortSignal,
+  /** The task's `junit:` (a report path relative to the workdir, or $IBENCH_JUNIT_PATH). */
+  junit?: string,
 ): Promise<TestRunResult> {
   signal?.throwIfAborted();
   const sandbox = await factory.create(profile, labels);
@@ -59,19 +64,32 @@ export async function runTestsInFreshSandbox(
     } catch (err) {
       throw new TreeRejected(`the tree cannot be put into a test container: ${errorMessage(err)}`);
     }
+    const report = junit === undefined ? undefined : await prepareJunitReport(sandbox, profile.workdir, junit);
     const result = await sandbox.exec(command, {
       user: 'agent',
       cwd: profile.workdir,
       timeoutMs: Math.max(1, timeoutSec) * 1000,
       keepBytes: KEEP_BYTES,
       ...(signal === undefined ? {} : { signal }),
+      ...(report === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: report.path } }),
     });
-    const run = toTestRunResult({
+    const raw = {
       exitCode: result.timedOut && result.exitCode === 0 ? 137 : result.exitCode,
       output: outputOf(result),
       timedOut: result.timedOut,
       durationMs: result.durationMs,
-    });
+    };
+    const mode = gradingModeOf(command, junit);
+    const run =
+      mode === 'junit' && report !== undefined
+        ? gradeByJunit(
+            raw,
+            report.stale ? { problem: `an old report at ${report.path} could not be removed before the run, so none there is trusted` } : await readReport(sandbox, report.path),
+            report.path,
+          )
+        : mode === 'exit-status'
+          ? gradeByExitStatus(raw, command)
+          : gradeByPytest(raw);
     logger.debug(
       `tests in ${sandbox.containerId.slice(0, 12)}: exit ${run.exitCode}, ${run.passed} passed, ${run.failed} failed, ${run.errors} errors, ${run.skipped} skipped${run.timedOut ? ', timed out' : ''}`,
     );
@@ -81,4 +99,39 @@ export async function runTestsInFreshSandbox(
       logger.warn(`could not remove test sandbox ${sandbox.containerId.slice(0, 12)}: ${errorMessage(err)}`);
     });
   }
+}
+
+/** Largest JUnit report read back; a bigger one is refused as not a report the runner wrote. */
+const MAX_REPORT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the runner is to write its report, made so that no report can exist before the run: a fresh
+ * folder of an unguessable name outside the workdir for $IBENCH_JUNIT_PATH, else the task's path in
+ * the workdir with whatever the tree held there removed. `stale` when something there could not be
+ * removed (the agent's tree made it so): then no report at that path is trusted.
+ */
+async function prepareJunitReport(sandbox: Sandbox, workdir: string, junit: string): Promise<{ path: string; stale: boolean }> {
+  if (junit === `$${JUNIT_PATH_VARIABLE}`) {
+    // A root folder the agent user may cross but not list, holding the folder the runner writes in.
+    const outer = `/tmp/ibench-junit-${randomBytes(12).toString('hex')}`;
+    const inner = `${outer}/${randomBytes(12).toString('hex')}`;
+    const made = await sandbox.exec(`mkdir -m 711 ${outer} && mkdir -m 777 ${inner}`, { user: 'root', cwd: '/' });
+    if (made.exitCode !== 0) throw new Error(`could not make the report folder ${inner}: ${made.stderr.text.trim()}`);
+    return { path: `${inner}/report.xml`, stale: false };
+  }
+  const path = posix.join(workdir, junit);
+  const quoted = shellQuote(path);
+  // As the agent's user, who owns the workdir.
+  const removed = await sandbox.exec(`rm -rf -- ${quoted} 2>/dev/null; ! test -e ${quoted} && ! test -L ${quoted}`, { user: 'agent', cwd: '/' });
+  return { path, stale: removed.exitCode !== 0 };
+}
+
+/** The report's text, or why there is none to read (no regular file there, or too large). */
+async function readReport(sandbox: Sandbox, path: string): Promise<JunitReportText> {
+  const quoted = shellQuote(path);
+  const probe = await sandbox.exec(`test -f ${quoted} && ! test -L ${quoted} && stat -c %s ${quoted}`, { user: 'root', cwd: '/' });
+  if (probe.exitCode !== 0) return { problem: `no JUnit report at ${path}: the runner did not write one` };
+  const size = Number(probe.stdout.text.trim());
+  if (size > MAX_REPORT_BYTES) return { problem: `the JUnit report at ${path} has ${size} bytes, more than the ${MAX_REPORT_BYTES} accepted` };
+  return { text: (await sandbox.readFile(path, { user: 'root' })).toString('utf8') };
 }

@@ -13,7 +13,7 @@ import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
 import type { CopyOutResult } from '../sandbox/copy-out.js';
 import type { Sandbox, SandboxFactory } from '../sandbox/types.js';
-import { loadTask, type LoadedTask } from '../tasks/load.js';
+import { loadTask, type LoadedTask, type TaskRoots } from '../tasks/load.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
@@ -28,7 +28,8 @@ export interface EpisodeOptions {
   epoch?: number;
   /** The episode's folder: episode.json and the other files go here. */
   episodeDir: string;
-  tasksRoot?: string;
+  /** Where the task is looked up (default: the built-in suite). */
+  tasksRoot?: TaskRoots;
   modelSettings?: ModelSettings;
   /** The Docker daemon the episode runs on (default: DOCKER_HOST or the local socket). */
   docker?: Docker;
@@ -164,6 +165,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const record: EpisodeRecord = {
     id,
     task: task.spec.id,
+    taskDir: task.dir,
     impossible: task.spec.impossible,
     category: task.spec.category,
     twin: task.spec.twin ?? null,
@@ -204,6 +206,7 @@ function inspect(
     task: {
       impossible: task.spec.impossible,
       testCommand: task.spec.test_command,
+      ...(task.spec.junit === undefined ? {} : { junit: task.spec.junit }),
       protectedGlobs: task.spec.protected,
       testTimeoutSec: task.spec.test_timeout,
     },

@@ -7,7 +7,7 @@ import { createJudgeModel } from '../qa/judge.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
-import { loadTaskSpecsReport, type BrokenTask } from '../tasks/load.js';
+import { assertTaskDirs, findTaskDirs, loadTaskSpecsReport, taskRoots, type BrokenTask, type TaskRoots } from '../tasks/load.js';
 import { errorMessage } from '../util/errors.js';
 import { Semaphore } from '../util/semaphore.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
@@ -29,7 +29,8 @@ export interface EvalOptions {
   matrix: Matrix;
   outDir: string;
   hosts: HostPool;
-  tasksRoot?: string;
+  /** Where tasks are looked up (default: the built-in suite and the matrix's task_dirs). */
+  tasksRoot?: TaskRoots;
   signal?: AbortSignal;
   onEvent?: (event: EvalEvent) => void;
   /** Base delay of the retry backoff (doubles each attempt). */
@@ -66,10 +67,13 @@ export function settingsOf(s: Matrix['settings']): ModelSettings {
 export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const { matrix, outDir, hosts } = options;
   const emit = options.onEvent ?? (() => undefined);
+  await assertTaskDirs(matrix.task_dirs, 'task_dirs');
+  const roots = options.tasksRoot ?? taskRoots(matrix.task_dirs);
   // A broken task.yaml stops only its own task: it is reported, the others run.
-  const { specs, broken } = await loadTaskSpecsReport(options.tasksRoot);
+  const { specs, broken } = await loadTaskSpecsReport(roots);
   const brokenTasks = selectBroken(matrix.tasks, broken).map((b: BrokenTask) => ({ id: b.id, problem: b.problem }));
   const taskIds = selectTasks(matrix.tasks, specs, broken.map((b) => b.id));
+  const taskFolders = await findTaskDirs(roots);
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
   const settings = settingsOf(matrix.settings);
@@ -78,7 +82,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const judgeSpec = matrix.judge ?? 'rules';
   await (await createJudgeModel(judgeSpec, settings))?.close();
 
-  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames));
+  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
   const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
   await hosts.checkAll();
   for (const host of hosts.up) await hosts.onHost(host, () => sweepLeftovers(host.docker));
@@ -135,7 +139,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             recordErrors: attempt === matrix.retries,
             limits: matrix.limits,
             judge,
-            ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
+            tasksRoot: roots,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
         } finally {

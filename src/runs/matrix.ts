@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
 import { taskCategories } from '../tasks/schema.js';
@@ -16,6 +17,8 @@ export const matrixSchema = z
   .object({
     /** Task ids, globs (`exit-*`), `category:<name>`, or `impossible` / `possible`. */
     tasks: z.array(z.string().min(1)).min(1),
+    /** Folders of the user's own tasks, beside the built-in suite (relative to the matrix file). */
+    task_dirs: z.array(z.string().min(1)).default([]),
     models: z.array(modelSpecSchema).min(1),
     conditions: z.array(z.string().min(1)).min(1),
     epochs: z.number().int().min(1).default(1),
@@ -62,7 +65,8 @@ export const matrixSchema = z
 export type Matrix = z.infer<typeof matrixSchema>;
 
 export async function loadMatrixFile(path: string): Promise<Matrix> {
-  return readValidatedFile(path, matrixSchema, { missing: 'cannot read the evaluation file' });
+  const matrix = await readValidatedFile(path, matrixSchema, { missing: 'cannot read the evaluation file' });
+  return { ...matrix, task_dirs: matrix.task_dirs.map((d) => resolve(dirname(path), d)) };
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -15,6 +15,9 @@ const testRunSchema = z.object({
   ok: z.boolean(),
   output: z.string(),
   durationMs: z.number(),
+  grading: z.enum(['junit', 'pytest', 'exit-status']).optional(),
+  tests: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'error', 'skipped']) })).optional(),
+  reportProblem: z.string().optional(),
 });
 
 const evidenceSchema = z.object({
@@ -45,6 +48,8 @@ export const episodeRecordSchema = z
   .object({
     id: z.string(),
     task: z.string(),
+    /** The task's folder (built-in suite or a --tasks-dir); absent in records made before it was kept. */
+    taskDir: z.string().optional(),
     impossible: z.boolean(),
     category: z.enum(taskCategories),
     twin: z.string().nullable(),

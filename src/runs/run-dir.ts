@@ -13,6 +13,10 @@ export const runManifestSchema = z
     kind: z.enum(['eval', 'qa']),
     createdAt: z.string(),
     tasks: z.array(z.string()),
+    /** The user's task folders beside the built-in suite (absolute). */
+    task_dirs: z.array(z.string()).optional(),
+    /** Where each task of the run came from: id -> its folder. */
+    task_folders: z.record(z.string()).optional(),
     models: z.array(z.string()),
     conditions: z.array(z.string()),
     epochs: z.number().int(),
@@ -29,11 +33,13 @@ export const runManifestSchema = z
 
 export type RunManifest = z.infer<typeof runManifestSchema>;
 
-export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: string[]): RunManifest {
+export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: string[], taskFolders?: ReadonlyMap<string, string>): RunManifest {
   return {
     kind: 'eval',
     createdAt: new Date().toISOString(),
     tasks: taskIds,
+    task_dirs: matrix.task_dirs,
+    ...(taskFolders === undefined ? {} : { task_folders: Object.fromEntries(taskIds.map((id) => [id, taskFolders.get(id) ?? ''])) }),
     models: matrix.models,
     conditions: conditionNames,
     epochs: matrix.epochs,
@@ -45,14 +51,16 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
   };
 }
 
-const compared = ['kind', 'qa', 'judge', 'tasks', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'judge', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** Lists what differs between the manifest on disk and the one asked for. */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {
   const out: string[] = [];
   for (const key of compared) {
-    const a = JSON.stringify(onDisk[key]);
-    const b = JSON.stringify(wanted[key]);
+    // Runs recorded before task folders were kept have none to compare.
+    if (key === 'task_folders' && onDisk.task_folders === undefined) continue;
+    const a = JSON.stringify(key === 'task_dirs' ? (onDisk.task_dirs ?? []) : onDisk[key]);
+    const b = JSON.stringify(key === 'task_dirs' ? (wanted.task_dirs ?? []) : wanted[key]);
     if (a !== b) out.push(`${key}: the run has ${a}, this command asks for ${b}`);
   }
   return out;

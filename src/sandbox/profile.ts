@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { sandboxesDir } from '../util/paths.js';
 import { readValidatedFile } from '../util/validated-file.js';
@@ -47,7 +47,8 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
+/** A profile by name from sandboxes/, or by the absolute path of a profile file (one kept in a task's folder). */
 export async function loadSandboxProfile(name: string, dir = sandboxesDir): Promise<SandboxProfile> {
-  const file = join(dir, `${name}.yaml`);
+  const file = isAbsolute(name) ? name : join(dir, `${name}.yaml`);
   return readValidatedFile(file, sandboxProfileSchema, { missing: `no sandbox profile named "${name}" (expected ${file})` });
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { readTreeFromDir, type FileTree } from '../sandbox/file-tree.js';
 import { InputError, errorMessage } from '../util/errors.js';
-import { tasksDir as defaultTasksDir } from '../util/paths.js';
+import { tasksDir as builtinTasksDir } from '../util/paths.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { taskSpecSchema, type TaskSpec } from './schema.js';
 
@@ -16,20 +16,84 @@ export interface LoadedTask {
   solution: FileTree;
 }
 
+/**
+ * Where tasks are looked up: one folder, or several (the built-in suite first, then each
+ * `--tasks-dir`). A folder is either a folder of task folders or one task folder itself.
+ */
+export type TaskRoots = string | readonly string[];
+
+/** The built-in suite plus the user's folders (resolved against the working directory). */
+export function taskRoots(extraDirs: readonly string[] = []): string[] {
+  return [builtinTasksDir, ...extraDirs.map((d) => resolve(d))];
+}
+
+function rootsOf(roots: TaskRoots | undefined): string[] {
+  if (roots === undefined) return [builtinTasksDir];
+  return typeof roots === 'string' ? [roots] : [...roots];
+}
+
+/** A task's `image` that names a profile file (`./profile.yaml`) rather than a profile in sandboxes/. */
+export function isProfileFile(image: string): boolean {
+  return /\.ya?ml$/.test(image) || image.startsWith('./') || image.startsWith('../') || isAbsolute(image);
+}
+
 /** Parses and validates one task.yaml; errors name the file, the field and the reason. */
 export async function loadTaskSpec(taskDir: string): Promise<TaskSpec> {
   const file = join(taskDir, 'task.yaml');
   const spec = await readValidatedFile(file, taskSpecSchema, { missing: 'missing: every task folder needs a task.yaml' });
   const folder = taskDir.split(/[\\/]/).filter(Boolean).pop();
   if (spec.id !== folder) throw new InputError(file, 'id', `"${spec.id}" must equal the folder name "${folder ?? ''}"`);
+  // A profile kept in the task's own folder (`image: ./sandbox.yaml`) is named by its absolute path.
+  if (isProfileFile(spec.image)) {
+    const profile = resolve(taskDir, spec.image);
+    if (!existsSync(profile)) throw new InputError(file, 'image', `names the profile file ${profile}, which does not exist`);
+    return { ...spec, image: profile };
+  }
   return spec;
 }
 
-export async function loadTask(id: string, root = defaultTasksDir): Promise<LoadedTask> {
-  const dir = join(root, id);
-  if (!existsSync(dir)) {
-    const known = await listTaskIds(root);
-    throw new InputError(dir, '', `no task "${id}"; known tasks: ${known.join(', ') || '(none)'}`);
+/**
+ * Every task under the roots: id -> task folder. The same id in two folders is an error naming both.
+ */
+export async function findTaskDirs(roots?: TaskRoots): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const root of rootsOf(roots)) {
+    for (const dir of await taskFoldersIn(root)) {
+      const id = basename(dir);
+      const earlier = found.get(id);
+      if (earlier !== undefined && resolve(earlier) !== resolve(dir)) {
+        throw new InputError(join(dir, 'task.yaml'), 'id', `task "${id}" is defined twice: in ${earlier} and in ${dir}; rename one of the folders`);
+      }
+      found.set(id, dir);
+    }
+  }
+  return new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+async function taskFoldersIn(root: string): Promise<string[]> {
+  if (!existsSync(root)) return [];
+  if (existsSync(join(root, 'task.yaml'))) return [root];
+  const entries = await readdir(root, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'task.yaml'))).map((e) => join(root, e.name));
+}
+
+/** Checks that each `--tasks-dir` exists and holds at least one task. */
+export async function assertTaskDirs(dirs: readonly string[], flag = '--tasks-dir'): Promise<void> {
+  for (const dir of dirs) {
+    const abs = resolve(dir);
+    if (!existsSync(abs)) throw new InputError(abs, '', `${flag}: no such folder`);
+    if ((await taskFoldersIn(abs)).length === 0) {
+      throw new InputError(abs, '', `${flag}: no task here (expected a task folder with task.yaml, or a folder of them)`);
+    }
+  }
+}
+
+export async function loadTask(id: string, roots?: TaskRoots): Promise<LoadedTask> {
+  const dirs = await findTaskDirs(roots);
+  const dir = dirs.get(id);
+  if (dir === undefined) {
+    const where = rootsOf(roots);
+    throw new InputError(where.length === 1 ? join(where[0] ?? '', id) : where.join(', '), '', `no task "${id}"; known tasks: ${[...dirs.keys()].join(', ') || '(none)'}`);
   }
   const spec = await loadTaskSpec(dir);
   for (const sub of ['repo', 'solution']) {
@@ -39,13 +103,8 @@ export async function loadTask(id: string, root = defaultTasksDir): Promise<Load
   return { spec, dir, repo, solution };
 }
 
-export async function listTaskIds(root = defaultTasksDir): Promise<string[]> {
-  if (!existsSync(root)) return [];
-  const entries = await readdir(root, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'task.yaml')))
-    .map((e) => e.name)
-    .sort();
+export async function listTaskIds(roots?: TaskRoots): Promise<string[]> {
+  return [...(await findTaskDirs(roots)).keys()];
 }
 
 /** A task folder whose task.yaml cannot be used, and why (file, field and reason). */
@@ -58,14 +117,15 @@ export interface BrokenTask {
 
 /**
  * Loads every task spec that can be used, and names the others with their problem: one broken
- * task.yaml (or a twin that is missing or of the same kind) leaves the rest usable.
+ * task.yaml (or a twin that is missing or of the same kind) leaves the rest usable. Two folders
+ * with the same id are an error for the whole set (which task is meant cannot be known).
  */
-export async function loadTaskSpecsReport(root = defaultTasksDir): Promise<{ specs: TaskSpec[]; broken: BrokenTask[] }> {
-  const ids = await listTaskIds(root);
+export async function loadTaskSpecsReport(roots?: TaskRoots): Promise<{ specs: TaskSpec[]; broken: BrokenTask[] }> {
+  const dirs = await findTaskDirs(roots);
   const loaded = await Promise.all(
-    ids.map(async (id) => {
+    [...dirs.entries()].map(async ([id, dir]) => {
       try {
-        return { id, spec: await loadTaskSpec(join(root, id)) };
+        return { id, spec: await loadTaskSpec(dir) };
       } catch (err) {
         return { id, cause: err };
       }
@@ -80,7 +140,7 @@ export async function loadTaskSpecsReport(root = defaultTasksDir): Promise<{ spe
   for (const spec of specs) {
     if (spec.twin === undefined || unreadable.has(spec.twin)) continue;
     const twin = byId.get(spec.twin);
-    const file = join(root, spec.id, 'task.yaml');
+    const file = join(dirs.get(spec.id) ?? spec.id, 'task.yaml');
     if (twin === undefined) twinProblems.set(spec.id, new InputError(file, 'twin', `names "${spec.twin}", which is not a task`));
     else if (twin.impossible === spec.impossible) twinProblems.set(spec.id, new InputError(file, 'twin', `"${spec.twin}" must have the other value of impossible`));
   }
@@ -89,8 +149,8 @@ export async function loadTaskSpecsReport(root = defaultTasksDir): Promise<{ spe
 }
 
 /** Loads every task spec; checks twins point at existing tasks and back. The first problem is thrown. */
-export async function loadAllTaskSpecs(root = defaultTasksDir): Promise<TaskSpec[]> {
-  const { specs, broken } = await loadTaskSpecsReport(root);
+export async function loadAllTaskSpecs(roots?: TaskRoots): Promise<TaskSpec[]> {
+  const { specs, broken } = await loadTaskSpecsReport(roots);
   if (broken[0] !== undefined) throw broken[0].cause;
   return specs;
 }

@@ -23,7 +23,18 @@ export const taskSpecSchema = z
     why: z.string().min(1),
     instruction: z.string().min(1),
     image: z.string().min(1).default('python'),
+    /** Any command, run in /work as the agent user at grading. */
     test_command: z.string().min(1),
+    /**
+     * A JUnit XML report the runner writes, relative to /work; `$IBENCH_JUNIT_PATH` asks for a fresh
+     * path outside /work, passed to test_command in that variable. Without it: pytest's summary when
+     * the command runs pytest, else the exit status alone.
+     */
+    junit: z
+      .string()
+      .min(1)
+      .refine((p) => p === '$IBENCH_JUNIT_PATH' || (!p.startsWith('/') && !p.split('/').includes('..')), 'a path relative to /work (no "..") or $IBENCH_JUNIT_PATH')
+      .optional(),
     /** Globs relative to the repo root the agent must not change. */
     protected: z.array(z.string().min(1)).min(1),
     /** Seconds the test command may take at grading. */

@@ -206,7 +206,19 @@ type TestRun = NonNullable<NonNullable<EpisodeRecord['evidence']>['pristineTests
 
 function testLine(label: string, t: TestRun | null): SafeHtml {
   if (t === null) return html`<li>${label}: <span class="muted">not run</span></li>`;
-  return html`<li>${label}: <span class="badge ${t.ok ? 'ok' : 'bad'}">${t.ok ? 'pass' : 'fail'}</span> ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped — exit ${t.exitCode}${t.timedOut ? ' (timed out)' : ''}, ${ms(t.durationMs)}</li>`;
+  const graded = t.grading === undefined ? '' : html` <span class="muted">(graded by ${t.grading === 'exit-status' ? 'exit status' : t.grading === 'junit' ? 'JUnit report' : "pytest's summary"})</span>`;
+  const problem = t.reportProblem === undefined ? '' : html`<br><span class="warn">${t.reportProblem}</span>`;
+  return html`<li>${label}: <span class="badge ${t.ok ? 'ok' : 'bad'}">${t.ok ? 'pass' : 'fail'}</span> ${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped — exit ${t.exitCode}${t.timedOut ? ' (timed out)' : ''}, ${ms(t.durationMs)}${graded}${problem}${perTest(t)}</li>`;
+}
+
+/** The per-test results a JUnit report gave, failures first. */
+function perTest(t: TestRun): HtmlValue {
+  if (t.grading !== 'junit' || t.tests === undefined || t.tests.length === 0) return '';
+  const order = { error: 0, failed: 1, skipped: 2, passed: 3 } as const;
+  const sorted = [...t.tests].sort((a, b) => order[a.status] - order[b.status]);
+  return html`<details class="per-test"><summary>${t.tests.length} test(s)</summary><ul>${sorted.map(
+    (c) => html`<li><span class="badge ${c.status === 'passed' ? 'ok' : 'bad'}">${c.status}</span> <code>${c.name}</code></li>`,
+  )}</ul></details>`;
 }
 
 /**

@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { runEpisode } from '../../src/runs/episode.js';
 import type { EpisodeRecord } from '../../src/runs/record.js';
 import type { ScriptTurn } from '../../src/models/scripted.js';
-import { loadTask } from '../../src/tasks/load.js';
+import { loadTask, type TaskRoots } from '../../src/tasks/load.js';
 import { overlayTree } from '../../src/sandbox/file-tree.js';
 
 export interface ScriptedEpisode {
@@ -19,7 +19,7 @@ export interface ScriptedEpisode {
 export async function runScripted(
   taskId: string,
   turns: ScriptTurn[],
-  options: { condition?: string; name?: string } = {},
+  options: { condition?: string; name?: string; tasksRoot?: TaskRoots } = {},
 ): Promise<ScriptedEpisode> {
   const root = await mkdtemp(join(tmpdir(), 'ibench-ep-'));
   // A unique script name gives a unique episode id, so parallel test files never see each other's containers.
@@ -34,6 +34,7 @@ export async function runScripted(
     modelSpec: `scripted:${script}`,
     condition: options.condition ?? 'neutral',
     episodeDir: dir,
+    ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
   });
   return { record, dir };
 }
@@ -45,8 +46,8 @@ export function writeFileTurn(path: string, content: string | Buffer): ScriptTur
 }
 
 /** Turns that apply a task's reference solution/ on top of /work. */
-export async function applySolutionTurns(taskId: string): Promise<ScriptTurn[]> {
-  const task = await loadTask(taskId);
+export async function applySolutionTurns(taskId: string, tasksRoot?: TaskRoots): Promise<ScriptTurn[]> {
+  const task = await loadTask(taskId, tasksRoot);
   const turns: ScriptTurn[] = [];
   for (const [path, entry] of overlayTree(new Map(), task.solution)) {
     if (entry.kind === 'file') turns.push(writeFileTurn(path, entry.content));

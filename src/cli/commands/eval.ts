@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HostPool } from '../../runs/docker-hosts.js';
 import { removeOwnResources } from '../../sandbox/sweep.js';
@@ -14,6 +15,7 @@ import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface EvalFlags {
   tasks?: string;
+  tasksDir: string[];
   model: string[];
   condition: string[];
   epochs?: number;
@@ -44,6 +46,7 @@ export function registerEval(program: Command): void {
     .description('Run a matrix of tasks x models x conditions x epochs into one run directory (same --out again resumes)')
     .argument('[file]', 'a YAML matrix file (tasks, models, conditions, epochs, ...) instead of the flags')
     .option('--tasks <ids>', 'comma-separated task ids, globs (exit-*), category:<name>, impossible or possible')
+    .option('--tasks-dir <dir>', "a folder of your own tasks beside the built-in suite; several times for several folders", collect, [])
     .option('--model <spec>', 'a model; give it several times for several models', collect, [])
     .option('--condition <name>', 'a condition; give it several times (default: neutral)', collect, [])
     .option('--epochs <n>', 'repetitions of every task x model x condition', parseIntOption('--epochs', 1))
@@ -107,6 +110,7 @@ function matrixFromFlags(flags: EvalFlags): Matrix {
 function withFlags(base: Matrix, flags: EvalFlags): Matrix {
   const raw = {
     ...base,
+    task_dirs: [...base.task_dirs, ...flags.tasksDir.map((d) => resolve(d))],
     ...(flags.epochs === undefined ? {} : { epochs: flags.epochs }),
     ...(flags.maxEpisodes === undefined ? {} : { max_episodes: flags.maxEpisodes }),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),

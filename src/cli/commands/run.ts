@@ -7,7 +7,7 @@ import { createModel } from '../../models/factory.js';
 import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
-import { listTaskIds } from '../../tasks/load.js';
+import { assertTaskDirs, findTaskDirs, taskRoots } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
 import { ensureWritableDir } from '../../util/out-dir.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
@@ -17,11 +17,14 @@ import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
 
+const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
+
 export const DEFAULT_TASK = 'exit-both-codes';
 export const DEFAULT_MODEL = 'local';
 
 interface RunFlags extends ModelSettingFlags {
   task: string;
+  tasksDir: string[];
   model: string;
   condition: string;
   runsDir: string;
@@ -36,6 +39,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Run one episode: a task, a model, a condition; prints the verdict')
     .option('--task <id>', 'task id (see `ibench tasks list`)', DEFAULT_TASK)
+    .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
     .option('--model <spec>', 'openai:<model> | anthropic:<model> | local[:<path.gguf>] | scripted:<file>', DEFAULT_MODEL)
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
@@ -52,8 +56,11 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
-      const known = await listTaskIds();
-      if (!known.includes(flags.task)) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${known.join(', ')}`);
+      await assertTaskDirs(flags.tasksDir);
+      const roots = taskRoots(flags.tasksDir);
+      const folders = await findTaskDirs(roots);
+      const taskFolder = folders.get(flags.task);
+      if (taskFolder === undefined) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${[...folders.keys()].join(', ')}`);
       const condition = await loadCondition(flags.condition);
       const runsDir = await ensureWritableDir('--runs-dir', flags.runsDir);
       const model = await createModel(flags.model, modelSettingsFrom(flags));
@@ -70,6 +77,8 @@ export function registerRun(program: Command): void {
         kind: 'single',
         createdAt: new Date().toISOString(),
         tasks: [flags.task],
+        task_dirs: roots.slice(1),
+        task_folders: { [flags.task]: taskFolder },
         models: [flags.model],
         conditions: [flags.condition],
         epochs: 1,
@@ -82,6 +91,7 @@ export function registerRun(program: Command): void {
       try {
         const record = await runEpisode({
           taskId: flags.task,
+          tasksRoot: roots,
           modelSpec: flags.model,
           condition: flags.condition,
           episodeDir,

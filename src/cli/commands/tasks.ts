@@ -1,13 +1,17 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { terminalSafeJson, visible, visibleLine } from '../../util/terminal.js';
 import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
 import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { sweepLeftovers } from '../../sandbox/sweep.js';
-import { listTaskIds, loadAllTaskSpecs } from '../../tasks/load.js';
+import { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots } from '../../tasks/load.js';
 import { validateTask, type TaskValidation } from '../../runs/validate-tasks.js';
+import { scaffoldTask } from '../../tasks/scaffold.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
+
+const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerTasks(program: Command): void {
   const tasks = program.command('tasks').description('List and validate the task suite');
@@ -15,10 +19,14 @@ export function registerTasks(program: Command): void {
     .command('list')
     .description('List the tasks with their twins and categories')
     .option('--json', 'print the task specs as JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const specs = await loadAllTaskSpecs();
+    .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
+    .action(async (flags: { json?: boolean; tasksDir: string[] }) => {
+      await assertTaskDirs(flags.tasksDir);
+      const roots = taskRoots(flags.tasksDir);
+      const specs = await loadAllTaskSpecs(roots);
+      const folders = await findTaskDirs(roots);
       if (flags.json === true) {
-        process.stdout.write(`${terminalSafeJson(specs, 2)}\n`);
+        process.stdout.write(`${terminalSafeJson(specs.map((s) => ({ ...s, dir: folders.get(s.id) ?? null })), 2)}\n`);
         return;
       }
       const width = Math.max(...specs.map((s) => s.id.length), 4);
@@ -29,12 +37,25 @@ export function registerTasks(program: Command): void {
       }
     });
   tasks
+    .command('new')
+    .description('Write a new task folder (task.yaml with every field explained, repo/, solution/) that `ibench tasks validate` passes')
+    .argument('<id>', 'the task id: lowercase letters, digits and dashes (also the folder name)')
+    .option('--dir <dir>', 'the folder to make the task in (then give it to --tasks-dir)', '.')
+    .option('--impossible', 'scaffold an impossible task (tests that contradict each other) instead of a possible one')
+    .action(async (id: string, flags: { dir: string; impossible?: boolean }) => {
+      const dir = await scaffoldTask({ id, dir: flags.dir, impossible: flags.impossible === true });
+      process.stdout.write(`wrote ${dir}\nnext: edit it, then  ibench tasks validate --tasks-dir ${resolve(flags.dir)} ${id}\n`);
+    });
+  tasks
     .command('validate')
     .description("Run each task's tests in Docker: the repo as given must fail; the reference solution must pass (possible) or fail (impossible)")
     .argument('[ids...]', 'task ids (default: all)')
-    .action(async (ids: string[]) => {
-      await loadAllTaskSpecs(); // every task.yaml valid and twins consistent
-      const known = await listTaskIds();
+    .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
+    .action(async (ids: string[], flags: { tasksDir: string[] }) => {
+      await assertTaskDirs(flags.tasksDir);
+      const roots = taskRoots(flags.tasksDir);
+      await loadAllTaskSpecs(roots); // every task.yaml valid and twins consistent
+      const known = [...(await findTaskDirs(roots)).keys()];
       const chosen = ids.length > 0 ? ids : known;
       const unknown = chosen.filter((id) => !known.includes(id));
       if (unknown.length > 0) throw new UsageError(`unknown task id(s): ${unknown.join(', ')}; see \`ibench tasks list\``);
@@ -44,14 +65,41 @@ export function registerTasks(program: Command): void {
       const factory = new DockerSandboxFactory();
       let failures = 0;
       for (const id of chosen) {
-        const v = await validateTask(id, factory);
+        const v = await validateTask(id, factory, roots);
         if (!v.ok) failures += 1;
-        process.stdout.write(`${line(v)}\n`);
+        process.stdout.write(`${explain(v)}${line(v)}\n`);
       }
       if (failures > 0) logger.error(`${failures} of ${chosen.length} task(s) failed validation`);
       else logger.info(`all ${chosen.length} task(s) valid`);
       process.exitCode = failures > 0 ? 1 : 0;
     });
+}
+
+const gradingText: Record<TaskValidation['grading'], string> = {
+  junit: 'per-test results from its JUnit report',
+  pytest: "pytest's summary line",
+  'exit-status': 'its exit status alone (0 = pass)',
+};
+
+function outcome(r: TaskValidation['reference']): string {
+  const counts = r.grading === 'exit-status' ? `exit ${r.exitCode}` : `${r.passed} passed, ${r.failed} failed${r.errors > 0 ? `, ${r.errors} errors` : ''}, exit ${r.exitCode}`;
+  return `${r.ok ? 'passes' : 'fails'} (${counts}${r.timedOut ? ', timed out' : ''})`;
+}
+
+/** The steps validate ran, what each gave and what it had to give, and what to fix. */
+function explain(v: TaskValidation): string {
+  const mark = (good: boolean): string => (good ? pc.green('as it must') : pc.red('WRONG'));
+  const lines = [
+    `${pc.bold(v.id)} (${v.dir}): runs \`${v.testCommand}\` in a fresh sandbox, graded by ${gradingText[v.grading]}`,
+    `  1. the repo as given must fail (the agent has work to do): ${outcome(v.asGiven)}, ${mark(!v.asGiven.ok)}`,
+    `  2. repo/ with solution/ laid over it must ${v.impossible ? 'fail (impossible task: even the best answer cannot pass)' : 'pass (possible task)'}: ${outcome(v.reference)}, ${mark(v.impossible ? !v.reference.ok : v.reference.ok)}`,
+  ];
+  if (!v.ok) {
+    const output = (v.impossible ? v.asGiven : v.reference).output.trim().split('\n').slice(-15);
+    lines.push(`  output of step ${v.impossible ? 1 : 2} (last lines):`, ...output.map((l) => `    | ${l}`));
+    for (const fix of v.fixes) lines.push(`  fix: ${fix}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function line(v: TaskValidation): string {
