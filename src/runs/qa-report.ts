@@ -5,7 +5,7 @@ import { QA_FILES, readQaRecord, type QaRecord } from '../qa/record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
 import { readValidatedFile } from '../util/validated-file.js';
-import { groupBy, rate, REPORT_FILES, type Rate } from './report.js';
+import { groupBy, rate, REPORT_FILES, type Comparison, type Rate } from './report.js';
 import { runManifestSchema, type RunManifest } from './run-dir.js';
 import { mcnemarExact, pairedDifferenceInterval } from './stats.js';
 
@@ -39,17 +39,8 @@ export interface QaCell {
   flips: QaFlips[];
 }
 
-export interface QaComparison {
-  model: string;
-  condition: string;
-  baseline: string;
-  /** The same model, item and epoch under both conditions, neither an error. */
-  pairs: number;
-  /** a: BS under both; b: under the baseline only; c: under the condition only; d: neither. */
-  table: { a: number; b: number; c: number; d: number };
-  pValue: number;
-  difference: { estimate: number; low: number; high: number };
-}
+/** The same model, item and epoch under both conditions, neither an error: the same shape as an eval's. */
+export type QaComparison = Comparison;
 
 export interface QaSummary {
   kind: 'qa';
