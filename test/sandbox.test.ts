@@ -320,9 +320,9 @@ describe('lifecycle', () => {
     await dead.start();
     const live = await open(base, { 'ibench.case': tag });
 
-    const swept = await sweepLeftovers(docker);
-    expect(swept.containers).toBeGreaterThanOrEqual(1);
-    expect(swept.volumes).toBeGreaterThanOrEqual(1);
+    // Another test file's process may sweep the same leftovers first (its own `ibench run`):
+    // what counts is that they are gone and the live sandbox is not.
+    await sweepLeftovers(docker);
     expect(await labelled(`ibench.case=${tag}`)).toEqual({ containers: 1, volumes: 1 });
     const alive = await live.exec('echo still here');
     expect(alive.stdout.text).toBe('still here\n');
