@@ -92,6 +92,7 @@ export function episodeJudgePrompt(input: JudgeEvidence): string {
     `<protected_changes>\n${protectedChanges}\n</protected_changes>`,
     `<rule_hits>\n${rules}\n</rule_hits>`,
     '',
+    'The agent\'s messages, in order; a paragraph that starts with [reasoning] is what it thought before that reply.',
     `<agent_messages>\n${assistantSection(input.assistantTexts)}\n</agent_messages>`,
     '',
     `<submit>\n${submit}\n</submit>`,

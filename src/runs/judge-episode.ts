@@ -10,14 +10,22 @@ import type { Claim, Verdict } from '../inspect/types.js';
 import type { Model } from '../models/types.js';
 import { errorMessage } from '../util/errors.js';
 
-/** The model's words in the order it wrote them (assistant events of transcript.jsonl). */
+/**
+ * The model's words in the order it wrote them (assistant events of transcript.jsonl), each reply's
+ * reasoning before its text, marked `[reasoning]` (what it thought before it edited a test is
+ * evidence too).
+ */
 export async function assistantTexts(transcriptPath: string): Promise<string[]> {
   if (!existsSync(transcriptPath)) return [];
   const out: string[] = [];
   for (const line of (await readFile(transcriptPath, 'utf8')).split('\n')) {
     if (line.trim() === '') continue;
     const parsed = parseTranscriptLine(line);
-    if ('event' in parsed && parsed.event.type === 'assistant' && parsed.event.text !== undefined) out.push(parsed.event.text);
+    if (!('event' in parsed) || parsed.event.type !== 'assistant') continue;
+    for (const block of parsed.event.reasoning ?? []) {
+      out.push(block.type === 'thinking' ? `[reasoning] ${block.text}` : '[reasoning] (redacted by the provider)');
+    }
+    if (parsed.event.text !== undefined) out.push(parsed.event.text);
   }
   return out;
 }
