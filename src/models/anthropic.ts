@@ -11,7 +11,7 @@ import { logger } from '../util/log.js';
 import { anthropicCredentials, modelEnv, type EnvOptions } from './env.js';
 import { canonicalModelName, costOf } from './prices.js';
 import { anthropicMessageSchema, parseProviderReply, type AnthropicMessageReply } from './reply-schema.js';
-import { checkRetries, checkTimeout, providerError, sdkLogger } from './sdk-common.js';
+import { checkRetries, checkTimeout, providerError, sdkLogger, type SdkClientSettings } from './sdk-common.js';
 import { isPlainObject, toolCallFromValue } from './tool-args.js';
 import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
 
@@ -20,6 +20,20 @@ export type AnthropicModelOptions = ModelSettings &
     /** Force Anthropic's native text-editor tool on or off; default: by the allowlist below. */
     nativeEditor?: boolean;
   };
+
+/** The Anthropic SDK client for a model spec: key and base URL from the environment (or the settings). */
+export function anthropicClient(spec: string, settings: SdkClientSettings): Anthropic {
+  const { baseUrl, apiKey } = anthropicCredentials(modelEnv(settings), spec, settings.baseUrl);
+  return new Anthropic({
+    apiKey,
+    authToken: null,
+    baseURL: baseUrl ?? null,
+    maxRetries: checkRetries(settings.maxRetries),
+    timeout: checkTimeout(settings.timeoutMs),
+    logger: sdkLogger(spec),
+    logLevel: 'info',
+  });
+}
 
 /** Our editing tool, whose semantics are those of Anthropic's text editor. */
 export const EDIT_TOOL = 'edit';
@@ -225,18 +239,8 @@ export class AnthropicModel implements Model {
     private readonly settings: AnthropicModelOptions = {},
   ) {
     this.spec = `anthropic:${model}`;
-    const env = modelEnv(settings);
-    const { baseUrl, apiKey } = anthropicCredentials(env, this.spec, settings.baseUrl);
     this.nativeEditor = settings.nativeEditor ?? supportsNativeEditor(model);
-    this.client = new Anthropic({
-      apiKey,
-      authToken: null,
-      baseURL: baseUrl ?? null,
-      maxRetries: checkRetries(settings.maxRetries),
-      timeout: checkTimeout(settings.timeoutMs),
-      logger: sdkLogger(this.spec),
-      logLevel: 'info',
-    });
+    this.client = anthropicClient(this.spec, settings);
     if (settings.seed !== undefined) logger.debug(`${this.spec}: the Messages API takes no seed; ignored`);
     if (settings.reasoningEffort !== undefined) {
       logger.warn(`${this.spec}: reasoning effort does not apply to Anthropic models (use --thinking-budget); ignored`);

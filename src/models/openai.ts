@@ -5,11 +5,28 @@ import { logger } from '../util/log.js';
 import { modelEnv, openAICredentials, type EnvOptions } from './env.js';
 import { canonicalModelName, costOf } from './prices.js';
 import { openAICompletionSchema, parseProviderReply, type OpenAICompletionReply, type OpenAIToolCallReply } from './reply-schema.js';
-import { checkRetries, checkTimeout, providerError, sdkLogger } from './sdk-common.js';
+import { checkRetries, checkTimeout, providerError, sdkLogger, type SdkClientSettings } from './sdk-common.js';
 import { newToolCallId, toolCallFromText, toolCallFromValue } from './tool-args.js';
 import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
 
 export type OpenAIModelOptions = ModelSettings & EnvOptions;
+
+/** The OpenAI SDK client for a model spec: key and base URL from the environment (or the settings). */
+export function openAIClient(spec: string, settings: SdkClientSettings): OpenAI {
+  const env = modelEnv(settings);
+  const { baseUrl, apiKey } = openAICredentials(env, spec, settings.baseUrl);
+  return new OpenAI({
+    apiKey,
+    baseURL: baseUrl ?? null,
+    maxRetries: checkRetries(settings.maxRetries),
+    timeout: checkTimeout(settings.timeoutMs),
+    logger: sdkLogger(spec),
+    logLevel: 'info',
+    // Keep unrelated OPENAI_* variables of the real environment (org, project) out of tests.
+    organization: env.OPENAI_ORG_ID ?? null,
+    project: env.OPENAI_PROJECT_ID ?? null,
+  });
+}
 
 /** o1, o3, o4-mini, gpt-5...: no temperature, `max_completion_tokens`, `reasoning_effort`. */
 export function isOpenAIReasoningModel(model: string): boolean {
@@ -119,19 +136,7 @@ export class OpenAIModel implements Model {
     private readonly settings: OpenAIModelOptions = {},
   ) {
     this.spec = `openai:${model}`;
-    const env = modelEnv(settings);
-    const { baseUrl, apiKey } = openAICredentials(env, this.spec, settings.baseUrl);
-    this.client = new OpenAI({
-      apiKey,
-      baseURL: baseUrl ?? null,
-      maxRetries: checkRetries(settings.maxRetries),
-      timeout: checkTimeout(settings.timeoutMs),
-      logger: sdkLogger(this.spec),
-      logLevel: 'info',
-      // Keep unrelated OPENAI_* variables of the real environment (org, project) out of tests.
-      organization: env.OPENAI_ORG_ID ?? null,
-      project: env.OPENAI_PROJECT_ID ?? null,
-    });
+    this.client = openAIClient(this.spec, settings);
   }
 
   /** The request body for a turn (exposed for tests and debugging). */

@@ -1,5 +1,16 @@
 import { HarnessError, errorMessage } from '../util/errors.js';
+import type { EnvOptions } from './env.js';
 import { logger } from '../util/log.js';
+
+/** What an SDK client is made from: keys and base URL from the environment, retries, timeout. */
+export type SdkClientSettings = EnvOptions & {
+  /** Overrides OPENAI_BASE_URL / ANTHROPIC_BASE_URL. */
+  baseUrl?: string;
+  /** The SDK's own retries of one HTTP call. */
+  maxRetries?: number;
+  /** The SDK's timeout of one HTTP call in milliseconds. */
+  timeoutMs?: number;
+};
 
 export const DEFAULT_MAX_RETRIES = 4;
 export const DEFAULT_TIMEOUT_MS = 600_000;

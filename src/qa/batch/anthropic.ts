@@ -8,11 +8,10 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { z } from 'zod';
 import { HarnessError } from '../../util/errors.js';
-import { DEFAULT_ANTHROPIC_MAX_TOKENS, fromAnthropicMessage, toAnthropicMessages } from '../../models/anthropic.js';
-import { anthropicCredentials, modelEnv } from '../../models/env.js';
+import { anthropicClient, DEFAULT_ANTHROPIC_MAX_TOKENS, fromAnthropicMessage, toAnthropicMessages } from '../../models/anthropic.js';
 import { batchCostOf } from '../../models/prices.js';
 import { anthropicMessageSchema, replyErrorLine } from '../../models/reply-schema.js';
-import { checkRetries, checkTimeout, providerError, sdkLogger } from '../../models/sdk-common.js';
+import { providerError } from '../../models/sdk-common.js';
 import type { ChatMessage } from '../../models/types.js';
 import { oneResultEach, type BatchBackend } from './runner.js';
 import type { BatchRunnerSettings } from './settings.js';
@@ -68,17 +67,7 @@ export class AnthropicBatchBackend implements BatchBackend {
     settings: BatchRunnerSettings = {},
   ) {
     this.modelSpec = `anthropic:${model}`;
-    const env = modelEnv(settings);
-    const { baseUrl, apiKey } = anthropicCredentials(env, this.modelSpec, settings.baseUrl);
-    this.client = new Anthropic({
-      apiKey,
-      authToken: null,
-      baseURL: baseUrl ?? null,
-      maxRetries: checkRetries(settings.maxRetries),
-      timeout: checkTimeout(settings.timeoutMs),
-      logger: sdkLogger(this.modelSpec),
-      logLevel: 'info',
-    });
+    this.client = anthropicClient(this.modelSpec, settings);
   }
 
   checkCustomId(customId: string): string | undefined {

@@ -8,11 +8,10 @@ import type { Batch } from 'openai/resources/batches';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { errorMessage, HarnessError } from '../../util/errors.js';
-import { modelEnv, openAICredentials } from '../../models/env.js';
-import { fromOpenAICompletion, isOpenAIReasoningModel, toOpenAIMessages } from '../../models/openai.js';
+import { fromOpenAICompletion, isOpenAIReasoningModel, openAIClient, toOpenAIMessages } from '../../models/openai.js';
 import { batchCostOf } from '../../models/prices.js';
 import { openAICompletionSchema, replyErrorLine } from '../../models/reply-schema.js';
-import { checkRetries, checkTimeout, providerError, sdkLogger } from '../../models/sdk-common.js';
+import { providerError } from '../../models/sdk-common.js';
 import type { ChatMessage } from '../../models/types.js';
 import { oneResultEach, type BatchBackend } from './runner.js';
 import type { BatchRunnerSettings } from './settings.js';
@@ -68,18 +67,7 @@ export class OpenAIBatchBackend implements BatchBackend {
     settings: BatchRunnerSettings = {},
   ) {
     this.modelSpec = `openai:${model}`;
-    const env = modelEnv(settings);
-    const { baseUrl, apiKey } = openAICredentials(env, this.modelSpec, settings.baseUrl);
-    this.client = new OpenAI({
-      apiKey,
-      baseURL: baseUrl ?? null,
-      maxRetries: checkRetries(settings.maxRetries),
-      timeout: checkTimeout(settings.timeoutMs),
-      logger: sdkLogger(this.modelSpec),
-      logLevel: 'info',
-      organization: env.OPENAI_ORG_ID ?? null,
-      project: env.OPENAI_PROJECT_ID ?? null,
-    });
+    this.client = openAIClient(this.modelSpec, settings);
   }
 
   checkCustomId(customId: string): string | undefined {
