@@ -31,6 +31,7 @@ import { treeToTar } from '../src/sandbox/tar.js';
 import { listTaskIds, loadTask } from '../src/tasks/load.js';
 import { errorMessage } from '../src/util/errors.js';
 import { logger } from '../src/util/log.js';
+import { median } from './measure.js';
 
 function intFlag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -48,12 +49,6 @@ const asJson = process.argv.includes('--json');
 
 function mean(values: number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
 function mb(bytes: number): string {

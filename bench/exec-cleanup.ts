@@ -11,18 +11,7 @@ import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { logger } from '../src/util/log.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
+import { median, timed } from './measure.js';
 
 async function rawExec(container: Docker.Container, cmd: string[], user: string): Promise<void> {
   const exec = await container.exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });

@@ -20,12 +20,7 @@ import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { loadTask } from '../src/tasks/load.js';
 import { logger } from '../src/util/log.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
+import { median } from './measure.js';
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -18,18 +18,7 @@ import { logger } from '../src/util/log.js';
 import { inspectEpisode } from '../src/inspect/index.js';
 import { loadTask } from '../src/tasks/load.js';
 import { treeToTar } from '../src/sandbox/tar.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
+import { median, timed } from './measure.js';
 
 function repoTree(): FileTree {
   const tree: FileTree = new Map();

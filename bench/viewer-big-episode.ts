@@ -21,6 +21,7 @@ import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { logger } from '../src/util/log.js';
 import { startViewer } from '../src/viewer/server.js';
+import { median } from './measure.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TASK = 'exit-both-codes';
@@ -30,12 +31,6 @@ function argNumber(name: string, fallback: number): number {
   const value = at > 0 ? Number(process.argv[at + 1]) : fallback;
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} expects a positive integer`);
   return value;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** Milliseconds from navigation until the load event, with the diff rendered. */

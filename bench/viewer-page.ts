@@ -21,16 +21,11 @@ import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { logger } from '../src/util/log.js';
 import { startViewer } from '../src/viewer/server.js';
+import { median } from './measure.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TASK = 'exit-both-codes';
 const TARGET_BYTES = 5 * 1024 * 1024;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 const editTest: ScriptTurn = {
   tool: 'bash',
