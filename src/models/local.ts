@@ -96,7 +96,7 @@ export async function localThreads(): Promise<number> {
 function missingModelError(path: string, isDefault: boolean): HarnessError {
   if (isDefault) {
     return new HarnessError(
-      `the embedded model is not at ${path}: run \`npm run setup\` (or \`bash scripts/fetch-model.sh\`), or pass --model local:<path.gguf>`,
+      `the embedded model is not at ${path}: run \`npx ibench setup\`, or pass --model local:<path.gguf>`,
     );
   }
   return new HarnessError(`no GGUF model file at ${path} (from --model local:<path.gguf>)`);
@@ -118,7 +118,7 @@ export function loadLocalModel(path: string, isDefault = false): Promise<LlamaMo
   if (isDefault && size !== DEFAULT_LOCAL_MODEL_SIZE) {
     return Promise.reject(
       new HarnessError(
-        `the embedded model at ${key} has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`bash scripts/fetch-model.sh\` to fetch it again`,
+        `the embedded model at ${key} has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`npx ibench setup\` to fetch it again`,
       ),
     );
   }
@@ -131,7 +131,7 @@ export function loadLocalModel(path: string, isDefault = false): Promise<LlamaMo
   if (problem !== null) {
     return Promise.reject(
       isDefault
-        ? new HarnessError(`the embedded model at ${key} is not a GGUF file (${problem}): run \`bash scripts/fetch-model.sh\` to fetch it again`)
+        ? new HarnessError(`the embedded model at ${key} is not a GGUF file (${problem}): run \`npx ibench setup\` to fetch it again`)
         : new UsageError(`--model local:${path}: ${key} is not a GGUF model file (${problem}); give the path of a .gguf model`),
     );
   }
