@@ -6,6 +6,8 @@ import { logger } from '../../util/log.js';
 import { cacheDir, projectRoot } from '../../util/paths.js';
 import { assertDockerReachable } from '../../sandbox/docker.js';
 import { ensureImage, listProfilesNeeded } from '../../sandbox/images.js';
+import { ensureLlamaRuntime } from '../../models/llama-install.js';
+import { llamaRuntimeDir } from '../../models/llama-runtime.js';
 
 interface SetupFlags {
   browser?: boolean;
@@ -43,6 +45,8 @@ export function registerSetup(program: Command): void {
         if (!result.built) logger.info(`${result.image} is up to date`);
       }
       if (flags.model !== false) {
+        const runtime = await ensureLlamaRuntime();
+        if (runtime === 'installed') logger.info(`model runtime: node-llama-cpp and this platform's CPU binary installed into ${llamaRuntimeDir}`);
         logger.info(`model: the embedded model (SmolLM2-135M-Instruct) into ${join(cacheDir, 'models')}`);
         await runScript('fetch-model.sh');
       }
