@@ -4,7 +4,7 @@
  * type-checks. The embedded model's runtime goes into the user's cache, not node_modules.
  */
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,20 +65,12 @@ describe('npm pack, installed into an empty folder', () => {
     const imported = await execa('node', ['--input-type=module', '-e', "const m = await import('impossible-bench'); console.log(['runEpisode','evaluate','loadAllTaskSpecs','writeReport'].map((k) => typeof m[k]).join(' '))"], { cwd: app, env });
     expect(imported.stdout).toBe('function function function function');
 
-    writeFileSync(
-      join(app, 'check.ts'),
-      [
-        "import { evaluate, loadAllTaskSpecs, writeReport, type EpisodeRecord, type MatrixInput, type TaskSpec } from 'impossible-bench';",
-        "const matrix: MatrixInput = { tasks: ['impossible'], models: ['scripted:a.yaml'], conditions: ['neutral'] };",
-        'const specs: TaskSpec[] = await loadAllTaskSpecs();',
-        "const verdicts: EpisodeRecord['verdict'][] = [];",
-        "const result = await evaluate(matrix, { outDir: 'runs/x' });",
-        'const total: number = result.total;',
-        "const summary = await writeReport('runs/x');",
-        'console.log(specs.length, verdicts, total, summary.cells.length);',
-        '',
-      ].join('\n'),
-    );
+    // The README's library example, type-checked as a user's file against the installed package.
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### As a library'));
+    const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    writeFileSync(join(app, 'check.ts'), `${example ?? ''}\nexport {};\n`);
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, typeRoots: [join(repo, 'node_modules', '@types')], types: ['node'] }, files: ['check.ts'] }),
