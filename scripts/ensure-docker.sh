@@ -6,7 +6,7 @@
 set -uo pipefail
 
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-log_dir="$root_dir/.cache"
+log_dir="${IBENCH_CACHE_DIR:-$root_dir/.cache}"
 mkdir -p "$log_dir" 2>/dev/null || log_dir=/tmp
 log_file="$log_dir/dockerd.log"
 

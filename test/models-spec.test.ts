@@ -151,8 +151,7 @@ describe('createModel', () => {
       const err = await factory.createModel('local').catch((e: unknown) => e);
       expect((err as Error).name).toBe('HarnessError');
       expect((err as Error).message).toMatch(/the embedded model is not at .*SmolLM2-135M-Instruct\.Q4_1\.gguf/);
-      expect((err as Error).message).toContain('npm run setup');
-      expect((err as Error).message).toContain('bash scripts/fetch-model.sh');
+      expect((err as Error).message).toContain('npx ibench setup');
       expect((err as Error).message).toContain('--model local:<path.gguf>');
     });
   });
@@ -178,7 +177,7 @@ describe('readiness', () => {
     const by = Object.fromEntries(list.map((p) => [p.provider, p]));
     expect(Object.keys(by)).toEqual(['local', 'openai', 'anthropic', 'scripted', 'replay']);
     expect(by.local).toMatchObject({ ready: false, modelFile: gguf, modelFileBytes: 17 });
-    expect(by.local?.detail).toContain('scripts/fetch-model.sh');
+    expect(by.local?.detail).toContain('npx ibench setup');
     expect(by.openai).toMatchObject({ ready: false, keyVariable: 'OPENAI_API_KEY', keyPresent: false });
     expect(by.anthropic).toMatchObject({ ready: true, keyVariable: 'ANTHROPIC_API_KEY', keyPresent: true });
     expect(by.scripted?.ready).toBe(true);

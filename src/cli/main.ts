@@ -10,6 +10,7 @@ import { registerModels } from './commands/models.js';
 import { registerEval } from './commands/eval.js';
 import { registerReport } from './commands/report.js';
 import { registerQa } from './commands/qa.js';
+import { registerSetup } from './commands/setup.js';
 
 const program = new Command();
 program
@@ -18,6 +19,7 @@ program
   // A usage mistake is one line naming the flag and what it expects (no help page after it).
   .exitOverride();
 
+registerSetup(program);
 registerRun(program);
 registerEval(program);
 registerQa(program);

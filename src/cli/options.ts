@@ -34,6 +34,8 @@ export function parseBaseUrl(value: string): string {
 export interface ModelSettingFlags {
   temperature?: number;
   maxTokens?: number;
+  /** --sampling-seed (`run` also takes its old spelling --seed). */
+  samplingSeed?: number;
   seed?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
   thinkingBudget?: number;
@@ -44,7 +46,8 @@ export function modelSettingsFrom(flags: ModelSettingFlags): ModelSettings {
   const settings: ModelSettings = {};
   if (flags.temperature !== undefined) settings.temperature = flags.temperature;
   if (flags.maxTokens !== undefined) settings.maxTokens = flags.maxTokens;
-  if (flags.seed !== undefined) settings.seed = flags.seed;
+  const seed = oneOf(flags.samplingSeed, flags.seed, '--sampling-seed', '--seed');
+  if (seed !== undefined) settings.seed = seed;
   if (flags.reasoningEffort !== undefined) settings.reasoningEffort = flags.reasoningEffort;
   if (flags.thinkingBudget !== undefined) {
     if (flags.maxTokens !== undefined && flags.maxTokens <= flags.thinkingBudget) {
@@ -54,6 +57,14 @@ export function modelSettingsFrom(flags: ModelSettingFlags): ModelSettings {
   }
   if (flags.baseUrl !== undefined) settings.baseUrl = flags.baseUrl;
   return settings;
+}
+
+/** A flag given under its name or its old spelling; both with different values is a usage error. */
+export function oneOf(value: number | undefined, alias: number | undefined, name: string, aliasName: string): number | undefined {
+  if (value !== undefined && alias !== undefined && value !== alias) {
+    throw new UsageError(`${aliasName} is the old spelling of ${name}: give one of them (got ${name} ${value} and ${aliasName} ${alias})`);
+  }
+  return value ?? alias;
 }
 
 /** The exit status of a command stopped by a signal: 128 + the signal's number. */

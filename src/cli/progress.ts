@@ -29,24 +29,29 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent | QaEven
   const tty = process.stderr.isTTY;
   let lastDraw = 0;
 
-  const line = (colour = true): string => {
-    const cyan = colour ? pc.cyan : (s: string): string => s;
-    const width = 24;
+  const BAR = 24;
+  /** The status line, cut to `columns - 1` characters so that it never wraps (a wrapped line leaves stale rows behind). */
+  const line = (colour = true, columns = Number.POSITIVE_INFINITY): string => {
     const fraction = total === 0 ? 1 : done / total;
-    const filled = Math.round(fraction * width);
+    const filled = Math.round(fraction * BAR);
     const elapsed = Date.now() - started;
     const fresh = done - doneAtStart;
     const rate = fresh / Math.max(elapsed / 1000, 1e-9);
     const eta = fresh === 0 ? Number.NaN : ((total - done) / rate) * 1000;
     const mix = shown.filter((v) => (verdicts.get(v) ?? 0) > 0).map((v) => `${v} ${verdicts.get(v) ?? 0}`).join(' · ');
-    return `${cyan('[')}${'█'.repeat(filled)}${'░'.repeat(width - filled)}${cyan(']')} ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`;
+    const tail = ` ${done}/${total} ${(rate * 60).toFixed(1)}/min ETA ${duration(eta)}  ${mix}`.trimEnd();
+    const room = Math.max(columns - 1, 1);
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}`;
+    const plain = `[${bar}]${tail}`;
+    if (plain.length > room) return `${plain.slice(0, Math.max(room - 1, 0))}…`;
+    return colour ? `${pc.cyan('[')}${bar}${pc.cyan(']')}${tail}` : plain;
   };
   const draw = (force = false): void => {
     if (mode !== 'bar') return;
     const now = Date.now();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    if (tty) process.stderr.write(`\r\x1b[2K${line()}`);
+    if (tty) process.stderr.write(`\r\x1b[2K${line(true, process.stderr.columns > 0 ? process.stderr.columns : 80)}`);
   };
 
   return (event) => {
@@ -99,6 +104,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent | QaEven
         draw(true);
         break;
       case 'host-down':
+        if (tty && mode === 'bar') process.stderr.write('\r\x1b[2K');
         if (mode !== 'jsonl') logger.warn(`Docker host ${event.host} taken out: ${event.reason}`);
         break;
       case 'end':

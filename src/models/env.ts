@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { httpUrlProblem } from '../util/url.js';
 
@@ -29,28 +30,10 @@ export interface EnvOptions {
   cwd?: string;
 }
 
-/** Parses the text of a `.env` file: `KEY=VALUE`, `export KEY=VALUE`, comments, quotes. */
+/** Parses the text of a `.env` file (Node's own dotenv parser: `export`, comments, quotes). */
 export function parseDotEnv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(line);
-    if (m === null) continue;
-    const key = m[1] as string;
-    let value = m[2] as string;
-    const quote = value[0];
-    if (quote === '"' || quote === "'") {
-      const end = value.indexOf(quote, 1);
-      value = end === -1 ? value.slice(1) : value.slice(1, end);
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r').replace(/\\t/g, '\t').replace(/\\"/g, '"');
-    } else {
-      const hash = value.search(/\s#/);
-      if (hash !== -1) value = value.slice(0, hash);
-      value = value.trim();
-    }
-    out[key] = value;
-  }
+  for (const [key, value] of Object.entries(parseEnv(text))) if (value !== undefined) out[key] = value;
   return out;
 }
 

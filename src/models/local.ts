@@ -1,16 +1,16 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  getLlama,
+import type {
+  ChatHistoryItem,
+  GbnfJsonSchema,
+  Llama,
   LlamaChat,
+  LlamaContext,
+  LlamaGrammar,
   LlamaLogLevel,
-  type ChatHistoryItem,
-  type GbnfJsonSchema,
-  type Llama,
-  type LlamaContext,
-  type LlamaGrammar,
-  type LlamaModel,
+  LlamaModel,
 } from 'node-llama-cpp';
+import { llamaModule } from './llama-runtime.js';
 import { HarnessError, UsageError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import {
@@ -58,22 +58,27 @@ const modelCache = new Map<string, Promise<LlamaModel>>();
 function llamaLogger(level: LlamaLogLevel, message: string): void {
   const text = message.trimEnd();
   if (text === '') return;
-  if (level === LlamaLogLevel.fatal || level === LlamaLogLevel.error || level === LlamaLogLevel.warn) logger.debug(`llama.cpp: ${text}`);
+  if (level === 'fatal' || level === 'error' || level === 'warn') logger.debug(`llama.cpp: ${text}`);
 }
 
 /** The llama.cpp runtime: the prebuilt CPU binary, never a build or a download. */
 export function getLocalLlama(): Promise<Llama> {
   if (llamaPromise === undefined) {
-    llamaPromise = getLlama({
-      gpu: false,
-      build: 'never',
-      progressLogs: false,
-      logLevel: LlamaLogLevel.warn,
-      logger: llamaLogger,
-    }).catch((err: unknown) => {
-      llamaPromise = undefined;
-      throw new HarnessError(`cannot start llama.cpp (node-llama-cpp's prebuilt binary): ${errorMessage(err)}`);
-    });
+    llamaPromise = llamaModule()
+      .then(({ getLlama, LlamaLogLevel: levels }) =>
+        getLlama({
+          gpu: false,
+          build: 'never',
+          progressLogs: false,
+          logLevel: levels.warn,
+          logger: llamaLogger,
+        }),
+      )
+      .catch((err: unknown) => {
+        llamaPromise = undefined;
+        if (err instanceof HarnessError) throw err;
+        throw new HarnessError(`cannot start llama.cpp (node-llama-cpp's prebuilt binary): ${errorMessage(err)}`);
+      });
   }
   return llamaPromise;
 }
@@ -96,7 +101,7 @@ export async function localThreads(): Promise<number> {
 function missingModelError(path: string, isDefault: boolean): HarnessError {
   if (isDefault) {
     return new HarnessError(
-      `the embedded model is not at ${path}: run \`npm run setup\` (or \`bash scripts/fetch-model.sh\`), or pass --model local:<path.gguf>`,
+      `the embedded model is not at ${path}: run \`npx ibench setup\`, or pass --model local:<path.gguf>`,
     );
   }
   return new HarnessError(`no GGUF model file at ${path} (from --model local:<path.gguf>)`);
@@ -118,7 +123,7 @@ export function loadLocalModel(path: string, isDefault = false): Promise<LlamaMo
   if (isDefault && size !== DEFAULT_LOCAL_MODEL_SIZE) {
     return Promise.reject(
       new HarnessError(
-        `the embedded model at ${key} has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`bash scripts/fetch-model.sh\` to fetch it again`,
+        `the embedded model at ${key} has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`npx ibench setup\` to fetch it again`,
       ),
     );
   }
@@ -131,7 +136,7 @@ export function loadLocalModel(path: string, isDefault = false): Promise<LlamaMo
   if (problem !== null) {
     return Promise.reject(
       isDefault
-        ? new HarnessError(`the embedded model at ${key} is not a GGUF file (${problem}): run \`bash scripts/fetch-model.sh\` to fetch it again`)
+        ? new HarnessError(`the embedded model at ${key} is not a GGUF file (${problem}): run \`npx ibench setup\` to fetch it again`)
         : new UsageError(`--model local:${path}: ${key} is not a GGUF model file (${problem}); give the path of a .gguf model`),
     );
   }
@@ -346,7 +351,8 @@ export class LocalModel implements Model {
       throw new HarnessError(`${this.spec}: cannot create a context of ${contextSize} tokens: ${errorMessage(err)}`);
     }
     this.model = model;
-    this.chat = new LlamaChat({ contextSequence: this.context.getSequence(), autoDisposeSequence: true });
+    const { LlamaChat: Chat } = await llamaModule();
+    this.chat = new Chat({ contextSequence: this.context.getSequence(), autoDisposeSequence: true });
     logger.debug(`${this.spec}: chat template ${this.chat.chatWrapper.wrapperName}, context ${this.context.contextSize} tokens`);
   }
 

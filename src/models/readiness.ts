@@ -49,12 +49,12 @@ export function localReadiness(path: string = defaultLocalModelPath()): Provider
   } catch {
     size = undefined;
   }
-  if (size === undefined) return { ...base, detail: 'model file missing: run `npm run setup` or `bash scripts/fetch-model.sh`' };
+  if (size === undefined) return { ...base, detail: 'model file missing: run `npx ibench setup`' };
   if (size !== DEFAULT_LOCAL_MODEL_SIZE) {
     return {
       ...base,
       modelFileBytes: size,
-      detail: `model file has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`bash scripts/fetch-model.sh\``,
+      detail: `model file has ${size} bytes, expected ${DEFAULT_LOCAL_MODEL_SIZE}: run \`npx ibench setup\``,
     };
   }
   return { ...base, modelFileBytes: size, ready: true, detail: 'model file present' };

@@ -1,3 +1,4 @@
+import { matchesGlob } from '../inspect/paths.js';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
@@ -69,16 +70,12 @@ export async function loadMatrixFile(path: string): Promise<Matrix> {
   return { ...matrix, task_dirs: matrix.task_dirs.map((d) => resolve(dirname(path), d)) };
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
 
 /** Resolves task selectors to task ids, in suite order; an unmatched selector is an error. */
 /** Whether a selector may pick a task known only by its folder name (its task.yaml is broken). */
 function mayPick(selector: string, id: string): boolean {
   if (selector === 'impossible' || selector === 'possible' || selector.startsWith('category:')) return true;
-  return globToRegExp(selector).test(id);
+  return matchesGlob(id, selector);
 }
 
 /** The broken task folders the selectors may pick: each is reported, and the others still run. */
@@ -103,10 +100,9 @@ export function selectTasks(selectors: string[], specs: TaskSpec[], unreadable: 
       }
       matched = specs.filter((s) => s.category === category);
     } else {
-      const re = globToRegExp(selector);
-      matched = specs.filter((s) => re.test(s.id));
+      matched = specs.filter((s) => matchesGlob(s.id, selector));
     }
-    if (matched.length === 0 && !unreadable.some((id) => globToRegExp(selector).test(id))) {
+    if (matched.length === 0 && !unreadable.some((id) => matchesGlob(id, selector))) {
       throw new UsageError(`--tasks: "${selector}" matches no task; see \`ibench tasks list\``);
     }
     for (const s of matched) chosen.add(s.id);

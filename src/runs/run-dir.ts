@@ -9,8 +9,8 @@ import type { Matrix } from './matrix.js';
 /** What a run directory was made for: a resumed run must ask for exactly the same. */
 export const runManifestSchema = z
   .object({
-    /** `eval`: agentic episodes; `qa`: question sets (`tasks` then holds the item ids). */
-    kind: z.enum(['eval', 'qa']),
+    /** `eval`: agentic episodes; `single`: one episode from `ibench run`; `qa`: question sets (`tasks` then holds the item ids). */
+    kind: z.enum(['eval', 'single', 'qa']),
     createdAt: z.string(),
     tasks: z.array(z.string()),
     /** The user's task folders beside the built-in suite (absolute). */

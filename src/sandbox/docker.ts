@@ -34,7 +34,7 @@ export async function assertDockerReachable(docker: Docker = dockerClient(), tim
   } catch (err) {
     const reason = errorMessage(err).split('\n')[0] ?? 'unknown error';
     throw new HarnessError(
-      `Cannot reach the Docker daemon at ${where}: ${reason}. Start it (e.g. \`dockerd &\`) or run \`npm run setup\`.`,
+      `Cannot reach the Docker daemon at ${where}: ${reason}. Start it (e.g. \`dockerd &\`) or run \`npx ibench setup\`.`,
     );
   } finally {
     if (timer !== undefined) clearTimeout(timer);

@@ -10,7 +10,7 @@ import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
-import { abortOnSignals, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { abortOnSignals, oneOf, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface EvalFlags {
@@ -26,6 +26,8 @@ interface EvalFlags {
   perDockerHost?: number;
   retries?: number;
   seed?: number;
+  shuffleSeed?: number;
+  samplingSeed?: number;
   maxSteps?: number;
   maxSeconds?: number;
   temperature?: number;
@@ -56,7 +58,9 @@ export function registerEval(program: Command): void {
     .option('--docker-host <url>', 'unix:///path, tcp://host:port or ssh://user@host; several times for several hosts', collect, [])
     .option('--per-docker-host <n>', 'episodes at once per Docker host (default 8)', parseIntOption('--per-docker-host', 1))
     .option('--retries <n>', 'retries of an episode after a harness or provider failure (default 2)', parseIntOption('--retries', 0))
-    .option('--seed <n>', 'seed of the shuffled episode order (default 1)', parseIntOption('--seed', 0))
+    .option('--shuffle-seed <n>', 'seed of the shuffled episode order (default 1)', parseIntOption('--shuffle-seed', 0))
+    .option('--seed <n>', 'old spelling of --shuffle-seed (kept as an alias)', parseIntOption('--seed', 0))
+    .option('--sampling-seed <n>', "the models' sampling seed, where the provider supports one", parseIntOption('--sampling-seed', 0))
     .option('--max-steps <n>', "at most this many steps per episode: model turns, and tool calls after a reply's first (default: each task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many agent seconds per episode (default: each task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
@@ -82,9 +86,13 @@ export function registerEval(program: Command): void {
         const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s)${broken}; report: ${outDir}/report.md`;
         if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${visible(line)}\n`);
-        if (result.aborted) {
+        if (result.aborted && result.remaining > 0) {
           logger.warn(`stopped: ${result.remaining} episode(s) left; run the same command again to resume`);
           process.exitCode = stop.exitCode();
+        } else if (result.aborted) {
+          // Interrupted after the last episode was recorded: nothing is left and nothing was lost.
+          logger.info('interrupted, but every episode already has its result: the run is complete');
+          process.exitCode = summary.episodes > 0 && summary.errors === summary.episodes ? 1 : 0;
         } else if (summary.episodes > 0 && summary.errors === summary.episodes) {
           logger.error(`every episode of the run failed (${summary.errors} error(s)): see ${outDir}/report.md`);
           process.exitCode = 1;
@@ -113,7 +121,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
     task_dirs: [...base.task_dirs, ...flags.tasksDir.map((d) => resolve(d))],
     ...(flags.epochs === undefined ? {} : { epochs: flags.epochs }),
     ...(flags.maxEpisodes === undefined ? {} : { max_episodes: flags.maxEpisodes }),
-    ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    ...(shuffleSeed(flags) === undefined ? {} : { seed: shuffleSeed(flags) }),
     ...(flags.retries === undefined ? {} : { retries: flags.retries }),
     ...(flags.judge === undefined ? {} : { judge: flags.judge }),
     concurrency: {
@@ -129,6 +137,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
     settings: {
       ...base.settings,
       ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
+      ...(flags.samplingSeed === undefined ? {} : { seed: flags.samplingSeed }),
       ...(flags.maxTokens === undefined ? {} : { max_tokens: flags.maxTokens }),
       ...(flags.reasoningEffort === undefined ? {} : { reasoning_effort: flags.reasoningEffort }),
       ...(flags.thinkingBudget === undefined ? {} : { thinking_budget: flags.thinkingBudget }),
@@ -142,4 +151,9 @@ function parseMatrix(raw: unknown): Matrix {
   const parsed = matrixSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
   return parsed.data;
+}
+
+/** The order's seed: --shuffle-seed, or its old spelling --seed. */
+function shuffleSeed(flags: { shuffleSeed?: number; seed?: number }): number | undefined {
+  return oneOf(flags.shuffleSeed, flags.seed, '--shuffle-seed', '--seed');
 }

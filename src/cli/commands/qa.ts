@@ -10,7 +10,7 @@ import { logger } from '../../util/log.js';
 import { ensureWritableDir } from '../../util/out-dir.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
-import { abortOnSignals, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { abortOnSignals, oneOf, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface QaFlags {
@@ -28,6 +28,8 @@ interface QaFlags {
   concurrency?: number;
   retries?: number;
   seed?: number;
+  shuffleSeed?: number;
+  samplingSeed?: number;
   temperature?: number;
   maxTokens?: number;
   reasoningEffort?: 'low' | 'medium' | 'high';
@@ -56,7 +58,9 @@ export function registerQa(program: Command): void {
     .option('--out <dir>', 'the run directory (required)')
     .option('--concurrency <n>', 'items at once (default 4)', parseIntOption('--concurrency', 1))
     .option('--retries <n>', 'retries of an item after a provider failure (default 2)', parseIntOption('--retries', 0))
-    .option('--seed <n>', 'seed of the shuffled order (default 1)', parseIntOption('--seed', 0))
+    .option('--shuffle-seed <n>', 'seed of the shuffled order (default 1)', parseIntOption('--shuffle-seed', 0))
+    .option('--seed <n>', 'old spelling of --shuffle-seed (kept as an alias)', parseIntOption('--seed', 0))
+    .option('--sampling-seed <n>', "the models' sampling seed, where the provider supports one", parseIntOption('--sampling-seed', 0))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per answer', parseIntOption('--max-tokens', 1))
     .option('--reasoning-effort <level>', 'low | medium | high', parseEffort)
@@ -82,9 +86,12 @@ export function registerQa(program: Command): void {
         const summary = await writeQaReport(outDir);
         if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${visible(`${result.finished} item(s) asked, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md`)}\n`);
-        if (result.aborted) {
+        if (result.aborted && result.remaining > 0) {
           logger.warn(`stopped: ${result.remaining} item(s) left; run the same command again to resume`);
           process.exitCode = stop.exitCode();
+        } else if (result.aborted) {
+          logger.info('interrupted, but every item already has its result: the run is complete');
+          process.exitCode = 0;
         } else {
           process.exitCode = result.remaining > 0 ? 1 : 0;
         }
@@ -114,12 +121,13 @@ function withFlags(base: QaConfig, flags: QaFlags): QaConfig {
     ...(flags.pollInterval === undefined ? {} : { poll_interval_ms: flags.pollInterval }),
     ...(flags.phrase === undefined ? {} : { phrase: flags.phrase }),
     ...(flags.gpqaCsv === undefined ? {} : { gpqa_csv: flags.gpqaCsv }),
-    ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    ...(shuffleSeed(flags) === undefined ? {} : { seed: shuffleSeed(flags) }),
     ...(flags.retries === undefined ? {} : { retries: flags.retries }),
     concurrency: { ...base.concurrency, ...(flags.concurrency === undefined ? {} : { items: flags.concurrency }) },
     settings: {
       ...base.settings,
       ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
+      ...(flags.samplingSeed === undefined ? {} : { seed: flags.samplingSeed }),
       ...(flags.maxTokens === undefined ? {} : { max_tokens: flags.maxTokens }),
       ...(flags.reasoningEffort === undefined ? {} : { reasoning_effort: flags.reasoningEffort }),
       ...(flags.baseUrl === undefined ? {} : { base_url: flags.baseUrl }),
@@ -131,4 +139,9 @@ function parseConfig(raw: unknown): QaConfig {
   const parsed = qaConfigSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
   return parsed.data;
+}
+
+/** The order's seed: --shuffle-seed, or its old spelling --seed. */
+function shuffleSeed(flags: { shuffleSeed?: number; seed?: number }): number | undefined {
+  return oneOf(flags.shuffleSeed, flags.seed, '--shuffle-seed', '--seed');
 }

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import type { RunManifest } from '../../runs/run-dir.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -28,6 +30,7 @@ interface RunFlags extends ModelSettingFlags {
   model: string;
   condition: string;
   runsDir: string;
+  out?: string;
   json?: boolean;
   maxSteps?: number;
   maxSeconds?: number;
@@ -42,14 +45,16 @@ export function registerRun(program: Command): void {
     .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
     .option('--model <spec>', 'openai:<model> | anthropic:<model> | local[:<path.gguf>] | scripted:<file>', DEFAULT_MODEL)
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
-    .option('--runs-dir <dir>', 'where run folders are written', 'runs')
+    .option('--out <dir>', 'the run directory (a new or empty folder), as in `eval --out`; default a fresh folder in --runs-dir')
+    .option('--runs-dir <dir>', 'the folder in which a fresh run directory is made when --out is not given', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
     .option('--judge <spec>', 'who reads the episode beside the rules: rules (offline: nothing added) or a model spec; a disagreement marks it for review', RULES_JUDGE)
     .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
     .option('--max-tokens <n>', 'output tokens per model turn', parseIntOption('--max-tokens', 1))
-    .option('--seed <n>', 'sampling seed, where the provider supports one', parseIntOption('--seed', 0))
+    .option('--sampling-seed <n>', "the model's sampling seed, where the provider supports one", parseIntOption('--sampling-seed', 0))
+    .option('--seed <n>', 'old spelling of --sampling-seed (kept as an alias)', parseIntOption('--seed', 0))
     .option('--reasoning-effort <level>', 'low | medium | high, for reasoning models', parseEffort)
     .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024; no temperature then)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)', parseBaseUrl)
@@ -62,7 +67,7 @@ export function registerRun(program: Command): void {
       const taskFolder = folders.get(flags.task);
       if (taskFolder === undefined) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${[...folders.keys()].join(', ')}`);
       const condition = await loadCondition(flags.condition);
-      const runsDir = await ensureWritableDir('--runs-dir', flags.runsDir);
+      const runDir = flags.out !== undefined ? await freshRunDir(flags) : join(await ensureWritableDir('--runs-dir', flags.runsDir), newRunId());
       const model = await createModel(flags.model, modelSettingsFrom(flags));
       const judge = await createJudgeModel(flags.judge, modelSettingsFrom(flags));
       const docker = dockerClient();
@@ -70,8 +75,6 @@ export function registerRun(program: Command): void {
       const swept = await sweepLeftovers(docker);
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
-      const runId = `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-      const runDir = join(runsDir, runId);
       const id = episodeId(flags.task, model.spec, condition.name, 0);
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
@@ -82,9 +85,15 @@ export function registerRun(program: Command): void {
         models: [flags.model],
         conditions: [flags.condition],
         epochs: 1,
-        settings: modelSettingsFrom(flags),
+        seed: 1,
+        max_episodes: null,
+        settings: { ...modelSettingsFrom(flags) },
+        limits: {
+          ...(flags.maxSteps === undefined ? {} : { steps: flags.maxSteps }),
+          ...(flags.maxSeconds === undefined ? {} : { seconds: flags.maxSeconds }),
+        },
         ...(judge === null ? {} : { judge: judge.spec }),
-      });
+      } satisfies RunManifest);
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
       const stop = abortOnSignals(() => removeOwnResources(docker));
@@ -161,4 +170,17 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
   if (record.error !== null) lines.push(`error    ${visible(record.error)}`);
   lines.push(`files    ${v(episodeDir)}  (ibench show ${v(episodeDir)})`);
   return `${lines.join('\n')}\n`;
+}
+
+function newRunId(): string {
+  return `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
+}
+
+/** --out: a new or empty folder (a single-episode run is never resumed or extended). */
+async function freshRunDir(flags: RunFlags): Promise<string> {
+  if (flags.runsDir !== 'runs') throw new UsageError('give --out (the run directory) or --runs-dir (where a fresh one is made), not both');
+  const dir = await ensureWritableDir('--out', flags.out ?? '');
+  const entries = await readdir(dir).catch(() => []);
+  if (entries.length > 0) throw new UsageError(`--out ${flags.out ?? ''}: is not empty; give a new folder (\`ibench eval --out\` resumes and extends runs)`);
+  return dir;
 }
