@@ -6,11 +6,12 @@
  * case-insensitive on what the episode page shows: messages, the model's words and reasoning,
  * tool calls and their outputs. The result is JSON; the page shows it as text only.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { parseTranscriptLine } from '../agent/transcript.js';
 import { EPISODE_FILES } from '../runs/record.js';
-import { openInside } from './paths.js';
+import { openRegularNoFollow } from './paths.js';
 import type { RunsStore } from './store.js';
 import { formatArguments } from './transcript.js';
 import type { SearchEpisode, SearchField, SearchHit, SearchResult } from './types.js';
@@ -101,6 +102,26 @@ function snippet(text: string, at: number, length: number): Pick<SearchHit, 'bef
   };
 }
 
+/** A transcript this small is read in one piece; a larger one is streamed line by line. */
+const READ_WHOLE = 4 << 20;
+
+/** The lines of an open transcript; the caller closes the handle. */
+async function* transcriptLines(handle: FileHandle): AsyncGenerator<string> {
+  const { size } = await handle.stat();
+  if (size <= READ_WHOLE) {
+    yield* (await handle.readFile('utf8')).split(/\r?\n/);
+    return;
+  }
+  const stream = handle.createReadStream({ encoding: 'utf8', autoClose: false });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    yield* lines;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
 /** Searches every transcript of a run, in the episodes' order. null when there is no such run. */
 export async function searchRun(store: RunsStore, run: string, query: string, options: SearchOptions = {}): Promise<SearchResult | null> {
   if ((await store.runDir(run)) === null) return null;
@@ -124,7 +145,9 @@ export async function searchRun(store: RunsStore, run: string, query: string, op
       stopped = 'time';
       break;
     }
-    const handle = await openInside(store.root, join(entry.dir, EPISODE_FILES.transcript));
+    // The store listed the folder as a real folder of the run (not a link); the file itself is
+    // opened without following a link and only as a regular file.
+    const handle = await openRegularNoFollow(join(entry.dir, EPISODE_FILES.transcript));
     searched++;
     if (handle === null) continue;
     const found: SearchEpisode = {
@@ -138,11 +161,9 @@ export async function searchRun(store: RunsStore, run: string, query: string, op
       hits: [],
       more: 0,
     };
-    const stream = handle.createReadStream({ encoding: 'utf8', autoClose: true });
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
     let index = -1;
     try {
-      for await (const line of lines) {
+      for await (const line of transcriptLines(handle)) {
         if (line === '') continue;
         index++;
         if (Date.now() > deadline) {
@@ -164,8 +185,7 @@ export async function searchRun(store: RunsStore, run: string, query: string, op
         }
       }
     } finally {
-      lines.close();
-      stream.destroy(); // closes the file (autoClose), also when the loop stopped early
+      await handle.close().catch(() => undefined);
     }
     if (found.hits.length > 0 || found.more > 0) episodes.push(found);
     if (stopped !== null) break;

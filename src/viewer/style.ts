@@ -63,7 +63,7 @@ nav.sections { margin: 14px 0; padding: 6px 0; border-top: 1px solid var(--line)
 table.episodes th[data-sort] { cursor: pointer; user-select: none; }
 table.episodes th.sorted-asc::after { content: " ▲"; }
 table.episodes th.sorted-desc::after { content: " ▼"; }
-.windowed-scroll { max-height: calc(100vh - 230px); min-height: 240px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
+.windowed-scroll { max-height: calc(100vh - 230px); overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
 table.windowed { table-layout: fixed; width: 100%; min-width: 1100px; margin: 0; }
 ${episodeColumnsCss()}
 table.windowed thead th { position: sticky; top: 0; z-index: 2; overflow: hidden; text-overflow: ellipsis; }
