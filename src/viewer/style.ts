@@ -40,6 +40,7 @@ main table:not(.windowed):not(.d2h-diff-table) { display: block; max-width: 100%
 #compare-facts table { display: table; }
 .bad-text, .bad-text a { color: var(--bad); font-weight: 600; }
 th.group { text-align: center; }
+table.summary td.model { min-width: 140px; max-width: 260px; overflow-wrap: anywhere; }
 th.group.impossible { background: #efe7fb; }
 th.group.possible { background: #e6eefb; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; background: var(--soft); border: 1px solid var(--line); white-space: nowrap; }

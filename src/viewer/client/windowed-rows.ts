@@ -6,6 +6,9 @@
  * into one classic script).
  */
 
+/** The row height in the stylesheet (style.ts: table.windowed tbody tr), used until one is measured. */
+const FALLBACK_ROW_HEIGHT = 30;
+
 export interface WindowedRowsOptions<T> {
   /** The element that scrolls (overflow: auto) and holds the table. */
   scroller: HTMLElement;
@@ -46,17 +49,6 @@ export class WindowedRows<T> {
     this.draw(true);
   }
 
-  get length(): number {
-    return this.items.length;
-  }
-
-  /** Scrolls so that the item at `index` is in view. */
-  scrollToIndex(index: number): void {
-    if (this.rowHeight === 0) return;
-    this.o.scroller.scrollTop = index * this.rowHeight;
-    this.draw(false);
-  }
-
   private spacer(height: number): HTMLTableRowElement {
     const tr = document.createElement('tr');
     tr.className = 'spacer';
@@ -79,9 +71,10 @@ export class WindowedRows<T> {
     if (this.rowHeight === 0) {
       const probe = this.o.row(this.items[0] as T);
       tbody.replaceChildren(probe);
-      this.rowHeight = Math.max(1, probe.getBoundingClientRect().height);
+      // A table not laid out (hidden) measures 0: the CSS height stands in until it can be measured.
+      this.rowHeight = probe.getBoundingClientRect().height;
     }
-    const h = this.rowHeight;
+    const h = this.rowHeight > 0 ? this.rowHeight : FALLBACK_ROW_HEIGHT;
     const head = scroller.querySelector('thead')?.getBoundingClientRect().height ?? 0;
     // The scroller may still be growing to its maximum height: the window's height bounds its view.
     const view = Math.max(scroller.clientHeight, window.innerHeight);
