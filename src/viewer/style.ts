@@ -38,7 +38,7 @@ td.ci { color: var(--muted); white-space: nowrap; }
 /* Every table fits the page or scrolls inside itself (the windowed list scrolls in its own box). */
 main table:not(.windowed):not(.d2h-diff-table) { display: block; max-width: 100%; overflow-x: auto; }
 #compare-facts table { display: table; }
-.bad-text, .bad-text a { color: var(--bad); font-weight: 600; }
+.bad-text, .bad-text a { color: var(--bad); font-weight: 600; white-space: nowrap; }
 th.group { text-align: center; }
 table.summary td.model { min-width: 140px; max-width: 260px; overflow-wrap: anywhere; }
 th.group.impossible { background: #efe7fb; }
