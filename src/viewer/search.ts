@@ -1,8 +1,9 @@
 /**
  * Full-text search over a run's transcripts, done on the server so that the page never loads them:
- * each transcript.jsonl is streamed line by line (opened through the path guard: never through a
- * link out of the runs folder, never a FIFO), a line that cannot hold the text is skipped before
- * it is parsed, and the search stops at a cap of hits or at its time budget, saying so. Matching is
+ * each transcript.jsonl is read one at a time (whole when small, else streamed line by line), only
+ * from the episode folders the store lists (real folders of the run, not links) and opened without
+ * following a link and only as a regular file (never a FIFO); a line that cannot hold the text is
+ * skipped before it is parsed, and the search stops at a cap of hits or at its time budget, saying so. Matching is
  * case-insensitive on what the episode page shows: messages, the model's words and reasoning,
  * tool calls and their outputs. The result is JSON; the page shows it as text only.
  */
