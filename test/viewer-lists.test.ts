@@ -266,6 +266,12 @@ describe('searching the transcripts', () => {
     await page.check('#search-reasoning');
     await page.waitForFunction(() => document.querySelectorAll('#search-results li.hit').length === 1);
     expect(await page.locator('#search-results li.hit').getAttribute('data-index')).toBe(String(REASONING_LINE));
+    // The search reads only the episodes the list's filters keep: none of the possible twins has the word.
+    await page.uncheck('#search-reasoning');
+    await page.waitForFunction(() => document.querySelectorAll('#search-results li.hit').length === 2);
+    await page.selectOption('select[data-filter="kind"]', 'possible');
+    await page.waitForFunction(() => (document.getElementById('search-results')?.textContent ?? '').includes('Nothing matches'));
+    expect(await page.locator('#search-status').innerText()).toContain('0 hits in 0 episodes (2 of 2 transcripts read — the episodes the filters keep)');
     expect(errors).toEqual([]);
     await page.close();
   });

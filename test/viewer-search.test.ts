@@ -122,6 +122,15 @@ describe('searchRun', () => {
     expect(((await searchRun(store, RUN, 'ne.dle')) as SearchResult).episodes).toEqual([]);
   });
 
+  it("reads only the episodes in its scope (the list's filters)", async () => {
+    const store = new RunsStore(runs);
+    const possible = (await searchRun(store, RUN, 'needle', { scope: { kind: 'possible' } })) as SearchResult;
+    expect([possible.total, possible.searched, possible.episodes.map((e) => e.id)]).toEqual([1, 1, [B]]);
+    const none = (await searchRun(store, RUN, 'needle', { scope: { kind: 'possible', verdict: 'tampered' } })) as SearchResult;
+    expect([none.total, none.episodes]).toEqual([0, []]);
+    expect(((await searchRun(store, RUN, 'needle', { scope: { model: '' } })) as SearchResult).total).toBe(4);
+  });
+
   it('stops at its caps and says so', async () => {
     const store = new RunsStore(runs);
     const capped = (await searchRun(store, RUN, 'needle', { maxHits: 2 })) as SearchResult;
@@ -169,6 +178,8 @@ describe('the search route and the rows', () => {
     expect((await get(server, `/api/runs/${RUN}/search.json?q=${'x'.repeat(201)}`)).status).toBe(400);
     expect(await get(server, `/api/runs/${RUN}/search.json?q=needle&in=code`)).toMatchObject({ status: 400, body: 'in: all or reasoning\n' });
     expect((await get(server, '/api/runs/nothing/search.json?q=needle')).status).toBe(404);
+    const scoped = JSON.parse((await get(server, `/api/runs/${RUN}/search.json?q=needle&verdict=tampered&kind=impossible`)).body) as SearchResult;
+    expect([scoped.total, scoped.episodes.map((e) => e.id)]).toEqual([3, [A]]);
   });
 
   it('gives each episode row its kind and whether it is a false flag', async () => {

@@ -20,8 +20,12 @@ import type { SearchEpisode, SearchField, SearchHit, SearchResult } from './type
 export const SEARCH_QUERY_MIN = 2;
 export const SEARCH_QUERY_MAX = 200;
 
+/** Row fields a search can be limited by (the episodes list's filters): only the episodes with these values are read. */
+export type SearchScope = Partial<Record<'model' | 'condition' | 'task' | 'kind' | 'category' | 'verdict' | 'claim' | 'review', string>>;
+
 export interface SearchOptions {
   reasoningOnly?: boolean;
+  scope?: SearchScope;
   /** Hits listed in all (the search stops there). */
   maxHits?: number;
   /** Hits listed per episode; the rest are counted. */
@@ -131,7 +135,8 @@ export async function searchRun(store: RunsStore, run: string, query: string, op
   const deadline = Date.now() + (options.budgetMs ?? SEARCH_DEFAULTS.budgetMs);
   const reasoningOnly = options.reasoningOnly === true;
   const match = matcher(query);
-  const entries = await store.episodes(run);
+  const scope = Object.entries(options.scope ?? {}).filter((e): e is [keyof SearchScope, string] => e[1] !== undefined && e[1] !== '');
+  const entries = (await store.episodes(run)).filter((e) => scope.every(([k, v]) => e.row[k] === v));
   const episodes: SearchEpisode[] = [];
   let hits = 0;
   let searched = 0;

@@ -169,7 +169,7 @@ export interface SearchResult {
   reasoningOnly: boolean;
   episodes: SearchEpisode[];
   hits: number;
-  /** Episodes whose transcript was read, of the run's. */
+  /** Episodes whose transcript was read, of those in the search's scope (the run's, or those its filters keep). */
   searched: number;
   total: number;
   /** Why the search stopped before the end: too many hits, or its time budget; null when complete. */

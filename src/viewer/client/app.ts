@@ -284,11 +284,14 @@ function episodesPage(): void {
     }
   };
 
+  /** Re-runs the transcript search, which is limited to the filtered episodes. */
+  let searchAgain = (): void => undefined;
   for (const [k, select] of selects) {
     select.addEventListener('change', () => {
       state[k] = select.value;
       saveState();
       draw();
+      searchAgain();
     });
   }
   search?.addEventListener('input', () => {
@@ -303,6 +306,7 @@ function episodesPage(): void {
     fillSelects();
     saveState();
     draw();
+    searchAgain();
   });
   for (const th of table.querySelectorAll<HTMLElement>('th[data-sort]')) {
     const activate = (): void => {
@@ -324,7 +328,7 @@ function episodesPage(): void {
   fillSelects();
   resort();
   draw();
-  if (data.search !== null) transcriptSearch(data.search);
+  if (data.search !== null) searchAgain = transcriptSearch(data.search);
   if (live) {
     every(3000, async () => {
       const next = await fetchJson<EpisodeRow[]>(`${root}${data.api}`);
@@ -359,19 +363,20 @@ function hitUrl(href: string, query: string, index: number): string {
   return `${root}${href}?${new URLSearchParams({ find: query }).toString()}#event-${index}`;
 }
 
-function transcriptSearch(api: string): void {
+/** Sets up the transcript search; returns what re-runs it (when the list's filters change). */
+function transcriptSearch(api: string): () => void {
   const form = document.getElementById('transcript-search');
   const input = document.getElementById('search-text');
   const reasoning = document.getElementById('search-reasoning');
   const status = document.getElementById('search-status');
   const results = document.getElementById('search-results');
-  if (!(form instanceof HTMLFormElement) || !(input instanceof HTMLInputElement) || !(reasoning instanceof HTMLInputElement) || status === null || results === null) return;
+  if (!(form instanceof HTMLFormElement) || !(input instanceof HTMLInputElement) || !(reasoning instanceof HTMLInputElement) || status === null || results === null) return () => undefined;
   const params = new URLSearchParams(location.search);
   input.value = params.get('text') ?? '';
   reasoning.checked = params.get('in') === 'reasoning';
   let asked = 0;
 
-  const show = (r: SearchResult): void => {
+  const show = (r: SearchResult, filtered: boolean): void => {
     const groups = r.episodes.map((e) => {
       const items = e.hits.map((h) =>
         el(
@@ -397,7 +402,7 @@ function transcriptSearch(api: string): void {
       );
     });
     const stoppedWhy = r.stopped === 'hits' ? `stopped at ${r.hits} hits: make the search narrower` : r.stopped === 'time' ? 'stopped at its time limit: make the search narrower' : null;
-    status.textContent = `${r.hits} hits in ${r.episodes.length} episodes (${r.searched} of ${r.total} transcripts read${r.reasoningOnly ? ', reasoning only' : ''})${stoppedWhy === null ? '' : ` — ${stoppedWhy}`}`;
+    status.textContent = `${r.hits} hits in ${r.episodes.length} episodes (${r.searched} of ${r.total} transcripts read${filtered ? ' — the episodes the filters keep' : ''}${r.reasoningOnly ? ', reasoning only' : ''})${stoppedWhy === null ? '' : ` — ${stoppedWhy}`}`;
     results.hidden = false;
     results.replaceChildren(...(groups.length === 0 ? [el('p', { class: 'muted' }, `Nothing matches “${r.query}”.`)] : groups));
   };
@@ -422,13 +427,19 @@ function transcriptSearch(api: string): void {
     status.textContent = 'searching…';
     const query = new URLSearchParams({ q: text });
     if (reasoning.checked) query.set('in', 'reasoning');
+    // Within the episodes the list's filters keep (they are in the page's URL).
+    for (const k of filterKeys) {
+      const v = p.get(k);
+      if (v !== null && v !== '') query.set(k, v);
+    }
+    const filtered = filterKeys.some((k) => (p.get(k) ?? '') !== '');
     fetch(`${root}${api}?${query.toString()}`, { cache: 'no-store', headers: { accept: 'application/json' } })
       .then(async (res) => {
         if (!res.ok) throw new Error((await res.text()).trim() || `HTTP ${res.status}`);
         return (await res.json()) as SearchResult;
       })
       .then((r) => {
-        if (ticket === asked) show(r);
+        if (ticket === asked) show(r, filtered);
       })
       .catch((err: unknown) => {
         if (ticket === asked) status.textContent = `search failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -438,10 +449,12 @@ function transcriptSearch(api: string): void {
     e.preventDefault();
     run();
   });
-  reasoning.addEventListener('change', () => {
+  const again = (): void => {
     if (input.value.trim() !== '') run();
-  });
-  if (input.value.trim() !== '') run();
+  };
+  reasoning.addEventListener('change', again);
+  again();
+  return again;
 }
 
 // ------------------------------------------------------------------ episode: transcript
