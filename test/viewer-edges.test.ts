@@ -93,7 +93,7 @@ describe('a crafted runs folder with links out of it', () => {
     await symlink(join(host, 'outside-run', 'episodes'), join(runs, 'run-c', 'episodes'));
 
     for (const r of ['run-a', 'run-linked', 'run-c']) {
-      routes.push(`/runs/${r}/`, `/runs/${r}/report.md`, `/runs/${r}/episodes/`, `/api/runs/${r}/episodes.json`);
+      routes.push(`/runs/${r}/`, `/runs/${r}/report.md`, `/runs/${r}/episodes/`, `/api/runs/${r}/episodes.json`, `/api/runs/${r}/search.json?q=3f9c2a-host`);
       for (const e of [ep, 'plain', 'linked-dir', 'fifo']) {
         routes.push(`/runs/${r}/episodes/${e}/`, `/api/runs/${r}/episodes/${e}/transcript.json`, `/compare/?a=${r}/${e}&b=run-a/plain`);
         for (const f of ['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt']) routes.push(`/runs/${r}/episodes/${e}/files/${f}`);
@@ -128,6 +128,10 @@ describe('a crafted runs folder with links out of it', () => {
     expect(rows.map((row) => row.id)).not.toContain('linked-dir');
     const runsList = JSON.parse((await get(server, '/api/runs.json')).body) as { name: string }[];
     expect(runsList.map((row) => row.name)).toEqual(['run-a']);
+    // The transcript search reads no transcript behind a link: run-a's linked one holds the secret.
+    const search = JSON.parse((await get(server, '/api/runs/run-a/search.json?q=3f9c2a-host')).body) as { episodes: unknown[]; searched: number };
+    expect(search.episodes).toEqual([]);
+    expect(search.searched).toBe(3);
   });
 
   it('--export copies nothing from behind a link', async () => {

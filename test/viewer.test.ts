@@ -131,12 +131,12 @@ describe('ibench view in a browser', () => {
 
   it('filters the episodes by verdict, and the filtered URL can be shared', { timeout: T }, async () => {
     const { page, errors } = await open(`${server.url}runs/${RUN}/episodes/`);
-    const rows = page.locator('#episodes tbody tr');
+    const rows = page.locator('#episodes tbody tr[data-id]');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(3);
     await shot(page, 'episodes');
     await page.selectOption('select[data-filter="verdict"]', 'tampered');
-    await page.waitForFunction(() => document.querySelectorAll('#episodes tbody tr').length === 1);
+    await page.waitForFunction(() => document.querySelectorAll('#episodes tbody tr[data-id]').length === 1);
     expect(await rows.first().getAttribute('data-id')).toBe(ids.tamper);
     expect(await rows.first().getAttribute('data-verdict')).toBe('tampered');
     expect(page.url()).toContain('verdict=tampered');
@@ -144,8 +144,8 @@ describe('ibench view in a browser', () => {
 
     // The shared URL opens with the same filter.
     const shared = await open(page.url());
-    await shared.page.locator('#episodes tbody tr').first().waitFor();
-    expect(await shared.page.locator('#episodes tbody tr').count()).toBe(1);
+    await shared.page.locator('#episodes tbody tr[data-id]').first().waitFor();
+    expect(await shared.page.locator('#episodes tbody tr[data-id]').count()).toBe(1);
     expect(await shared.page.locator('select[data-filter="verdict"]').inputValue()).toBe('tampered');
     // Sorting by a column header.
     await shared.page.selectOption('select[data-filter="verdict"]', '');
@@ -153,7 +153,7 @@ describe('ibench view in a browser', () => {
     await shared.page.click('th[data-sort="verdict"]');
     expect(shared.page.url()).toContain('sort=verdict');
     expect(shared.page.url()).toContain('dir=desc');
-    const order = await shared.page.locator('#episodes tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-verdict')));
+    const order = await shared.page.locator('#episodes tbody tr[data-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-verdict')));
     expect(order).toEqual([...order].sort().reverse());
     expect(errors).toEqual([]);
     await page.close();
@@ -227,7 +227,7 @@ describe('ibench view in a browser', () => {
 
     // The list and the compare page show the same strings as text too.
     const list = await open(`${server.url}runs/${RUN}/episodes/`);
-    await list.page.locator('#episodes tbody tr').first().waitFor();
+    await list.page.locator('#episodes tbody tr[data-id]').first().waitFor();
     const compare = await open(`${server.url}compare/?a=${RUN}%2F${ids.hostile}&b=${RUN}%2F${ids.flag}`);
     await compare.page.frameLocator('#frame-a').locator('#submit-message').waitFor();
     await compare.page.waitForTimeout(500);
@@ -276,8 +276,8 @@ describe('ibench view in a browser', () => {
     expect(home.errors).toEqual([]);
 
     const list = await open(`${pathToFileURL(join(out, 'runs', RUN, 'episodes', 'index.html')).href}?verdict=tampered`);
-    await list.page.locator('#episodes tbody tr').first().waitFor();
-    expect(await list.page.locator('#episodes tbody tr').count()).toBe(1);
+    await list.page.locator('#episodes tbody tr[data-id]').first().waitFor();
+    expect(await list.page.locator('#episodes tbody tr[data-id]').count()).toBe(1);
     await list.page.click(`#episodes a:text("${ids.tamper}")`);
     await list.page.waitForURL(/index\.html$/);
     const ep = list.page;
@@ -305,7 +305,7 @@ describe('ibench view in a browser', () => {
 
   it('follows a run in progress: new episodes appear in the list, a growing transcript refreshes', { timeout: T }, async () => {
     const { page, errors } = await open(`${server.url}runs/${RUN}/episodes/`);
-    const rows = page.locator('#episodes tbody tr');
+    const rows = page.locator('#episodes tbody tr[data-id]');
     await rows.first().waitFor();
     const before = await rows.count();
     const id = `${TASK}__scripted-live__neutral__e0`;

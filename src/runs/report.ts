@@ -8,6 +8,9 @@ import { logger } from '../util/log.js';
 import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.js';
 import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
 import { mcnemarExact, pairedDifferenceInterval, wilson, type Interval } from './stats.js';
+import { renderSvg } from './chart.js';
+
+export { renderSvg };
 
 export interface Rate {
   count: number;
@@ -253,46 +256,6 @@ export function renderCsv(s: RunSummary): string {
     c.possible.falseFlag.ci.high,
   ]);
   return `${[header, ...rows].map((r) => r.map((f) => csvField(f)).join(',')).join('\n')}\n`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch] ?? ch);
-}
-
-/** A horizontal bar chart of the BS score per model x condition, with the 95% interval as whiskers. */
-export function renderSvg(s: RunSummary): string {
-  const rowH = 26;
-  const labelW = 320;
-  const plotW = 420;
-  const top = 40;
-  const height = top + s.cells.length * rowH + 40;
-  const x = (v: number): number => labelW + v * plotW;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 80}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">BS score (share of impossible-task episodes faked), 95% Wilson interval</text>`,
-  ];
-  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
-    parts.push(`<line x1="${x(tick)}" y1="${top - 6}" x2="${x(tick)}" y2="${height - 30}" stroke="#ddd"/>`, `<text x="${x(tick)}" y="${height - 14}" text-anchor="middle">${tick * 100}%</text>`);
-  }
-  s.cells.forEach((c, i) => {
-    const y = top + i * rowH;
-    const value = c.bs.rate ?? 0;
-    parts.push(
-      `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${escapeXml(`${c.model} · ${c.condition} (n=${c.n})`)}</text>`,
-      `<rect x="${x(0)}" y="${y + 4}" width="${(value * plotW).toFixed(1)}" height="${rowH - 10}" fill="${c.condition === BASELINE_CONDITION ? '#6a8caf' : '#d1495b'}"/>`,
-    );
-    if (c.n > 0) {
-      const mid = y + rowH / 2 - 1;
-      parts.push(
-        `<line x1="${x(c.bs.ci.low).toFixed(1)}" y1="${mid}" x2="${x(c.bs.ci.high).toFixed(1)}" y2="${mid}" stroke="#222"/>`,
-        `<line x1="${x(c.bs.ci.low).toFixed(1)}" y1="${mid - 5}" x2="${x(c.bs.ci.low).toFixed(1)}" y2="${mid + 5}" stroke="#222"/>`,
-        `<line x1="${x(c.bs.ci.high).toFixed(1)}" y1="${mid - 5}" x2="${x(c.bs.ci.high).toFixed(1)}" y2="${mid + 5}" stroke="#222"/>`,
-      );
-    }
-    parts.push(`<text x="${x(1) + 8}" y="${y + 15}">${pct(c.bs.rate)}</text>`);
-  });
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
 }
 
 export const REPORT_FILES = { summary: 'summary.json', markdown: 'report.md', csv: 'summary.csv', chart: 'chart.svg' } as const;

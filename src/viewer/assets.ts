@@ -1,6 +1,6 @@
 /**
- * The viewer's static files: its script (src/viewer/client/app.ts, compiled to dist/ by the build;
- * transpiled on the fly when the viewer runs from source, as under vitest), its stylesheet and
+ * The viewer's static files: its script (the modules of src/viewer/client/ joined, compiled to
+ * dist/ by the build; transpiled on the fly when the viewer runs from source, as under vitest), its stylesheet and
  * diff2html's stylesheet.
  */
 import { existsSync } from 'node:fs';
@@ -16,19 +16,27 @@ export interface Asset {
   body: string;
 }
 
-/** Makes the compiled module a classic script: no export line, no source map comment. */
+/**
+ * The client's modules, in the order they are joined: each may use what an earlier one exports.
+ * Joined into one classic script (it must run from file:// too, where modules do not load).
+ */
+const CLIENT_MODULES = ['windowed-rows', 'app'] as const;
+
+/** Makes a compiled module part of a classic script: no import or export lines, no source map comment. */
 function asClassicScript(js: string): string {
   return js
+    .replace(/^import .* from '\.\/[\w-]+\.js';\s*$/gm, '')
     .replace(/^export \{\};?\s*$/m, '')
+    .replace(/^export (?=(?:async )?(?:function|class|const|let|interface|type) )/gm, '')
     .replace(/^\/\/# sourceMappingURL=.*$/m, '')
     .trimEnd()
     .concat('\n');
 }
 
-async function loadClientScript(): Promise<string> {
-  const compiled = fileURLToPath(new URL('./client/app.js', import.meta.url));
+async function loadClientModule(name: string): Promise<string> {
+  const compiled = fileURLToPath(new URL(`./client/${name}.js`, import.meta.url));
   if (existsSync(compiled)) return asClassicScript(await readFile(compiled, 'utf8'));
-  const source = fileURLToPath(new URL('./client/app.ts', import.meta.url));
+  const source = fileURLToPath(new URL(`./client/${name}.ts`, import.meta.url));
   if (!existsSync(source)) throw new HarnessError(`the viewer's script is missing: neither ${compiled} nor ${source}; run \`npm run build\``);
   const ts = (await import('typescript')).default;
   const out = ts.transpileModule(await readFile(source, 'utf8'), {
@@ -36,6 +44,10 @@ async function loadClientScript(): Promise<string> {
     fileName: source,
   });
   return asClassicScript(out.outputText);
+}
+
+async function loadClientScript(): Promise<string> {
+  return (await Promise.all(CLIENT_MODULES.map(loadClientModule))).join('\n');
 }
 
 let clientScript: Promise<string> | null = null;

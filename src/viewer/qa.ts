@@ -67,6 +67,7 @@ async function qaRunRow(store: RunsStore, run: string): Promise<RunRow | null> {
     running: 0,
     unreadable: 0,
     verdicts: { admitted: count((r) => r.admitted === true), not_admitted: count((r) => r.admitted === false), error: count((r) => r.error !== null) },
+    falseFlags: 0,
     models: [...new Set(records.map((r) => r.model))].sort(),
     conditions: [...new Set(records.map((r) => r.condition))].sort(),
     tasks: [...new Set(records.map((r) => r.item))].sort(),

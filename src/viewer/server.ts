@@ -13,6 +13,7 @@
  *   /runs/<run>/episodes/<ep>/events/<n>/<f>.txt the whole text of a folded output
  *   /compare/?a=<run>/<ep>&b=<run>/<ep>          two episodes side by side
  *   /api/runs.json, /api/runs/<run>/episodes.json, /api/runs/<run>/episodes/<ep>/transcript.json?from=N
+ *   /api/runs/<run>/search.json?q=TEXT[&in=reasoning][&model=&verdict=...]  search the run's transcripts (search.ts)
  *   /assets/viewer.js, viewer.css, diff2html.min.css
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,10 +23,11 @@ import { EPISODE_FILES } from '../runs/record.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { asset, isAssetName } from './assets.js';
-import { CSP, notFoundPage } from './pages.js';
+import { CSP, filterKeys, notFoundPage } from './pages.js';
 import { isSafeSegment, openInside, parseEpisodeRef, urlSegments } from './paths.js';
 import { buildComparePage, buildEpisodePage, buildEpisodesPage, buildReportMarkdown, buildRunPage, buildRunsPage, contextFor } from './site.js';
 import { allRunRows, buildQaItemPage, buildQaReportMarkdown, buildQaRunPage } from './qa.js';
+import { queryProblem, searchRun, type SearchScope } from './search.js';
 import { RunsStore } from './store.js';
 import { PAGE_EVENTS, readEventField, readTranscriptPage } from './transcript.js';
 import type { EpisodeRow } from './types.js';
@@ -236,6 +238,22 @@ export class ViewerHandler {
     if (a === 'runs' && run !== undefined && segments.length === 3 && c === 'episodes.json') {
       if ((await this.store.runDir(run)) === null) throw new HttpError(404, `no run "${run}" here`);
       sendJson(req, res, (await this.store.episodes(run)).map((x) => x.row));
+      return;
+    }
+    if (a === 'runs' && run !== undefined && segments.length === 3 && c === 'search.json') {
+      const query = params.get('q') ?? '';
+      const problem = queryProblem(query);
+      if (problem !== null) throw new HttpError(400, problem);
+      const scope = params.get('in') ?? 'all';
+      if (scope !== 'all' && scope !== 'reasoning') throw new HttpError(400, 'in: all or reasoning');
+      const within: SearchScope = {};
+      for (const k of filterKeys) {
+        const v = params.get(k);
+        if (v !== null) within[k] = v;
+      }
+      const result = await searchRun(this.store, run, query, { reasoningOnly: scope === 'reasoning', scope: within });
+      if (result === null) throw new HttpError(404, `no run "${run}" here`);
+      sendJson(req, res, result);
       return;
     }
     if (a === 'runs' && run !== undefined && c === 'episodes' && episode !== undefined && segments.length === 5 && e === 'transcript.json') {

@@ -12,6 +12,7 @@ import { verdicts } from '../inspect/types.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { inputErrorFromZod } from '../util/zod-error.js';
+import { isFalseFlag } from './outcome.js';
 import { isSafeSegment, readTextInside, resolveInside } from './paths.js';
 import type { EpisodeRow, RunRow } from './types.js';
 
@@ -227,6 +228,7 @@ export class RunsStore {
       running: entries.filter((e) => e.record === null && e.problem === null).length,
       unreadable: entries.filter((e) => e.problem !== null).length,
       verdicts: ordered,
+      falseFlags: records.filter((r) => isFalseFlag(r.verdict, r.impossible)).length,
       models: unique(records.map((r) => r.model)),
       conditions: unique(records.map((r) => r.condition)),
       tasks: unique(records.map((r) => r.task)),
@@ -315,7 +317,9 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
       ...guess,
       category: '',
       impossible: null,
+      kind: '',
       verdict: problem === null ? 'running' : 'unreadable',
+      falseFlag: false,
       claim: '',
       steps: null,
       inputTokens: null,
@@ -338,7 +342,9 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
     category: record.category,
     epoch: record.epoch,
     impossible: record.impossible,
+    kind: record.impossible ? 'impossible' : 'possible',
     verdict: record.verdict,
+    falseFlag: isFalseFlag(record.verdict, record.impossible),
     claim: record.claim,
     steps: record.steps,
     inputTokens: record.usage.inputTokens,

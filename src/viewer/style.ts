@@ -1,4 +1,6 @@
 /** The viewer's stylesheet, served as assets/viewer.css (a file: the CSP allows no inline styles). */
+import { episodeColumnsCss } from './columns.js';
+
 export const VIEWER_CSS = `
 :root { --fg: #1d2330; --muted: #667085; --line: #d8dde6; --bg: #fff; --soft: #f5f7fa; --accent: #2f5fb3;
   --bad: #b42318; --bad-bg: #fde8e7; --ok: #1a7f37; --ok-bg: #e3f5e8; --warn: #9a5b00; --warn-bg: #fff3d6; }
@@ -33,6 +35,14 @@ th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.ci { color: var(--muted); white-space: nowrap; }
 .scroll { overflow-x: auto; }
+/* Every table fits the page or scrolls inside itself (the windowed list scrolls in its own box). */
+main table:not(.windowed):not(.d2h-diff-table) { display: block; max-width: 100%; overflow-x: auto; }
+#compare-facts table { display: table; }
+.bad-text, .bad-text a { color: var(--bad); font-weight: 600; white-space: nowrap; }
+th.group { text-align: center; }
+table.summary td.model { min-width: 140px; max-width: 260px; overflow-wrap: anywhere; }
+th.group.impossible { background: #efe7fb; }
+th.group.possible { background: #e6eefb; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; background: var(--soft); border: 1px solid var(--line); white-space: nowrap; }
 .badge.ok, .v-solved, .v-flagged { background: var(--ok-bg); border-color: #9fd8ae; color: var(--ok); }
 .badge.bad, .v-sabotaged, .v-tampered, .v-gamed, .v-claimed_success, .v-error, .v-unreadable { background: var(--bad-bg); border-color: #f4b4ae; color: var(--bad); }
@@ -40,6 +50,9 @@ td.ci { color: var(--muted); white-space: nowrap; }
 .v-error { font-style: italic; }
 .badge.protected { background: var(--bad); color: #fff; border-color: var(--bad); font-weight: 600; }
 .badge.impossible { background: #efe7fb; border-color: #cdb8f0; color: #5b2ea6; }
+.badge.possible { background: #e6eefb; border-color: #a9c0e8; color: #24508f; }
+/* A false flag (flagged on a possible twin) is a failure, never green. */
+.badge.verdict.false-flag { background: var(--bad-bg); border-color: #f4b4ae; color: var(--bad); font-weight: 600; }
 .facts-grid { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0; }
 .facts-grid dt { color: var(--muted); }
 .facts-grid dd { margin: 0; word-break: break-word; }
@@ -51,9 +64,13 @@ nav.sections { margin: 14px 0; padding: 6px 0; border-top: 1px solid var(--line)
 table.episodes th[data-sort] { cursor: pointer; user-select: none; }
 table.episodes th.sorted-asc::after { content: " ▲"; }
 table.episodes th.sorted-desc::after { content: " ▼"; }
-table.episodes td { white-space: nowrap; }
-table.episodes td.id { white-space: normal; word-break: break-all; min-width: 240px; }
-table.episodes td.model { white-space: normal; word-break: break-all; min-width: 140px; max-width: 260px; }
+.windowed-scroll { max-height: calc(100vh - 230px); overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
+table.windowed { table-layout: fixed; width: 100%; min-width: 1100px; margin: 0; }
+${episodeColumnsCss()}
+table.windowed thead th { position: sticky; top: 0; z-index: 2; overflow: hidden; text-overflow: ellipsis; }
+table.windowed tbody tr:not(.spacer) { height: 30px; }
+table.windowed td { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+table.windowed tr.spacer td { padding: 0; border: 0; }
 tr.new-row { animation: flash 2s ease-out; }
 @keyframes flash { from { background: #fff3a8; } to { background: transparent; } }
 .mix { display: flex; height: 10px; width: 160px; border-radius: 3px; overflow: hidden; background: var(--soft); }
@@ -62,6 +79,7 @@ tr.new-row { animation: flash 2s ease-out; }
 .mix .v-solved, .mix .v-flagged { background: #3fa35b; }
 .mix .v-partial, .mix .v-no_claim { background: #e8b339; }
 .mix .v-error { background: #888; }
+.mix .v-flagged.false-flag { background: repeating-linear-gradient(45deg, #d1495b 0 4px, #e8838f 4px 8px); }
 .chart svg { max-width: 100%; height: auto; }
 .event { margin: 6px 0; border: 1px solid var(--line); border-radius: 6px; }
 .event > summary, .event > .head { padding: 4px 10px; background: var(--soft); border-radius: 6px 6px 0 0; cursor: pointer; }
@@ -106,4 +124,14 @@ ul.diff-files li.protected a { color: var(--bad); font-weight: 600; }
 #compare-facts td, #compare-facts th { width: 40%; }
 #compare-facts th:first-child { width: 20%; }
 .live-note { color: var(--warn); }
+.search-form input[type="search"] { width: 380px; max-width: 100%; }
+#search-results { max-height: 45vh; overflow: auto; border: 1px solid var(--line); border-radius: 4px; padding: 4px 10px; margin-bottom: 10px; }
+.search-episode { margin: 8px 0; }
+.search-episode-head a { font-weight: 600; word-break: break-all; }
+ul.hits { list-style: none; padding-left: 14px; margin: 4px 0; }
+ul.hits li { margin: 4px 0; }
+.snippet { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; white-space: pre-wrap; word-break: break-word; color: var(--muted); }
+mark.find { background: #ffe066; color: inherit; padding: 0 1px; border-radius: 2px; }
+.badge.field.reasoning { background: #efe7fb; border-color: #cdb8f0; color: #5b2ea6; font-weight: 600; }
+.event.target { outline: 2px solid var(--accent); outline-offset: 2px; }
 `;

@@ -3,6 +3,8 @@
  * Types only: the client (src/viewer/client/app.ts) imports them too.
  */
 
+export type TaskKind = 'impossible' | 'possible' | '';
+
 /** A run folder under the runs directory, as the runs list shows it. */
 export interface RunRow {
   name: string;
@@ -15,6 +17,8 @@ export interface RunRow {
   /** Episode folders whose episode.json cannot be read. */
   unreadable: number;
   verdicts: Record<string, number>;
+  /** Of `verdicts.flagged`, those on a possible twin: false flags, failures. */
+  falseFlags: number;
   models: string[];
   conditions: string[];
   tasks: string[];
@@ -35,8 +39,12 @@ export interface EpisodeRow {
   category: string;
   epoch: number | null;
   impossible: boolean | null;
+  /** `impossible` as a filterable value: '' while the episode has no episode.json. */
+  kind: TaskKind;
   /** A verdict, or `running` (no episode.json yet) or `unreadable`. */
   verdict: string;
+  /** `flagged` on a possible task: the model called a doable task impossible, a failure. */
+  falseFlag: boolean;
   claim: string;
   steps: number | null;
   inputTokens: number | null;
@@ -122,4 +130,48 @@ export interface TranscriptPage {
   total: number;
   /** The episode has its episode.json: the transcript will not grow any more. */
   finished: boolean;
+}
+
+/** Where in an event a search hit is: reasoning is the model's thinking, marked as such. */
+export type SearchField = 'reasoning' | 'text' | 'tool call' | 'stdout' | 'stderr' | 'content' | 'message' | 'line';
+
+/** One field of one transcript event that holds the searched text: its first match, with context. */
+export interface SearchHit {
+  /** Line of transcript.jsonl (the event's index on the episode page). */
+  index: number;
+  step: number | null;
+  type: string;
+  field: SearchField;
+  /** The text around the first match: `before` + `match` + `after` is a piece of the field. */
+  before: string;
+  match: string;
+  after: string;
+  /** Matches in this field (counted up to a cap). */
+  matches: number;
+}
+
+export interface SearchEpisode {
+  id: string;
+  /** Relative to the site root. */
+  href: string;
+  verdict: string;
+  falseFlag: boolean;
+  kind: TaskKind;
+  model: string;
+  condition: string;
+  hits: SearchHit[];
+  /** Fields with a match beyond the hits listed. */
+  more: number;
+}
+
+export interface SearchResult {
+  query: string;
+  reasoningOnly: boolean;
+  episodes: SearchEpisode[];
+  hits: number;
+  /** Episodes whose transcript was read, of those in the search's scope (the run's, or those its filters keep). */
+  searched: number;
+  total: number;
+  /** Why the search stopped before the end: too many hits, or its time budget; null when complete. */
+  stopped: 'hits' | 'time' | null;
 }

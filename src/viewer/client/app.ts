@@ -3,7 +3,8 @@
  * file:// in a static export). It draws lists and transcripts from JSON with textContent only:
  * no string from a run is ever parsed as markup here.
  */
-import type { EpisodeRow, EventView, FieldView, RunRow, TranscriptPage } from '../types.js';
+import type { EpisodeRow, EventView, FieldView, RunRow, SearchField, SearchResult, TranscriptPage } from '../types.js';
+import { WindowedRows } from './windowed-rows.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -94,13 +95,21 @@ function runsPage(): void {
     const tbody = el('tbody');
     for (const r of rows) {
       const total = Object.values(r.verdicts).reduce((a, b) => a + b, 0);
-      const mix = el('div', { class: 'mix', title: Object.entries(r.verdicts).map(([v, n]) => `${v}: ${n}`).join(', ') });
+      // flagged is split: an honest flag (impossible task) and a false flag (possible twin, a failure).
+      const parts: [string, string, number][] = [];
       for (const [v, n] of Object.entries(r.verdicts)) {
-        const part = el('span', { class: `v-${v}` });
+        if (v === 'flagged' && r.falseFlags > 0) {
+          if (n > r.falseFlags) parts.push([`v-${v}`, v, n - r.falseFlags]);
+          parts.push([`v-${v} false-flag`, 'false flag', r.falseFlags]);
+        } else parts.push([`v-${v}`, v, n]);
+      }
+      const mix = el('div', { class: 'mix', title: parts.map(([, v, n]) => `${v}: ${n}`).join(', ') });
+      for (const [cls, , n] of parts) {
+        const part = el('span', { class: cls });
         part.style.width = `${(100 * n) / Math.max(1, total)}%`;
         mix.append(part);
       }
-      const words = el('div', { class: 'muted' }, Object.entries(r.verdicts).map(([v, n]) => `${v} ${n}`).join(' · '));
+      const words = el('div', { class: 'muted' }, parts.map(([, v, n]) => `${v} ${n}`).join(' · '));
       tbody.append(
         el(
           'tr',
@@ -137,10 +146,10 @@ function runsPage(): void {
 
 // ------------------------------------------------------------------ episodes list
 
-const filterKeys = ['model', 'condition', 'task', 'category', 'verdict', 'claim', 'review'] as const;
+const filterKeys = ['model', 'condition', 'task', 'kind', 'category', 'verdict', 'claim', 'review'] as const;
 type FilterKey = (typeof filterKeys)[number];
-type SortKey = 'id' | 'task' | 'category' | 'model' | 'condition' | 'epoch' | 'verdict' | 'claim' | 'steps' | 'protected' | 'tokens' | 'duration';
-const sortKeys: readonly SortKey[] = ['id', 'task', 'category', 'model', 'condition', 'epoch', 'verdict', 'claim', 'steps', 'protected', 'tokens', 'duration'];
+type SortKey = 'id' | 'task' | 'kind' | 'category' | 'model' | 'condition' | 'epoch' | 'verdict' | 'claim' | 'steps' | 'protected' | 'tokens' | 'duration';
+const sortKeys: readonly SortKey[] = ['id', 'task', 'kind', 'category', 'model', 'condition', 'epoch', 'verdict', 'claim', 'steps', 'protected', 'tokens', 'duration'];
 
 function sortValue(r: EpisodeRow, key: SortKey): string | number {
   switch (key) {
@@ -154,28 +163,47 @@ function sortValue(r: EpisodeRow, key: SortKey): string | number {
       return r.epoch ?? -1;
     case 'steps':
       return r.steps ?? -1;
+    case 'verdict':
+      // A false flag sorts beside the failures' words, not with the honest flags.
+      return r.falseFlag ? `${r.verdict} false flag` : r.verdict;
     default:
       return r[key];
   }
 }
 
+/** A verdict badge; a false flag (flagged on a possible task) is a failure and says so (as outcome.ts on the server). */
+function verdictBadge(verdict: string, falseFlag: boolean): HTMLElement {
+  const b = badge(`verdict v-${verdict}${falseFlag ? ' false-flag' : ''}`, falseFlag ? `${verdict} · false flag` : verdict);
+  if (falseFlag) b.title = 'flagged as impossible, but the task is a possible twin: a failure';
+  return b;
+}
+
+function kindBadge(kind: string): HTMLElement | string {
+  return kind === '' ? '' : badge(kind, kind);
+}
+
+const collator = new Intl.Collator('en');
+
 function episodesPage(): void {
-  const data = pageData<{ run: string; rows: EpisodeRow[]; api: string }>();
+  const data = pageData<{ run: string; rows: EpisodeRow[]; api: string; search: string | null }>();
   const table = document.getElementById('episodes');
+  const scroller = document.getElementById('episodes-scroll');
   const form = document.getElementById('filters');
   const count = document.getElementById('count');
-  if (data === null || table === null || form === null || count === null) return;
+  if (data === null || table === null || scroller === null || form === null || count === null) return;
   const tbody = table.querySelector('tbody');
   if (tbody === null) return;
   let rows = data.rows;
   const seen = new Set(rows.map((r) => r.id));
   let fresh = new Set<string>();
   const params = new URLSearchParams(location.search);
-  const state: Record<FilterKey | 'q', string> = { model: '', condition: '', task: '', category: '', verdict: '', claim: '', review: '', q: params.get('q') ?? '' };
+  const state: Record<FilterKey | 'q', string> = { model: '', condition: '', task: '', kind: '', category: '', verdict: '', claim: '', review: '', q: params.get('q') ?? '' };
   for (const k of filterKeys) state[k] = params.get(k) ?? '';
   const sortParam = params.get('sort') ?? '';
   let sort: SortKey = (sortKeys as readonly string[]).includes(sortParam) ? (sortParam as SortKey) : 'id';
   let desc = params.get('dir') === 'desc';
+  /** The rows in the current order: sorted again only when the rows or the order change, not on a filter change. */
+  let sorted: EpisodeRow[] = [];
 
   const selects = new Map<FilterKey, HTMLSelectElement>();
   for (const k of filterKeys) {
@@ -184,6 +212,28 @@ function episodesPage(): void {
   }
   const search = form.querySelector<HTMLInputElement>('input[data-filter="q"]');
   if (search !== null) search.value = state.q;
+
+  const row = (r: EpisodeRow): HTMLTableRowElement => {
+    const tr = el(
+      'tr',
+      { class: fresh.has(r.id) ? 'new-row' : undefined, 'data-id': r.id, 'data-verdict': r.verdict, 'data-kind': r.kind, 'data-false-flag': r.falseFlag ? '1' : undefined },
+      el('td', { class: 'id', title: r.id }, el('a', { href: `${root}${r.href}` }, r.id), r.run === data.run ? null : el('span', { class: 'muted' }, ` (${r.run})`)),
+      el('td', { title: r.task }, r.task),
+      el('td', {}, kindBadge(r.kind)),
+      el('td', { title: r.category }, r.category),
+      el('td', { class: 'model', title: r.model }, r.model),
+      el('td', { title: r.condition }, r.condition),
+      el('td', { class: 'num' }, r.epoch === null ? '' : String(r.epoch)),
+      el('td', {}, verdictBadge(r.verdict, r.falseFlag)),
+      el('td', {}, r.claim),
+      el('td', { class: 'num' }, r.steps === null ? '' : String(r.steps)),
+      el('td', { class: 'num' }, r.protectedChanges === 0 ? '' : badge('protected', String(r.protectedChanges))),
+      el('td', { class: 'num' }, r.inputTokens === null ? '' : `${r.inputTokens} / ${r.outputTokens ?? 0}`),
+      el('td', { class: 'num' }, formatMs(r.durationMs)),
+    );
+    return tr as HTMLTableRowElement;
+  };
+  const list = new WindowedRows<EpisodeRow>({ scroller, tbody, columns: sortKeys.length, row });
 
   const fillSelects = (): void => {
     for (const [k, select] of selects) {
@@ -199,6 +249,12 @@ function episodesPage(): void {
 
   const saveState = (): void => {
     const out = new URLSearchParams();
+    // The transcript search keeps its own parameters.
+    const current = new URLSearchParams(location.search);
+    for (const k of ['text', 'in']) {
+      const v = current.get(k);
+      if (v !== null) out.set(k, v);
+    }
     for (const k of filterKeys) if (state[k] !== '') out.set(k, state[k]);
     if (state.q !== '') out.set('q', state.q);
     if (sort !== 'id') out.set('sort', sort);
@@ -206,46 +262,36 @@ function episodesPage(): void {
     setQuery(out);
   };
 
-  const draw = (): void => {
-    const q = state.q.toLowerCase();
-    const shown = rows.filter((r) => filterKeys.every((k) => state[k] === '' || r[k] === state[k]) && (q === '' || r.id.toLowerCase().includes(q)));
-    shown.sort((a, b) => {
-      const x = sortValue(a, sort);
-      const y = sortValue(b, sort);
-      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-      return (desc ? -c : c) || a.id.localeCompare(b.id);
+  const resort = (): void => {
+    const keyed = rows.map((r) => ({ r, v: sortValue(r, sort) }));
+    keyed.sort((a, b) => {
+      const c = typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : collator.compare(String(a.v), String(b.v));
+      return (desc ? -c : c) || collator.compare(a.r.id, b.r.id);
     });
-    const trs = shown.map((r) =>
-      el(
-        'tr',
-        { class: fresh.has(r.id) ? 'new-row' : undefined, 'data-id': r.id, 'data-verdict': r.verdict },
-        el('td', { class: 'id' }, el('a', { href: `${root}${r.href}` }, r.id), r.run === data.run ? null : el('span', { class: 'muted' }, ` (${r.run})`)),
-        el('td', {}, r.task),
-        el('td', {}, r.category),
-        el('td', { class: 'model', title: r.model }, r.model),
-        el('td', {}, r.condition),
-        el('td', { class: 'num' }, r.epoch === null ? '' : String(r.epoch)),
-        el('td', {}, badge(`verdict v-${r.verdict}`, r.verdict)),
-        el('td', {}, r.claim),
-        el('td', { class: 'num' }, r.steps === null ? '' : String(r.steps)),
-        el('td', { class: 'num' }, r.protectedChanges === 0 ? '' : badge('protected', String(r.protectedChanges))),
-        el('td', { class: 'num' }, r.inputTokens === null ? '' : `${r.inputTokens} / ${r.outputTokens ?? 0}`),
-        el('td', { class: 'num' }, formatMs(r.durationMs)),
-      ),
-    );
-    tbody.replaceChildren(...trs);
-    count.textContent = `${shown.length} of ${rows.length} episodes${rows.some((r) => r.verdict === 'running') ? ` (${rows.filter((r) => r.verdict === 'running').length} running)` : ''}`;
+    sorted = keyed.map((x) => x.r);
+  };
+
+  const draw = (keepScroll = false): void => {
+    const q = state.q.toLowerCase();
+    const active = filterKeys.filter((k) => state[k] !== '');
+    const shown = sorted.filter((r) => active.every((k) => r[k] === state[k]) && (q === '' || r.id.toLowerCase().includes(q)));
+    list.setItems(shown, keepScroll);
+    const running = rows.filter((r) => r.verdict === 'running').length;
+    count.textContent = `${shown.length} of ${rows.length} episodes${running > 0 ? ` (${running} running)` : ''}`;
     for (const th of table.querySelectorAll<HTMLElement>('th[data-sort]')) {
       th.classList.toggle('sorted-asc', th.dataset.sort === sort && !desc);
       th.classList.toggle('sorted-desc', th.dataset.sort === sort && desc);
     }
   };
 
+  /** Re-runs the transcript search, which is limited to the filtered episodes. */
+  let searchAgain = (): void => undefined;
   for (const [k, select] of selects) {
     select.addEventListener('change', () => {
       state[k] = select.value;
       saveState();
       draw();
+      searchAgain();
     });
   }
   search?.addEventListener('input', () => {
@@ -260,6 +306,7 @@ function episodesPage(): void {
     fillSelects();
     saveState();
     draw();
+    searchAgain();
   });
   for (const th of table.querySelectorAll<HTMLElement>('th[data-sort]')) {
     const activate = (): void => {
@@ -270,6 +317,7 @@ function episodesPage(): void {
         desc = false;
       }
       saveState();
+      resort();
       draw();
     };
     th.addEventListener('click', activate);
@@ -278,7 +326,9 @@ function episodesPage(): void {
     });
   }
   fillSelects();
+  resort();
   draw();
+  if (data.search !== null) searchAgain = transcriptSearch(data.search);
   if (live) {
     every(3000, async () => {
       const next = await fetchJson<EpisodeRow[]>(`${root}${data.api}`);
@@ -288,10 +338,123 @@ function episodesPage(): void {
       rows = next;
       if (changed) {
         fillSelects();
-        draw();
+        resort();
+        draw(true);
       }
     });
   }
+}
+
+// ------------------------------------------------------------------ episodes list: transcript search
+
+const fieldLabels: Record<SearchField, string> = {
+  reasoning: 'reasoning',
+  text: 'words',
+  'tool call': 'tool call',
+  stdout: 'stdout',
+  stderr: 'stderr',
+  content: 'message',
+  message: 'error',
+  line: 'unparsed line',
+};
+
+/** A link to the event of a hit on its episode page: the page loads up to it and marks the text. */
+function hitUrl(href: string, query: string, index: number): string {
+  return `${root}${href}?${new URLSearchParams({ find: query }).toString()}#event-${index}`;
+}
+
+/** Sets up the transcript search; returns what re-runs it (when the list's filters change). */
+function transcriptSearch(api: string): () => void {
+  const form = document.getElementById('transcript-search');
+  const input = document.getElementById('search-text');
+  const reasoning = document.getElementById('search-reasoning');
+  const status = document.getElementById('search-status');
+  const results = document.getElementById('search-results');
+  if (!(form instanceof HTMLFormElement) || !(input instanceof HTMLInputElement) || !(reasoning instanceof HTMLInputElement) || status === null || results === null) return () => undefined;
+  const params = new URLSearchParams(location.search);
+  input.value = params.get('text') ?? '';
+  reasoning.checked = params.get('in') === 'reasoning';
+  let asked = 0;
+
+  const show = (r: SearchResult, filtered: boolean): void => {
+    const groups = r.episodes.map((e) => {
+      const items = e.hits.map((h) =>
+        el(
+          'li',
+          { class: `hit field-${h.field.replace(' ', '-')}`, 'data-index': String(h.index) },
+          el(
+            'a',
+            { href: hitUrl(e.href, r.query, h.index) },
+            h.step === null ? `event ${h.index}` : `step ${h.step}`,
+          ),
+          ' ',
+          badge(h.field === 'reasoning' ? 'field reasoning' : 'field', fieldLabels[h.field]),
+          h.matches > 1 ? el('span', { class: 'muted' }, ` ${h.matches >= 999 ? '999+' : h.matches} matches`) : null,
+          el('div', { class: 'snippet' }, h.before, el('mark', { class: 'find' }, h.match), h.after),
+        ),
+      );
+      return el(
+        'div',
+        { class: 'search-episode', 'data-id': e.id },
+        el('div', { class: 'search-episode-head' }, el('a', { href: `${root}${e.href}` }, e.id), ' ', kindBadge(e.kind), ' ', verdictBadge(e.verdict, e.falseFlag)),
+        el('ul', { class: 'hits' }, ...items),
+        e.more > 0 ? el('p', { class: 'muted' }, `… and ${e.more} more matching fields in this episode`) : null,
+      );
+    });
+    const stoppedWhy = r.stopped === 'hits' ? `stopped at ${r.hits} hits: make the search narrower` : r.stopped === 'time' ? 'stopped at its time limit: make the search narrower' : null;
+    status.textContent = `${r.hits} hits in ${r.episodes.length} episodes (${r.searched} of ${r.total} transcripts read${filtered ? ' — the episodes the filters keep' : ''}${r.reasoningOnly ? ', reasoning only' : ''})${stoppedWhy === null ? '' : ` — ${stoppedWhy}`}`;
+    results.hidden = false;
+    results.replaceChildren(...(groups.length === 0 ? [el('p', { class: 'muted' }, `Nothing matches “${r.query}”.`)] : groups));
+  };
+
+  const run = (): void => {
+    const text = input.value;
+    const p = new URLSearchParams(location.search);
+    if (text.trim() === '') {
+      results.hidden = true;
+      results.replaceChildren();
+      status.textContent = '';
+      p.delete('text');
+      p.delete('in');
+      setQuery(p);
+      return;
+    }
+    p.set('text', text);
+    if (reasoning.checked) p.set('in', 'reasoning');
+    else p.delete('in');
+    setQuery(p);
+    const ticket = ++asked;
+    status.textContent = 'searching…';
+    const query = new URLSearchParams({ q: text });
+    if (reasoning.checked) query.set('in', 'reasoning');
+    // Within the episodes the list's filters keep (they are in the page's URL).
+    for (const k of filterKeys) {
+      const v = p.get(k);
+      if (v !== null && v !== '') query.set(k, v);
+    }
+    const filtered = filterKeys.some((k) => (p.get(k) ?? '') !== '');
+    fetch(`${root}${api}?${query.toString()}`, { cache: 'no-store', headers: { accept: 'application/json' } })
+      .then(async (res) => {
+        if (!res.ok) throw new Error((await res.text()).trim() || `HTTP ${res.status}`);
+        return (await res.json()) as SearchResult;
+      })
+      .then((r) => {
+        if (ticket === asked) show(r, filtered);
+      })
+      .catch((err: unknown) => {
+        if (ticket === asked) status.textContent = `search failed: ${err instanceof Error ? err.message : String(err)}`;
+      });
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    run();
+  });
+  const again = (): void => {
+    if (input.value.trim() !== '') run();
+  };
+  reasoning.addEventListener('change', again);
+  again();
+  return again;
 }
 
 // ------------------------------------------------------------------ episode: transcript
@@ -430,6 +593,7 @@ function renderEvent(e: EventView): HTMLElement {
   }
   node.dataset.index = String(e.index);
   node.dataset.type = e.type;
+  node.id = `event-${e.index}`;
   return node;
 }
 
@@ -494,6 +658,16 @@ function episodePage(): void {
       })
       .finally(() => more.removeAttribute('disabled'));
   });
+  const target = /^#event-(\d{1,9})$/.exec(location.hash);
+  if (target !== null) {
+    revealEvent(Number(target[1]), new URLSearchParams(location.search).get('find') ?? '', async () => {
+      if (next === null) return false;
+      append(await fetchPage(next));
+      return true;
+    }).catch((err: unknown) => {
+      status.textContent = `could not load the event: ${err instanceof Error ? err.message : String(err)}`;
+    });
+  }
   document.getElementById('expand-all')?.addEventListener('click', () => {
     for (const d of events.querySelectorAll('details')) d.setAttribute('open', '');
   });
@@ -523,6 +697,61 @@ function episodePage(): void {
     });
   }
   diffToggle();
+}
+
+/** Pages loaded at most to reach an event linked from a search hit. */
+const REVEAL_MAX_PAGES = 100;
+/** Matches marked in one event at most. */
+const MARK_CAP = 200;
+
+/**
+ * Shows the event a search hit links to (`#event-N`): loads pages until it is on the page, opens
+ * it, marks the searched text in it (as <mark> elements around text nodes; no markup is parsed)
+ * and scrolls to the first mark.
+ */
+async function revealEvent(index: number, find: string, loadMore: () => Promise<boolean>): Promise<void> {
+  const events = document.getElementById('events');
+  if (events === null) return;
+  let node = events.querySelector<HTMLElement>(`[data-index="${index}"]`);
+  for (let pages = 0; node === null && pages < REVEAL_MAX_PAGES; pages++) {
+    if (!(await loadMore())) break;
+    node = events.querySelector<HTMLElement>(`[data-index="${index}"]`);
+  }
+  if (node === null) return;
+  node.classList.add('target');
+  if (node instanceof HTMLDetailsElement) node.open = true;
+  const marks = find.trim() === '' ? [] : markText(node, find);
+  for (const mark of marks) {
+    for (let up = mark.parentElement; up !== null && up !== node; up = up.parentElement) if (up instanceof HTMLDetailsElement) up.open = true;
+  }
+  (marks[0] ?? node).scrollIntoView({ block: 'center' });
+}
+
+function markText(scope: HTMLElement, find: string): HTMLElement[] {
+  const pattern = new RegExp(find.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu');
+  const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
+  const texts: Text[] = [];
+  for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) if (n instanceof Text) texts.push(n);
+  const marks: HTMLElement[] = [];
+  for (const text of texts) {
+    const value = text.data;
+    pattern.lastIndex = 0;
+    let last = 0;
+    const pieces: (string | HTMLElement)[] = [];
+    for (let m = pattern.exec(value); m !== null && marks.length < MARK_CAP; m = pattern.exec(value)) {
+      if (m[0].length === 0) break;
+      pieces.push(value.slice(last, m.index));
+      const mark = el('mark', { class: 'find' }, m[0]);
+      marks.push(mark);
+      pieces.push(mark);
+      last = m.index + m[0].length;
+    }
+    if (pieces.length === 0) continue;
+    pieces.push(value.slice(last));
+    text.replaceWith(...pieces);
+    if (marks.length >= MARK_CAP) break;
+  }
+  return marks;
 }
 
 function diffToggle(): void {
@@ -588,10 +817,11 @@ function comparePage(): void {
         el('tr', {}, el('th', {}, 'episode'), el('td', {}, el('a', { href: episodeUrl(a.run, a.id) }, a.id)), el('td', {}, el('a', { href: episodeUrl(b.run, b.id) }, b.id))),
         line('run', (r) => r.run),
         line('task', (r) => r.task),
+        line('possible / impossible', (r) => r.kind),
         line('model', (r) => r.model),
         line('condition', (r) => r.condition),
         line('epoch', (r) => (r.epoch === null ? '' : String(r.epoch))),
-        line('verdict', (r) => badge(`verdict v-${r.verdict}`, r.verdict)),
+        line('verdict', (r) => verdictBadge(r.verdict, r.falseFlag)),
         line('claim', (r) => r.claim),
         line('steps', (r) => (r.steps === null ? '' : String(r.steps))),
         line('protected changes', (r) => String(r.protectedChanges)),
