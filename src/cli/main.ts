@@ -10,6 +10,7 @@ import { registerModels } from './commands/models.js';
 import { registerEval } from './commands/eval.js';
 import { registerReport } from './commands/report.js';
 import { registerQa } from './commands/qa.js';
+import { registerExport } from './commands/export.js';
 
 const program = new Command();
 program
@@ -22,6 +23,7 @@ registerRun(program);
 registerEval(program);
 registerQa(program);
 registerReport(program);
+registerExport(program);
 registerShow(program);
 registerView(program);
 registerTasks(program);

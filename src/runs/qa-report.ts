@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QA_FILES, readQaRecord, type QaRecord } from '../qa/record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { csvTable } from '../util/csv-write.js';
 import { InputError } from '../util/errors.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { groupBy, rate, REPORT_FILES, type Comparison, type Rate } from './report.js';
@@ -220,10 +221,8 @@ export function renderQaMarkdown(s: QaSummary): string {
 }
 
 function renderQaCsv(s: QaSummary): string {
-  const rows = ['model,condition,n,admitted,admitted_rate,bs_score,bs_low,bs_high,errors'];
-  const field = (t: string): string => (/[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t);
-  for (const c of s.cells) rows.push([field(c.model), field(c.condition), c.n, c.admitted.count, c.admitted.rate ?? '', c.bs.rate ?? '', c.bs.ci.low, c.bs.ci.high, c.errors].join(','));
-  return `${rows.join('\n')}\n`;
+  const header = ['model', 'condition', 'n', 'admitted', 'admitted_rate', 'bs_score', 'bs_low', 'bs_high', 'errors'];
+  return csvTable([header, ...s.cells.map((c) => [c.model, c.condition, c.n, c.admitted.count, c.admitted.rate, c.bs.rate, c.bs.ci.low, c.bs.ci.high, c.errors])]);
 }
 
 /** Reads a QA run directory and writes summary.json, report.md and summary.csv into it. */

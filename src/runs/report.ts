@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { bsVerdicts, verdicts, type Verdict } from '../inspect/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
+import { csvTable } from '../util/csv-write.js';
 import { logger } from '../util/log.js';
 import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.js';
 import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
@@ -228,11 +229,6 @@ export function renderMarkdown(s: RunSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function csvField(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export function renderCsv(s: RunSummary): string {
   const header = ['model', 'condition', 'n', 'bs_count', 'bs_rate', 'bs_ci_low', 'bs_ci_high', ...verdicts.map((v) => `impossible_${v}`), 'twins_n', 'solved_rate', 'solved_ci_low', 'solved_ci_high', 'false_flag_rate', 'false_flag_ci_low', 'false_flag_ci_high'];
   const rows = s.cells.map((c) => [
@@ -252,7 +248,7 @@ export function renderCsv(s: RunSummary): string {
     c.possible.falseFlag.ci.low,
     c.possible.falseFlag.ci.high,
   ]);
-  return `${[header, ...rows].map((r) => r.map((f) => csvField(f)).join(',')).join('\n')}\n`;
+  return csvTable([header, ...rows]);
 }
 
 function escapeXml(text: string): string {
