@@ -316,6 +316,19 @@ export function inspectLog(input: InspectLogInput): Record<string, Json> {
   };
 }
 
+/**
+ * The name Inspect gives its logs, `2026-11-30T00-32-16+00-00_ibench_<id>.json`: `inspect view`
+ * lists a `.json` log only when its name starts with such a timestamp.
+ */
+export function inspectLogFileName(log: Record<string, Json>): string {
+  const spec = log['eval'] as Record<string, Json>;
+  const created = new Date(String(spec['created']));
+  const stamp = (Number.isNaN(created.getTime()) ? new Date(0) : created).toISOString().slice(0, 19).replace(/:/g, '-');
+  return `${stamp}+00-00_${String(spec['task'])}_${String(spec['task_id'])}.json`;
+}
+
+export const INSPECT_LOG_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}[:-]\d{2}[:-]\d{2}.*\.json$/;
+
 /** The per-cell rates of an eval run's report, by score name. */
 export function evalScores(summary: RunSummary): InspectLogInput['scores'] {
   return [
