@@ -14,11 +14,11 @@ import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
 import { planEpisodes, selectBroken, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
-import { manifestFor, openRunDir } from './run-dir.js';
+import { manifestFor, openRunDir, type RunExtension } from './run-dir.js';
 import { ThrottledModel } from './throttled-model.js';
 
 export type EvalEvent =
-  | { type: 'start'; total: number; alreadyDone: number; resumed: boolean; outDir: string }
+  | { type: 'start'; total: number; alreadyDone: number; resumed: boolean; outDir: string; extension?: RunExtension }
   | { type: 'episode'; record: EpisodeRecord; attempt: number }
   | { type: 'retry'; id: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-down'; host: string; reason: string }
@@ -82,7 +82,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const judgeSpec = matrix.judge ?? 'rules';
   await (await createJudgeModel(judgeSpec, settings))?.close();
 
-  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
+  const { resumed, extension } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
   const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
   await hosts.checkAll();
   for (const host of hosts.up) await hosts.onHost(host, () => sweepLeftovers(host.docker));
@@ -93,7 +93,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const plan = planEpisodes(taskIds, matrix, conditionNames);
   const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
   const todo = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record)));
-  emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+  emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir, ...(extension === null ? {} : { extension }) });
   for (const b of brokenTasks) emit({ type: 'task-broken', ...b });
 
   const providerSlots = new Map<string, Semaphore>();
