@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadCondition } from '../agent/condition.js';
 import { createModel } from '../models/factory.js';
 import { createJudgeModel } from '../qa/judge.js';
+import type { PriceTable } from '../models/prices.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
@@ -35,6 +36,8 @@ export interface EvalOptions {
   onEvent?: (event: EvalEvent) => void;
   /** Base delay of the retry backoff (doubles each attempt). */
   retryBaseMs?: number;
+  /** Prices to cost the replies with (a --prices file over the list prices). */
+  prices?: PriceTable;
 }
 
 export interface EvalResult {
@@ -76,7 +79,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const taskFolders = await findTaskDirs(roots);
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
-  const settings = settingsOf(matrix.settings);
+  const settings: ModelSettings = { ...settingsOf(matrix.settings), ...(options.prices === undefined ? {} : { prices: options.prices }) };
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
   const judgeSpec = matrix.judge ?? 'rules';

@@ -63,7 +63,15 @@ export const episodeRecordSchema = z
     steps: z.number().int().min(0),
     submit: z.object({ outcome: z.string(), message: z.string() }).nullable(),
     evidence: evidenceSchema.nullable(),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }),
+    usage: z.object({
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+      /** Parts of inputTokens and outputTokens (absent when the provider did not report them). */
+      cachedInputTokens: z.number().optional(),
+      cacheWriteTokens: z.number().optional(),
+      reasoningTokens: z.number().optional(),
+      costUsd: z.number().optional(),
+    }),
     timings: z.record(z.number()),
     error: z.string().nullable(),
     startedAt: z.string(),
