@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnthropicModel } from '../src/models/anthropic.js';
@@ -18,6 +18,7 @@ import { parseCsv } from '../src/qa/csv.js';
 import type { EpisodeRecord } from '../src/runs/record.js';
 import type { RunSummary } from '../src/runs/report.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
+import { exportSite } from '../src/viewer/export.js';
 import { startReplayServer, type RecordedResponse, type ReplayServer } from './fixtures/models/replay-server.js';
 
 const root = join(import.meta.dirname, '..');
@@ -204,6 +205,13 @@ describe('the report sums tokens and cost per model x condition, per model and p
     expect(Number(row[header.indexOf('cost_usd')])).toBeCloseTo((g2 ?? 0) + (g3 ?? 0), 15);
     expect(row[header.indexOf('cost_usd')]).not.toMatch(/e/i);
     expect(table.find((l) => l[0] === scripted)?.[header.indexOf('cost_usd')]).toBe('');
+
+    // The viewer's run page has the same table.
+    const site = tmp('site');
+    await exportSite(dirname(dir), site);
+    const page = readFileSync(join(site, 'runs', 'run', 'index.html'), 'utf8');
+    expect(page).toContain('<h2 id="usage">Tokens and cost</h2>');
+    expect(page).toMatch(/<tr class="total"><td><strong>run<\/strong><\/td><td class="num">5<\/td><td class="num">11,000<\/td><td class="num">7,500<\/td><td class="num">900<\/td><td class="num">860<\/td><td class="num">300<\/td><td class="num">\$0\.\d+ \(\+1 unpriced\)<\/td><\/tr>/);
   });
 
   it('report --prices FILE costs the same tokens at the file\'s prices', async () => {
@@ -217,7 +225,11 @@ describe('the report sums tokens and cost per model x condition, per model and p
     // A scripted model is never priced, whatever the file says.
     expect(s.usage.models.find((m) => m.model === scripted)).toMatchObject({ costUsd: null, unpriced: 1 });
 
+    // The same file on eval is checked before anything runs.
     writeFileSync(prices, 'gpt-4.1: { input: cheap, output: 10 }\n');
+    const evalBad = await cli(['eval', '--tasks', 'exit-both-codes', '--model', 'scripted:test/fixtures/scripts/eval/flag.yaml', '--prices', prices, '--out', join(tmp('eval'), 'run')]);
+    expect(evalBad.exitCode).toBe(1);
+    expect(evalBad.stderr.trim()).toBe(`error ${prices}: gpt-4.1.input: expected US dollars per million tokens (a number)`);
     const bad = await cli(['report', dir, '--prices', prices]);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.trim()).toBe(`error ${prices}: gpt-4.1.input: expected US dollars per million tokens (a number)`);
