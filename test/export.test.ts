@@ -18,7 +18,7 @@ import { renderCsv, summarize, type RunSummary } from '../src/runs/report.js';
 import { wilson } from '../src/runs/stats.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
-import { plainDecimal } from '../src/util/decimal.js';
+import { plainDecimal, significant } from '../src/util/decimal.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = (args: string[]) => execa('node', [join(root, 'bin', 'ibench.js'), ...args], { reject: false, cwd: root, env: { NO_COLOR: '1' }, timeout: 300_000 });
@@ -68,6 +68,10 @@ describe('numbers print as plain decimals', () => {
     expect(plainDecimal(0.25)).toBe('0.25');
     expect(plainDecimal(1e21)).toBe('1000000000000000000000');
     expect(plainDecimal(-3.2e-9)).toBe('-0.0000000032');
+    // p-values and small costs: three significant digits, never an exponent.
+    expect(significant(1.234e-7)).toBe('0.000000123');
+    expect(significant(0.375)).toBe('0.375');
+    expect(significant(1)).toBe('1.00');
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { QA_FILES, readQaRecord, type QaRecord } from '../qa/record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { csvTable } from '../util/csv-write.js';
+import { significant } from '../util/decimal.js';
 import { InputError } from '../util/errors.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { groupBy, rate, REPORT_FILES, type Comparison, type Rate } from './report.js';
@@ -210,7 +211,7 @@ export function renderQaMarkdown(s: QaSummary): string {
     lines.push('', `## Each condition against ${baseline}`, '', "Paired on the same model, item and epoch; exact McNemar test; difference in BS score with Newcombe's 95% interval.", '');
     lines.push(`| model | condition | pairs | both | ${baseline} only | condition only | neither | difference | 95% CI | p (McNemar) |`, '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
     for (const c of s.comparisons) {
-      lines.push(`| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${c.pValue.toPrecision(3)} |`);
+      lines.push(`| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${significant(c.pValue)} |`);
     }
   }
   if (s.errorList.length > 0) {

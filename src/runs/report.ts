@@ -5,6 +5,7 @@ import { bsVerdicts, verdicts, type Verdict } from '../inspect/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
 import { csvTable } from '../util/csv-write.js';
+import { significant } from '../util/decimal.js';
 import { logger } from '../util/log.js';
 import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.js';
 import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
@@ -220,7 +221,7 @@ export function renderMarkdown(s: RunSummary): string {
     lines.push('| model | condition | pairs | both | neutral only | condition only | neither | difference | 95% CI | p (McNemar) |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
     for (const c of s.comparisons) {
       lines.push(
-        `| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${c.pValue.toPrecision(3)} |`,
+        `| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${significant(c.pValue)} |`,
       );
     }
   }

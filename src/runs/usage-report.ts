@@ -1,7 +1,7 @@
 /** Tokens and cost of a run, summed per model x condition, per model and for the whole run. */
 import { costOf, type PriceTable } from '../models/prices.js';
 import { parseModelSpec, type ModelSpec } from '../models/spec.js';
-import { plainDecimal } from '../util/decimal.js';
+import { significant } from '../util/decimal.js';
 import type { EpisodeRecord } from './record.js';
 
 export interface UsageTotal {
@@ -81,7 +81,7 @@ const n = (x: number): string => x.toLocaleString('en');
 /** `$0.0123`, with the count of unpriced episodes when some are; `–` when none is priced. */
 export function costText(t: UsageTotal): string {
   if (t.costUsd === null) return '–';
-  const amount = t.costUsd >= 0.01 ? `$${t.costUsd.toFixed(2)}` : `$${plainDecimal(Number(t.costUsd.toPrecision(3)))}`;
+  const amount = t.costUsd >= 0.01 ? `$${t.costUsd.toFixed(2)}` : `$${significant(t.costUsd)}`;
   return t.unpriced > 0 ? `${amount} (+${t.unpriced} unpriced)` : amount;
 }
 

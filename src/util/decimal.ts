@@ -11,3 +11,9 @@ export function plainDecimal(value: number): string {
   const digits = Math.min(100, Math.max(0, 12 - magnitude));
   return value.toFixed(digits).replace(/0+$/, '').replace(/\.$/, '');
 }
+
+/** `value.toPrecision(digits)` without its exponent form: 1.23e-7 → `0.000000123`. */
+export function significant(value: number, digits = 3): string {
+  const text = value.toPrecision(digits);
+  return /e/i.test(text) ? plainDecimal(Number(text)) : text;
+}

@@ -6,6 +6,7 @@
 import type { EpisodeRecord } from '../runs/record.js';
 import { BASELINE_CONDITION, summarize, renderSvg, type Rate, type RunSummary } from '../runs/report.js';
 import { costText, type UsageSummary, type UsageTotal } from '../runs/usage-report.js';
+import { significant } from '../util/decimal.js';
 import { verdicts } from '../inspect/types.js';
 import { html, jsonForScript, trusted, type HtmlValue, type SafeHtml } from './escape.js';
 import { renderDiff } from './diff.js';
@@ -139,7 +140,7 @@ export function runSummaryPage(ctx: PageContext, run: string, entries: EpisodeEn
         }</p>`
       : html`<table><thead><tr><th>model</th><th>condition</th><th>pairs</th><th>both</th><th>${BASELINE_CONDITION} only</th><th>condition only</th><th>neither</th><th>difference</th><th>95% CI</th><th>p (McNemar)</th></tr></thead><tbody>${s.comparisons.map(
           (c) =>
-            html`<tr><td>${c.model}</td><td>${c.condition}</td><td class="num">${c.pairs}</td><td class="num">${c.table.a}</td><td class="num">${c.table.b}</td><td class="num">${c.table.c}</td><td class="num">${c.table.d}</td><td class="num">${signed(c.difference.estimate)}</td><td class="ci">[${signed(c.difference.low)}, ${signed(c.difference.high)}]</td><td class="num">${c.pValue.toPrecision(3)}</td></tr>`,
+            html`<tr><td>${c.model}</td><td>${c.condition}</td><td class="num">${c.pairs}</td><td class="num">${c.table.a}</td><td class="num">${c.table.b}</td><td class="num">${c.table.c}</td><td class="num">${c.table.d}</td><td class="num">${signed(c.difference.estimate)}</td><td class="ci">[${signed(c.difference.low)}, ${signed(c.difference.high)}]</td><td class="num">${significant(c.pValue)}</td></tr>`,
         )}</tbody></table>`;
   const categories = html`<table><thead><tr><th>model</th><th>condition</th><th>category</th><th>n</th><th>BS score</th><th>95% CI</th></tr></thead><tbody>${s.categories.map(
     (c) =>
