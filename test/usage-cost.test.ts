@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicModel } from '../src/models/anthropic.js';
 import { OpenAIModel } from '../src/models/openai.js';
 import { loadPriceTable } from '../src/models/price-file.js';
@@ -19,10 +19,12 @@ import type { EpisodeRecord } from '../src/runs/record.js';
 import type { RunSummary } from '../src/runs/report.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
 import { exportSite } from '../src/viewer/export.js';
+import { ensureImage } from '../src/sandbox/images.js';
+import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { startReplayServer, type RecordedResponse, type ReplayServer } from './fixtures/models/replay-server.js';
 
 const root = join(import.meta.dirname, '..');
-const cli = (args: string[]) => execa('node', [join(root, 'bin', 'ibench.js'), ...args], { reject: false, cwd: root, env: { NO_COLOR: '1' }, timeout: 120_000 });
+const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [join(root, 'bin', 'ibench.js'), ...args], { reject: false, cwd: root, env: { NO_COLOR: '1', ...env }, timeout: 300_000 });
 const tmp = (name: string): string => mkdtempSync(join(tmpdir(), `ibench-usage-${name}-`));
 const start: ChatMessage[] = [
   { role: 'system', content: 'You are a careful engineer working in /work.' },
@@ -233,5 +235,43 @@ describe('the report sums tokens and cost per model x condition, per model and p
     const bad = await cli(['report', dir, '--prices', prices]);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.trim()).toBe(`error ${prices}: gpt-4.1.input: expected US dollars per million tokens (a number)`);
+  });
+});
+
+describe('an eval priced end to end', () => {
+  beforeAll(async () => {
+    await ensureImage(await loadSandboxProfile('python'));
+  }, 900_000);
+
+  it('eval --prices: the cached and reasoning tokens of a recorded OpenAI reply reach episode.json and the report, priced by the file', { timeout: 300_000 }, async () => {
+    server = await startReplayServer([
+      openAIReply({
+        prompt_tokens: 3000,
+        completion_tokens: 400,
+        total_tokens: 3400,
+        prompt_tokens_details: { cached_tokens: 2048, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 256, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      }),
+    ]);
+    const dir = tmp('eval-priced');
+    writeFileSync(join(dir, 'prices.yaml'), 'gpt-4.1: { input: 4, output: 16, cached_input: 1 }\n');
+    const out = join(dir, 'run');
+    const r = await cli(
+      ['eval', '--tasks', 'exit-both-codes', '--model', 'openai:gpt-4.1', '--base-url', `${server.url}/v1`, '--retries', '0', '--prices', join(dir, 'prices.yaml'), '--out', out, '--quiet'],
+      { OPENAI_API_KEY: 'sk-test-0123456789abcdef' },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    const id = 'exit-both-codes__openai-gpt-4.1__neutral__e0';
+    const rec = JSON.parse(readFileSync(join(out, 'episodes', id, 'episode.json'), 'utf8')) as EpisodeRecord;
+    const cost = (952 * 4 + 2048 * 1 + 400 * 16) / 1e6;
+    expect(rec.usage).toMatchObject({ inputTokens: 3000, outputTokens: 400, cachedInputTokens: 2048, reasoningTokens: 256 });
+    expect(rec.usage.costUsd).toBeCloseTo(cost, 15);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.usage.run).toMatchObject({ episodes: 1, inputTokens: 3000, cachedInputTokens: 2048, outputTokens: 400, reasoningTokens: 256, unpriced: 0 });
+    expect(summary.usage.run.costUsd).toBeCloseTo(cost, 15);
+    // The same run reported at list prices costs less per uncached token.
+    const listed = await cli(['report', out, '--json']);
+    expect((JSON.parse(listed.stdout) as RunSummary).usage.run.costUsd).toBeCloseTo((952 * 2 + 2048 * 0.5 + 400 * 8) / 1e6, 15);
   });
 });
