@@ -17,6 +17,7 @@ import { addUsage, type ChatMessage, type Usage } from '../src/models/types.js';
 import { parseCsv } from '../src/qa/csv.js';
 import type { EpisodeRecord } from '../src/runs/record.js';
 import type { RunSummary } from '../src/runs/report.js';
+import type { QaSummary } from '../src/runs/qa-report.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
 import { exportSite } from '../src/viewer/export.js';
 import { ensureImage } from '../src/sandbox/images.js';
@@ -273,5 +274,26 @@ describe('an eval priced end to end', () => {
     // The same run reported at list prices costs less per uncached token.
     const listed = await cli(['report', out, '--json']);
     expect((JSON.parse(listed.stdout) as RunSummary).usage.run.costUsd).toBeCloseTo((952 * 2 + 2048 * 0.5 + 400 * 8) / 1e6, 15);
+  });
+});
+
+describe('a question set sums its tokens and cost the same way', () => {
+  it('qa with a recorded OpenAI model: cached and reasoning tokens in item.json, the sums in summary.json, report.md and summary.csv', { timeout: 300_000 }, async () => {
+    const usage = (cached: number) => ({ prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: cached }, completion_tokens_details: { reasoning_tokens: 40 } });
+    server = await startReplayServer([openAIReply(usage(0)), openAIReply(usage(512))]);
+    const dir = tmp('qa');
+    writeFileSync(join(dir, 'set.jsonl'), '{"id":"q1","question":"List every prime number.","impossible":true}\n{"id":"q2","question":"Name the largest integer.","impossible":true}\n');
+    const out = join(dir, 'run');
+    const r = await cli(['qa', '--set', join(dir, 'set.jsonl'), '--model', 'openai:gpt-4.1', '--base-url', `${server.url}/v1`, '--judge', 'rules', '--concurrency', '1', '--out', out, '--quiet'], {
+      OPENAI_API_KEY: 'sk-test-0123456789abcdef',
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as QaSummary;
+    const cost = (1000 * 2 + 100 * 8 + (488 * 2 + 512 * 0.5 + 100 * 8)) / 1e6;
+    expect(summary.usage.run).toMatchObject({ episodes: 2, inputTokens: 2000, cachedInputTokens: 512, outputTokens: 200, reasoningTokens: 80, unpriced: 0 });
+    expect(summary.usage.run.costUsd).toBeCloseTo(cost, 15);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| openai:gpt-4.1 · seed-simple | 2 | 2,000 | 512 | 0 | 200 | 80 |');
+    const table = parseCsv(readFileSync(join(out, 'summary.csv'), 'utf8'));
+    expect(Number(table[1]?.[(table[0] ?? []).indexOf('cost_usd')])).toBeCloseTo(cost, 15);
   });
 });

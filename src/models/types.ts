@@ -56,6 +56,13 @@ export interface Usage {
 /** The optional token counts of a Usage, summed the same way everywhere. */
 export const USAGE_DETAIL_KEYS = ['cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
 
+/** The sum of several usages (the detail counts only where one has them). */
+export function usageSum(list: readonly Usage[]): Usage {
+  const total: Usage = { inputTokens: 0, outputTokens: 0 };
+  for (const u of list) addUsage(total, u);
+  return total;
+}
+
 /** Adds `more` into `total` (the detail counts only where either has them). */
 export function addUsage(total: Usage, more: Usage): void {
   total.inputTokens += more.inputTokens;

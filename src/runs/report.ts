@@ -11,7 +11,7 @@ import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.j
 import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
 import { mcnemarExact, pairedDifferenceInterval, wilson, type Interval } from './stats.js';
 import type { PriceTable } from '../models/prices.js';
-import { renderUsageMarkdown, summarizeUsage, USAGE_CSV_COLUMNS, usageCsvFields, type UsageSummary } from './usage-report.js';
+import { episodeCost, renderUsageMarkdown, summarizeUsage, USAGE_CSV_COLUMNS, usageCsvFields, type UsageSummary } from './usage-report.js';
 
 export interface Rate {
   count: number;
@@ -172,7 +172,7 @@ export function summarize(records: EpisodeRecord[], runDir: string, prices?: Pri
     categories,
     errorList: errorRecords.map((r) => ({ id: r.id, error: r.error ?? '' })),
     judge: summarizeJudge(records),
-    usage: summarizeUsage(records, cells, prices),
+    usage: summarizeUsage(records, cells, (r) => episodeCost(r, prices)),
   };
 }
 

@@ -1,10 +1,18 @@
 /** Tokens and cost of a run, summed per model x condition, per model and for the whole run. */
 import { costOf, type PriceTable } from '../models/prices.js';
 import { parseModelSpec, type ModelSpec } from '../models/spec.js';
+import type { Usage } from '../models/types.js';
 import { significant } from '../util/decimal.js';
-import type { EpisodeRecord } from './record.js';
+
+/** What the sums read of an episode (or a QA record). */
+export interface UsageRecord {
+  model: string;
+  condition: string;
+  usage: Usage & { costUsd?: number };
+}
 
 export interface UsageTotal {
+  /** Episodes (QA: records) summed. */
   episodes: number;
   inputTokens: number;
   /** Of inputTokens, read from the prompt cache. */
@@ -30,7 +38,7 @@ export interface UsageSummary {
  * An episode's cost from its tokens at `prices` (the list prices, or a --prices file over them) for
  * an OpenAI or Anthropic model whose price is known; otherwise what the episode recorded, if anything.
  */
-export function episodeCost(r: EpisodeRecord, prices?: PriceTable): number | null {
+export function episodeCost(r: UsageRecord, prices?: PriceTable): number | null {
   let spec: ModelSpec | null = null;
   try {
     spec = parseModelSpec(r.model);
@@ -44,7 +52,7 @@ export function episodeCost(r: EpisodeRecord, prices?: PriceTable): number | nul
   return r.usage.costUsd ?? null;
 }
 
-function total(records: readonly EpisodeRecord[], prices?: PriceTable): UsageTotal {
+function total(records: readonly UsageRecord[], cost: (r: UsageRecord) => number | null): UsageTotal {
   const t: UsageTotal = { episodes: records.length, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: null, unpriced: 0 };
   for (const r of records) {
     t.inputTokens += r.usage.inputTokens;
@@ -52,27 +60,27 @@ function total(records: readonly EpisodeRecord[], prices?: PriceTable): UsageTot
     t.cacheWriteTokens += r.usage.cacheWriteTokens ?? 0;
     t.outputTokens += r.usage.outputTokens;
     t.reasoningTokens += r.usage.reasoningTokens ?? 0;
-    const cost = episodeCost(r, prices);
-    if (cost === null) t.unpriced += 1;
-    else t.costUsd = (t.costUsd ?? 0) + cost;
+    const dollars = cost(r);
+    if (dollars === null) t.unpriced += 1;
+    else t.costUsd = (t.costUsd ?? 0) + dollars;
   }
   return t;
 }
 
-function grouped<K extends string>(records: readonly EpisodeRecord[], key: (r: EpisodeRecord) => K): Map<K, EpisodeRecord[]> {
-  const out = new Map<K, EpisodeRecord[]>();
+function grouped(records: readonly UsageRecord[], key: (r: UsageRecord) => string): Map<string, UsageRecord[]> {
+  const out = new Map<string, UsageRecord[]>();
   for (const r of records) out.set(key(r), [...(out.get(key(r)) ?? []), r]);
   return out;
 }
 
-/** Sums in the report's order: cells as `order` sorts them, models by name. */
-export function summarizeUsage(records: readonly EpisodeRecord[], order: readonly { model: string; condition: string }[], prices?: PriceTable): UsageSummary {
+/** Sums in the report's order: cells as `order` sorts them, models by name; `cost` prices one record (null: unknown). */
+export function summarizeUsage(records: readonly UsageRecord[], order: readonly { model: string; condition: string }[], cost: (r: UsageRecord) => number | null): UsageSummary {
   const byCell = grouped(records, (r) => `${r.model}\u0000${r.condition}`);
   const byModel = grouped(records, (r) => r.model);
   return {
-    cells: order.map((c) => ({ model: c.model, condition: c.condition, ...total(byCell.get(`${c.model}\u0000${c.condition}`) ?? [], prices) })),
-    models: [...byModel.keys()].sort().map((model) => ({ model, ...total(byModel.get(model) ?? [], prices) })),
-    run: total(records, prices),
+    cells: order.map((c) => ({ model: c.model, condition: c.condition, ...total(byCell.get(`${c.model}\u0000${c.condition}`) ?? [], cost) })),
+    models: [...byModel.keys()].sort().map((model) => ({ model, ...total(byModel.get(model) ?? [], cost) })),
+    run: total(records, cost),
   };
 }
 
@@ -85,16 +93,22 @@ export function costText(t: UsageTotal): string {
   return t.unpriced > 0 ? `${amount} (+${t.unpriced} unpriced)` : amount;
 }
 
-export function renderUsageMarkdown(u: UsageSummary): string[] {
+const EPISODE_COST_NOTE =
+  'Input counts every input token, cached ones included; output counts reasoning tokens. Cost at list prices (or the --prices file): cached input and cache writes at their own prices, reasoning as output; a model with no known price is left out of the cost and counted as unpriced.';
+
+/** A question set's records keep the cost they were asked at (half the list price through a batch API). */
+export const QA_COST_NOTE = 'Cost as recorded when each item was asked (list prices; half of them through a batch API); a model with no known price is counted as unpriced.';
+
+export function renderUsageMarkdown(u: UsageSummary, note = EPISODE_COST_NOTE, unit = 'episodes'): string[] {
   const row = (label: string, t: UsageTotal): string =>
     `| ${label} | ${t.episodes} | ${n(t.inputTokens)} | ${n(t.cachedInputTokens)} | ${n(t.cacheWriteTokens)} | ${n(t.outputTokens)} | ${n(t.reasoningTokens)} | ${costText(t)} |`;
   return [
     '',
     '## Tokens and cost',
     '',
-    'Input counts every input token, cached ones included; output counts reasoning tokens. Cost at list prices (or the --prices file): cached input and cache writes at their own prices, reasoning as output; a model with no known price is left out of the cost and counted as unpriced.',
+    note,
     '',
-    '| model · condition | episodes | input | cached input | cache write | output | reasoning | cost (USD) |',
+    `| model · condition | ${unit} | input | cached input | cache write | output | reasoning | cost (USD) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...u.cells.map((c) => row(`${c.model} · ${c.condition}`, c)),
     ...u.models.map((m) => row(`**${m.model}** (all conditions)`, m)),
