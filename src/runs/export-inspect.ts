@@ -20,9 +20,11 @@ import type { RunManifest } from './run-dir.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+type InspectContent = { type: 'reasoning'; reasoning: string; redacted: boolean; signature?: string } | { type: 'text'; text: string };
+
 export interface InspectMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string | { type: 'text'; text: string }[] | ({ type: 'reasoning'; reasoning: string; redacted: boolean; signature?: string } | { type: 'text'; text: string })[];
+  content: string | InspectContent[];
   source?: 'input' | 'generate';
   tool_calls?: { id: string; function: string; arguments: Record<string, Json>; type: 'function'; parse_error?: string }[];
   model?: string;

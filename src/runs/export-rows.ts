@@ -107,8 +107,7 @@ export function qaRow(r: QaRecord): ExportRow {
     finishedAt: r.finishedAt,
     error: r.error,
   };
-  const { kind: _kind, ...rest } = r;
-  return { ...lead, ...flatten(rest as Record<string, unknown>), ...lead };
+  return { ...lead, ...flatten(r as Record<string, unknown>), ...lead };
 }
 
 /** The columns of a set of rows: the leading ones, then every other key in the order first seen. */
