@@ -280,7 +280,7 @@ describe('openai replies checked at the edge', () => {
       },
     ]);
     expect(r1.toolCalls[0]?.arguments).toEqual({ command: 'cat tests/test_cli.py' });
-    expect(r1.usage).toEqual({ inputTokens: 905, outputTokens: 122 });
+    expect(r1.usage).toEqual({ inputTokens: 905, outputTokens: 122, reasoningTokens: 87 });
     const history: ChatMessage[] = [
       ...start,
       { role: 'assistant', content: r1.text, toolCalls: r1.toolCalls, ...(r1.reasoning === undefined ? {} : { reasoning: r1.reasoning }) },

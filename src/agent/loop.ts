@@ -1,4 +1,4 @@
-import type { ChatMessage, Model, ToolCall, Usage } from '../models/types.js';
+import { addUsage, type ChatMessage, type Model, type ToolCall, type Usage } from '../models/types.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { deadlineSignal, raceSignal } from '../util/abort.js';
 import { errorMessage } from '../util/errors.js';
@@ -120,8 +120,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     } finally {
       call.dispose();
     }
-    usage.inputTokens += reply.usage.inputTokens;
-    usage.outputTokens += reply.usage.outputTokens;
+    addUsage(usage, reply.usage);
     if (reply.costUsd !== undefined) usage.costUsd = (usage.costUsd ?? 0) + reply.costUsd;
     await transcript.record({
       type: 'assistant',

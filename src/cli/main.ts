@@ -11,6 +11,7 @@ import { registerEval } from './commands/eval.js';
 import { registerReport } from './commands/report.js';
 import { registerQa } from './commands/qa.js';
 import { registerSetup } from './commands/setup.js';
+import { registerExport } from './commands/export.js';
 
 const program = new Command();
 program
@@ -24,6 +25,7 @@ registerRun(program);
 registerEval(program);
 registerQa(program);
 registerReport(program);
+registerExport(program);
 registerShow(program);
 registerView(program);
 registerTasks(program);

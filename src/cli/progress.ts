@@ -71,7 +71,7 @@ export function progressReporter(mode: ProgressMode): (event: EvalEvent | QaEven
         doneAtStart = event.alreadyDone;
         started = Date.now();
         if (mode === 'bar') {
-          logger.info(`${event.resumed ? 'resuming' : 'starting'} ${event.outDir}: ${total} episodes, ${event.alreadyDone} already done`);
+          logger.info(`${'extension' in event && event.extension !== undefined ? 'extending' : event.resumed ? 'resuming' : 'starting'} ${event.outDir}: ${total} episodes, ${event.alreadyDone} already done`);
         }
         draw(true);
         break;

@@ -9,11 +9,11 @@ import type {
 import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { anthropicCredentials, modelEnv, type EnvOptions } from './env.js';
-import { canonicalModelName, costOf } from './prices.js';
+import { canonicalModelName, costOf, type PriceTable } from './prices.js';
 import { anthropicMessageSchema, parseProviderReply, type AnthropicMessageReply } from './reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger, type SdkClientSettings } from './sdk-common.js';
 import { isPlainObject, toolCallFromValue } from './tool-args.js';
-import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
+import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec, Usage } from './types.js';
 
 export type AnthropicModelOptions = ModelSettings &
   EnvOptions & {
@@ -160,7 +160,7 @@ export function nativeEditorInputToEdit(input: Record<string, unknown>, editSpec
 }
 
 /** A Messages API reply (checked by anthropicMessageSchema) as our ModelReply. */
-export function fromAnthropicMessage(model: string, message: AnthropicMessageReply, tools: ToolSpec[], ctx: WireContext, latencyMs: number): ModelReply {
+export function fromAnthropicMessage(model: string, message: AnthropicMessageReply, tools: ToolSpec[], ctx: WireContext, latencyMs: number, prices?: PriceTable): ModelReply {
   const specs = new Map(tools.map((t) => [t.name, t]));
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
@@ -194,9 +194,14 @@ export function fromAnthropicMessage(model: string, message: AnthropicMessageRep
     // Server-tool blocks carry nothing the agent acts on.
   }
   const u = message.usage;
-  const usage = {
-    inputTokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+  const cacheRead = u.cache_read_input_tokens ?? 0;
+  const cacheWrite = u.cache_creation_input_tokens ?? 0;
+  // Anthropic's input_tokens leave out what was read from or written to the cache: ours count all input.
+  const usage: Usage = {
+    inputTokens: u.input_tokens + cacheWrite + cacheRead,
     outputTokens: u.output_tokens,
+    ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}),
+    ...(cacheWrite > 0 ? { cacheWriteTokens: cacheWrite } : {}),
   };
   const text = texts.join('\n');
   const reply: ModelReply = {
@@ -207,7 +212,7 @@ export function fromAnthropicMessage(model: string, message: AnthropicMessageRep
     latencyMs,
   };
   if (reasoning.length > 0) reply.reasoning = reasoning;
-  const costUsd = costOf(model, usage);
+  const costUsd = costOf(model, usage, prices);
   if (costUsd !== undefined) reply.costUsd = costUsd;
   if (message.stop_reason === 'refusal') {
     const details = refusalDetails(message.stop_details);
@@ -290,7 +295,7 @@ export class AnthropicModel implements Model {
     }
     const latencyMs = Math.round(performance.now() - started);
     const message = parseProviderReply(this.spec, anthropicMessageSchema, raw);
-    const reply = fromAnthropicMessage(this.model, message, tools, { native: this.nativeEditor }, latencyMs);
+    const reply = fromAnthropicMessage(this.model, message, tools, { native: this.nativeEditor }, latencyMs, this.settings.prices);
     if (typeof requestId === 'string' && requestId !== '') reply.requestId = requestId;
     logger.debug(`${this.spec}: reply ${message.id ?? '(no id)'} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
     return reply;

@@ -3,11 +3,11 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam
 import { HarnessError } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { modelEnv, openAICredentials, type EnvOptions } from './env.js';
-import { canonicalModelName, costOf } from './prices.js';
+import { canonicalModelName, costOf, type PriceTable } from './prices.js';
 import { openAICompletionSchema, parseProviderReply, type OpenAICompletionReply, type OpenAIToolCallReply } from './reply-schema.js';
 import { checkRetries, checkTimeout, providerError, sdkLogger, type SdkClientSettings } from './sdk-common.js';
 import { newToolCallId, toolCallFromText, toolCallFromValue } from './tool-args.js';
-import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec } from './types.js';
+import type { ChatMessage, Model, ModelReply, ModelSettings, ReasoningBlock, StopReason, ToolCall, ToolSpec, Usage } from './types.js';
 
 export type OpenAIModelOptions = ModelSettings & EnvOptions;
 
@@ -96,7 +96,7 @@ function mapToolCall(call: OpenAIToolCallReply, specs: Map<string, ToolSpec>): T
 }
 
 /** A chat-completions reply (checked by openAICompletionSchema) as our ModelReply. */
-export function fromOpenAICompletion(model: string, completion: OpenAICompletionReply, tools: ToolSpec[], latencyMs: number): ModelReply {
+export function fromOpenAICompletion(model: string, completion: OpenAICompletionReply, tools: ToolSpec[], latencyMs: number, prices?: PriceTable): ModelReply {
   const choice = completion.choices[0];
   // The schema requires one; kept for a caller that passes an unchecked reply.
   if (choice === undefined) throw new HarnessError(`openai:${model}: reply.choices: expected at least one choice`);
@@ -104,11 +104,15 @@ export function fromOpenAICompletion(model: string, completion: OpenAICompletion
   const message = choice.message;
   const toolCalls = (message.tool_calls ?? []).map((c) => mapToolCall(c, specs));
   const refusal = typeof message.refusal === 'string' && message.refusal !== '' ? message.refusal : undefined;
-  const usage = {
+  const cached = completion.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const reasoningTokens = completion.usage?.completion_tokens_details?.reasoning_tokens ?? 0;
+  const usage: Usage = {
     inputTokens: completion.usage?.prompt_tokens ?? 0,
     outputTokens: completion.usage?.completion_tokens ?? 0,
+    ...(cached > 0 ? { cachedInputTokens: cached } : {}),
+    ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
   };
-  const costUsd = costOf(model, usage);
+  const costUsd = costOf(model, usage, prices);
   const reply: ModelReply = {
     text: message.content ?? refusal ?? '',
     toolCalls,
@@ -178,7 +182,7 @@ export class OpenAIModel implements Model {
     }
     const latencyMs = Math.round(performance.now() - started);
     const completion = parseProviderReply(this.spec, openAICompletionSchema, raw);
-    const reply = fromOpenAICompletion(this.model, completion, tools, latencyMs);
+    const reply = fromOpenAICompletion(this.model, completion, tools, latencyMs, this.settings.prices);
     if (typeof requestId === 'string' && requestId !== '') reply.requestId = requestId;
     logger.debug(`${this.spec}: reply ${completion.id ?? '(no id)'} in ${latencyMs} ms${reply.requestId === undefined ? '' : ` (request ${reply.requestId})`}`);
     return reply;

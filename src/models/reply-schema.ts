@@ -56,7 +56,15 @@ export const openAICompletionSchema = z
       )
       .min(1, { message: 'expected at least one choice' }),
     usage: z
-      .object({ prompt_tokens: tokenCount.optional(), completion_tokens: tokenCount.optional() }, { message: 'expected an object {prompt_tokens, completion_tokens}' })
+      .object(
+        {
+          prompt_tokens: tokenCount.optional(),
+          completion_tokens: tokenCount.optional(),
+          prompt_tokens_details: z.object({ cached_tokens: tokenCount.nullish() }).passthrough().nullish(),
+          completion_tokens_details: z.object({ reasoning_tokens: tokenCount.nullish() }).passthrough().nullish(),
+        },
+        { message: 'expected an object {prompt_tokens, completion_tokens}' },
+      )
       .passthrough()
       .nullish(),
   })

@@ -1,3 +1,5 @@
+import type { PriceTable } from './prices.js';
+
 /** A JSON schema of a tool's input (an object schema). */
 export interface JsonSchemaObject {
   type: 'object';
@@ -39,8 +41,36 @@ export type ChatMessage =
   | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError: boolean };
 
 export interface Usage {
+  /** Every input token, those read from or written to a prompt cache included. */
   inputTokens: number;
+  /** Every output token, reasoning (thinking) tokens included: providers bill them as output. */
   outputTokens: number;
+  /** Of inputTokens, read from the prompt cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`). */
+  cachedInputTokens?: number;
+  /** Of inputTokens, written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
+  cacheWriteTokens?: number;
+  /** Of outputTokens, reasoning (OpenAI `reasoning_tokens`). */
+  reasoningTokens?: number;
+}
+
+/** The optional token counts of a Usage, summed the same way everywhere. */
+export const USAGE_DETAIL_KEYS = ['cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+
+/** The sum of several usages (the detail counts only where one has them). */
+export function usageSum(list: readonly Usage[]): Usage {
+  const total: Usage = { inputTokens: 0, outputTokens: 0 };
+  for (const u of list) addUsage(total, u);
+  return total;
+}
+
+/** Adds `more` into `total` (the detail counts only where either has them). */
+export function addUsage(total: Usage, more: Usage): void {
+  total.inputTokens += more.inputTokens;
+  total.outputTokens += more.outputTokens;
+  for (const key of USAGE_DETAIL_KEYS) {
+    const add = more[key];
+    if (add !== undefined) total[key] = (total[key] ?? 0) + add;
+  }
 }
 
 export type StopReason = 'tool_calls' | 'end' | 'max_tokens' | 'refusal' | 'other';
@@ -73,6 +103,8 @@ export interface ModelSettings {
   maxRetries?: number;
   /** Time limit of one API request in milliseconds. Default 600000. */
   timeoutMs?: number;
+  /** Prices to cost replies with (a --prices file over the list prices); default the list prices. */
+  prices?: PriceTable;
 }
 
 /** A model the agent talks to. One instance serves one episode at a time. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { recordedUsageSchema } from '../models/usage-schema.js';
 import { readValidatedFile } from '../util/validated-file.js';
 
 /** One answer of a QA record and how it was graded. */
@@ -12,7 +13,7 @@ export const qaStepSchema = z.object({
   judgePrompt: z.string().nullable(),
   /** Multiple-choice items: the letter found after "Answer:", or null. */
   extractedLetter: z.string().nullable(),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }),
+  usage: recordedUsageSchema,
   latencyMs: z.number(),
 });
 
@@ -42,7 +43,7 @@ export const qaRecordSchema = z
     admitted: z.boolean().nullable(),
     admittedAny: z.boolean().nullable(),
     admittedEvery: z.boolean().nullable(),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }),
+    usage: recordedUsageSchema,
     error: z.string().nullable(),
     startedAt: z.string(),
     finishedAt: z.string(),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createModel, type CreateModelOptions } from '../models/factory.js';
-import type { ChatMessage } from '../models/types.js';
+import { usageSum, type ChatMessage } from '../models/types.js';
 import { episodeId } from '../runs/episode.js';
 import { DEFAULT_PROVIDER_SLOTS, settingsOf, sleep } from '../runs/eval.js';
 import { shuffleSeeded } from '../runs/matrix.js';
@@ -111,11 +111,7 @@ export function recordOf(planned: PlannedQa, setName: string, judge: string | nu
     admitted: ok ? (steps[0]?.admitted ?? null) : null,
     admittedAny: ok ? steps.some((s) => s.admitted) : null,
     admittedEvery: ok ? steps.every((s) => s.admitted) : null,
-    usage: {
-      inputTokens: steps.reduce((n, s) => n + s.usage.inputTokens, 0),
-      outputTokens: steps.reduce((n, s) => n + s.usage.outputTokens, 0),
-      ...(costs.length === 0 ? {} : { costUsd: costs.reduce((a, b) => a + b, 0) }),
-    },
+    usage: { ...usageSum(steps.map((s) => s.usage)), ...(costs.length === 0 ? {} : { costUsd: costs.reduce((a, b) => a + b, 0) }) },
     error: outcome.error,
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadCondition } from '../agent/condition.js';
 import { createModel } from '../models/factory.js';
 import { createJudgeModel } from '../qa/judge.js';
+import type { PriceTable } from '../models/prices.js';
 import type { ModelSettings } from '../models/types.js';
 import { loadSandboxProfile } from '../sandbox/profile.js';
 import { sweepLeftovers } from '../sandbox/sweep.js';
@@ -14,11 +15,11 @@ import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
 import { planEpisodes, selectBroken, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
-import { manifestFor, openRunDir } from './run-dir.js';
+import { manifestFor, openRunDir, type RunExtension } from './run-dir.js';
 import { ThrottledModel } from './throttled-model.js';
 
 export type EvalEvent =
-  | { type: 'start'; total: number; alreadyDone: number; resumed: boolean; outDir: string }
+  | { type: 'start'; total: number; alreadyDone: number; resumed: boolean; outDir: string; extension?: RunExtension }
   | { type: 'episode'; record: EpisodeRecord; attempt: number }
   | { type: 'retry'; id: string; attempt: number; error: string; delayMs: number }
   | { type: 'host-down'; host: string; reason: string }
@@ -35,6 +36,8 @@ export interface EvalOptions {
   onEvent?: (event: EvalEvent) => void;
   /** Base delay of the retry backoff (doubles each attempt). */
   retryBaseMs?: number;
+  /** Prices to cost the replies with (a --prices file over the list prices). */
+  prices?: PriceTable;
 }
 
 export interface EvalResult {
@@ -76,13 +79,13 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const taskFolders = await findTaskDirs(roots);
   const conditionNames = await Promise.all(matrix.conditions.map(async (c) => (await loadCondition(c)).name));
   const conditionByName = new Map(conditionNames.map((name, i) => [name, matrix.conditions[i] ?? name]));
-  const settings = settingsOf(matrix.settings);
+  const settings: ModelSettings = { ...settingsOf(matrix.settings), ...(options.prices === undefined ? {} : { prices: options.prices }) };
   // Make each model once up front: a bad spec or a missing key fails now, not in every episode.
   for (const spec of matrix.models) await (await createModel(spec, settings)).close();
   const judgeSpec = matrix.judge ?? 'rules';
   await (await createJudgeModel(judgeSpec, settings))?.close();
 
-  const { resumed } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
+  const { resumed, extension } = await openRunDir(outDir, manifestFor(matrix, taskIds, conditionNames, taskFolders));
   const unsubscribe = hosts.onDown((host) => emit({ type: 'host-down', host: host.name, reason: host.down ?? '' }));
   await hosts.checkAll();
   for (const host of hosts.up) await hosts.onHost(host, () => sweepLeftovers(host.docker));
@@ -93,7 +96,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const plan = planEpisodes(taskIds, matrix, conditionNames);
   const episodeDir = (ep: PlannedEpisode): string => join(outDir, 'episodes', ep.id);
   const todo = plan.filter((ep) => !existsSync(join(episodeDir(ep), EPISODE_FILES.record)));
-  emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir });
+  emit({ type: 'start', total: plan.length, alreadyDone: plan.length - todo.length, resumed, outDir, ...(extension === null ? {} : { extension }) });
   for (const b of brokenTasks) emit({ type: 'task-broken', ...b });
 
   const providerSlots = new Map<string, Semaphore>();

@@ -3,11 +3,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QA_FILES, readQaRecord, type QaRecord } from '../qa/record.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { csvTable } from '../util/csv-write.js';
+import { significant } from '../util/decimal.js';
 import { InputError } from '../util/errors.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import { groupBy, rate, REPORT_FILES, type Comparison, type Rate } from './report.js';
 import { runManifestSchema, type RunManifest } from './run-dir.js';
 import { mcnemarExact, pairedDifferenceInterval } from './stats.js';
+import { QA_COST_NOTE, renderUsageMarkdown, summarizeUsage, USAGE_CSV_COLUMNS, usageCsvFields, type UsageSummary } from './usage-report.js';
 
 export interface QaStepSummary {
   step: number;
@@ -54,6 +57,8 @@ export interface QaSummary {
   cells: QaCell[];
   comparisons: QaComparison[];
   errorList: { id: string; error: string }[];
+  /** Tokens and cost per model x condition, per model and for the run. */
+  usage: UsageSummary;
 }
 
 /** What kind of run a directory holds, from its run.json. */
@@ -167,6 +172,7 @@ export function summarizeQa(records: QaRecord[], manifest: RunManifest, runDir: 
     cells,
     comparisons,
     errorList: errorRecords.map((r) => ({ id: r.id, error: r.error ?? '' })),
+    usage: summarizeUsage(records, cells, (r) => r.usage.costUsd ?? null),
   };
 }
 
@@ -209,9 +215,10 @@ export function renderQaMarkdown(s: QaSummary): string {
     lines.push('', `## Each condition against ${baseline}`, '', "Paired on the same model, item and epoch; exact McNemar test; difference in BS score with Newcombe's 95% interval.", '');
     lines.push(`| model | condition | pairs | both | ${baseline} only | condition only | neither | difference | 95% CI | p (McNemar) |`, '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
     for (const c of s.comparisons) {
-      lines.push(`| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${c.pValue.toPrecision(3)} |`);
+      lines.push(`| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${significant(c.pValue)} |`);
     }
   }
+  lines.push(...renderUsageMarkdown(s.usage, QA_COST_NOTE, 'records'));
   if (s.errorList.length > 0) {
     lines.push('', '## Errors', '');
     for (const e of s.errorList) lines.push(`- \`${e.id}\`: ${e.error.replace(/\n/g, ' ')}`);
@@ -220,10 +227,9 @@ export function renderQaMarkdown(s: QaSummary): string {
 }
 
 function renderQaCsv(s: QaSummary): string {
-  const rows = ['model,condition,n,admitted,admitted_rate,bs_score,bs_low,bs_high,errors'];
-  const field = (t: string): string => (/[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t);
-  for (const c of s.cells) rows.push([field(c.model), field(c.condition), c.n, c.admitted.count, c.admitted.rate ?? '', c.bs.rate ?? '', c.bs.ci.low, c.bs.ci.high, c.errors].join(','));
-  return `${rows.join('\n')}\n`;
+  const header = ['model', 'condition', 'n', 'admitted', 'admitted_rate', 'bs_score', 'bs_low', 'bs_high', 'errors', ...USAGE_CSV_COLUMNS];
+  const usageOf = (c: QaCell) => usageCsvFields(s.usage.cells.find((u) => u.model === c.model && u.condition === c.condition));
+  return csvTable([header, ...s.cells.map((c) => [c.model, c.condition, c.n, c.admitted.count, c.admitted.rate, c.bs.rate, c.bs.ci.low, c.bs.ci.high, c.errors, ...usageOf(c)])]);
 }
 
 /** Reads a QA run directory and writes summary.json, report.md and summary.csv into it. */

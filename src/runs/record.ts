@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { episodeJudgementSchema } from '../inspect/judge.js';
 import { claims, verdicts } from '../inspect/types.js';
+import { recordedUsageSchema } from '../models/usage-schema.js';
 import { taskCategories } from '../tasks/schema.js';
 import { readValidatedFile } from '../util/validated-file.js';
 
@@ -63,7 +64,7 @@ export const episodeRecordSchema = z
     steps: z.number().int().min(0),
     submit: z.object({ outcome: z.string(), message: z.string() }).nullable(),
     evidence: evidenceSchema.nullable(),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }),
+    usage: recordedUsageSchema,
     timings: z.record(z.number()),
     error: z.string().nullable(),
     startedAt: z.string(),

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { bsVerdicts, verdicts, type Verdict } from '../inspect/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
+import { csvTable } from '../util/csv-write.js';
+import { significant } from '../util/decimal.js';
 import { logger } from '../util/log.js';
 import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.js';
 import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
@@ -11,6 +13,8 @@ import { mcnemarExact, pairedDifferenceInterval, wilson, type Interval } from '.
 import { renderSvg } from './chart.js';
 
 export { renderSvg };
+import type { PriceTable } from '../models/prices.js';
+import { episodeCost, renderUsageMarkdown, summarizeUsage, USAGE_CSV_COLUMNS, usageCsvFields, type UsageSummary } from './usage-report.js';
 
 export interface Rate {
   count: number;
@@ -62,6 +66,8 @@ export interface RunSummary {
   errorList: { id: string; error: string }[];
   /** The judge's agreement with the rules (empty without a model judge). */
   judge: JudgeSummary;
+  /** Tokens and cost per model x condition, per model and for the run. */
+  usage: UsageSummary;
 }
 
 export const BASELINE_CONDITION = 'neutral';
@@ -88,7 +94,7 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
 }
 
 /** Every model x condition's rates, the paired comparisons against neutral, and the per-category rates. */
-export function summarize(records: EpisodeRecord[], runDir: string): RunSummary {
+export function summarize(records: EpisodeRecord[], runDir: string, prices?: PriceTable): RunSummary {
   const cells: CellSummary[] = [];
   const byCell = groupBy(records, (r) => `${r.model}\u0000${r.condition}`);
   for (const group of byCell.values()) {
@@ -169,6 +175,7 @@ export function summarize(records: EpisodeRecord[], runDir: string): RunSummary 
     categories,
     errorList: errorRecords.map((r) => ({ id: r.id, error: r.error ?? '' })),
     judge: summarizeJudge(records),
+    usage: summarizeUsage(records, cells, (r) => episodeCost(r, prices)),
   };
 }
 
@@ -217,12 +224,13 @@ export function renderMarkdown(s: RunSummary): string {
     lines.push('| model | condition | pairs | both | neutral only | condition only | neither | difference | 95% CI | p (McNemar) |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
     for (const c of s.comparisons) {
       lines.push(
-        `| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${c.pValue.toPrecision(3)} |`,
+        `| ${c.model} | ${c.condition} | ${c.pairs} | ${c.table.a} | ${c.table.b} | ${c.table.c} | ${c.table.d} | ${signed(c.difference.estimate)} | [${signed(c.difference.low)}, ${signed(c.difference.high)}] | ${significant(c.pValue)} |`,
       );
     }
   }
   lines.push('', '## Per category', '', '| model | condition | category | n | BS score | 95% CI |', '| --- | --- | --- | ---: | ---: | --- |');
   for (const c of s.categories) lines.push(`| ${c.model} | ${c.condition} | ${c.category} | ${c.bs.n} | ${pct(c.bs.rate)} | ${ci(c.bs)} |`);
+  lines.push(...renderUsageMarkdown(s.usage));
   lines.push(...renderJudgeMarkdown(s.judge));
   if (s.errorList.length > 0) {
     lines.push('', '## Errors', '');
@@ -231,13 +239,8 @@ export function renderMarkdown(s: RunSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function csvField(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export function renderCsv(s: RunSummary): string {
-  const header = ['model', 'condition', 'n', 'bs_count', 'bs_rate', 'bs_ci_low', 'bs_ci_high', ...verdicts.map((v) => `impossible_${v}`), 'twins_n', 'solved_rate', 'solved_ci_low', 'solved_ci_high', 'false_flag_rate', 'false_flag_ci_low', 'false_flag_ci_high'];
+  const header = ['model', 'condition', 'n', 'bs_count', 'bs_rate', 'bs_ci_low', 'bs_ci_high', ...verdicts.map((v) => `impossible_${v}`), 'twins_n', 'solved_rate', 'solved_ci_low', 'solved_ci_high', 'false_flag_rate', 'false_flag_ci_low', 'false_flag_ci_high', ...USAGE_CSV_COLUMNS];
   const rows = s.cells.map((c) => [
     c.model,
     c.condition,
@@ -254,17 +257,21 @@ export function renderCsv(s: RunSummary): string {
     c.possible.falseFlag.rate,
     c.possible.falseFlag.ci.low,
     c.possible.falseFlag.ci.high,
+    ...usageCsvFields(s.usage.cells.find((u) => u.model === c.model && u.condition === c.condition)),
   ]);
-  return `${[header, ...rows].map((r) => r.map((f) => csvField(f)).join(',')).join('\n')}\n`;
+  return csvTable([header, ...rows]);
 }
 
 export const REPORT_FILES = { summary: 'summary.json', markdown: 'report.md', csv: 'summary.csv', chart: 'chart.svg' } as const;
 
-/** Reads a run directory and writes summary.json, report.md, summary.csv and chart.svg into it. */
-export async function writeReport(runDir: string): Promise<RunSummary> {
+/**
+ * Reads a run directory and writes summary.json, report.md, summary.csv and chart.svg into it;
+ * costs at `prices` (a --prices file over the list prices) when given.
+ */
+export async function writeReport(runDir: string, prices?: PriceTable): Promise<RunSummary> {
   const records = await readRunRecords(runDir);
   if (records.length === 0) logger.warn(`${runDir}: no finished episode yet`);
-  const summary = summarize(records, runDir);
+  const summary = summarize(records, runDir, prices);
   await writeJsonAtomic(join(runDir, REPORT_FILES.summary), summary);
   await writeFileAtomic(join(runDir, REPORT_FILES.markdown), renderMarkdown(summary));
   await writeFileAtomic(join(runDir, REPORT_FILES.csv), renderCsv(summary));

@@ -6,7 +6,22 @@ import { UsageError } from '../util/errors.js';
 import { readValidatedFile } from '../util/validated-file.js';
 import type { Matrix } from './matrix.js';
 
-/** What a run directory was made for: a resumed run must ask for exactly the same. */
+/** What an `eval --out EXISTING` with a larger matrix added to the run. */
+export const runExtensionSchema = z
+  .object({
+    at: z.string(),
+    tasks: z.array(z.string()),
+    task_dirs: z.array(z.string()),
+    models: z.array(z.string()),
+    conditions: z.array(z.string()),
+    /** The number of epochs before and after, when it grew. */
+    epochs: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
+  })
+  .strict();
+
+export type RunExtension = z.infer<typeof runExtensionSchema>;
+
+/** What a run directory was made for: a resumed run asks for the same; an extended eval for a superset. */
 export const runManifestSchema = z
   .object({
     /** `eval`: agentic episodes; `single`: one episode from `ibench run`; `qa`: question sets (`tasks` then holds the item ids). */
@@ -28,6 +43,8 @@ export const runManifestSchema = z
     judge: z.string().optional(),
     /** A QA run's set, judge and phrase. */
     qa: z.record(z.unknown()).optional(),
+    /** Each time a larger matrix extended the run: when, and what it added. */
+    extensions: z.array(runExtensionSchema).optional(),
   })
   .strict();
 
@@ -53,30 +70,70 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
 
 const compared = ['kind', 'qa', 'judge', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
-/** Lists what differs between the manifest on disk and the one asked for. */
+/** The keys an eval may grow: a run asked for with a superset of each extends the one on disk. */
+const growable = ['tasks', 'task_dirs', 'models', 'conditions'] as const;
+
+const shown = (m: RunManifest, key: (typeof compared)[number]): string => JSON.stringify(key === 'task_dirs' ? (m.task_dirs ?? []) : m[key]);
+
+/** Lists what differs between the manifest on disk and the one asked for (an extension's growth not counted). */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {
-  const out: string[] = [];
+  return compareManifests(onDisk, wanted).differences;
+}
+
+/**
+ * How the run asked for relates to the one on disk. An eval whose tasks, task folders, models and
+ * conditions include the run's, with as many epochs or more and every other key equal, extends it
+ * (`added` says with what); anything else that differs is another matrix (`differences`).
+ */
+export function compareManifests(onDisk: RunManifest, wanted: RunManifest): { differences: string[]; added: Omit<RunExtension, 'at'> | null } {
+  const differences: string[] = [];
+  const canGrow = onDisk.kind === 'eval' && wanted.kind === 'eval';
+  const added: Omit<RunExtension, 'at'> = { tasks: [], task_dirs: [], models: [], conditions: [] };
   for (const key of compared) {
     // Runs recorded before task folders were kept have none to compare.
     if (key === 'task_folders' && onDisk.task_folders === undefined) continue;
-    const a = JSON.stringify(key === 'task_dirs' ? (onDisk.task_dirs ?? []) : onDisk[key]);
-    const b = JSON.stringify(key === 'task_dirs' ? (wanted.task_dirs ?? []) : wanted[key]);
-    if (a !== b) out.push(`${key}: the run has ${a}, this command asks for ${b}`);
+    if (canGrow && (growable as readonly string[]).includes(key)) {
+      const before = key === 'task_dirs' ? (onDisk.task_dirs ?? []) : (onDisk[key as Exclude<(typeof growable)[number], 'task_dirs'>]);
+      const after = key === 'task_dirs' ? (wanted.task_dirs ?? []) : (wanted[key as Exclude<(typeof growable)[number], 'task_dirs'>]);
+      if (before.every((x) => after.includes(x))) {
+        added[key as (typeof growable)[number]] = after.filter((x) => !before.includes(x));
+        continue;
+      }
+    } else if (canGrow && key === 'epochs' && wanted.epochs >= onDisk.epochs) {
+      if (wanted.epochs > onDisk.epochs) added.epochs = { from: onDisk.epochs, to: wanted.epochs };
+      continue;
+    } else if (canGrow && key === 'task_folders') {
+      // Each task the run has must come from the same folder; a new task brings its own.
+      const old = onDisk.task_folders ?? {};
+      const now = wanted.task_folders ?? {};
+      if (Object.entries(old).every(([id, folder]) => now[id] === undefined || now[id] === folder)) continue;
+    }
+    const a = shown(onDisk, key);
+    const b = shown(wanted, key);
+    if (a !== b) differences.push(`${key}: the run has ${a}, this command asks for ${b}`);
   }
-  return out;
+  const grows = growable.some((k) => added[k].length > 0) || added.epochs !== undefined;
+  return { differences, added: differences.length === 0 && grows ? added : null };
 }
 
-/** Writes run.json for a new run, or checks that an existing one matches (resume). */
-export async function openRunDir(outDir: string, wanted: RunManifest): Promise<{ resumed: boolean }> {
+/**
+ * Writes run.json for a new run, or checks that an existing one matches (resume), or, for an eval
+ * asked for with a larger matrix, records the extension in it (the episodes it has are kept).
+ */
+export async function openRunDir(outDir: string, wanted: RunManifest): Promise<{ resumed: boolean; extension: RunExtension | null }> {
   const file = join(outDir, 'run.json');
   if (!existsSync(file)) {
     await writeJsonAtomic(file, wanted);
-    return { resumed: false };
+    return { resumed: false, extension: null };
   }
   const onDisk = await readValidatedFile(file, runManifestSchema, { missing: 'cannot read run.json', format: 'json' });
-  const diffs = manifestDifferences(onDisk, wanted);
-  if (diffs.length > 0) {
-    throw new UsageError(`--out ${outDir} holds a run of a different matrix; use another --out, or the same matrix to resume:\n  ${diffs.join('\n  ')}`);
+  const { differences, added } = compareManifests(onDisk, wanted);
+  if (differences.length > 0) {
+    const extend = onDisk.kind === 'eval' ? ', or a larger one (more tasks, models, conditions or epochs) to extend it' : '';
+    throw new UsageError(`--out ${outDir} holds a run of a different matrix; use another --out, or the same matrix to resume${extend}:\n  ${differences.join('\n  ')}`);
   }
-  return { resumed: true };
+  if (added === null) return { resumed: true, extension: null };
+  const extension: RunExtension = { at: new Date().toISOString(), ...added };
+  await writeJsonAtomic(file, { ...wanted, createdAt: onDisk.createdAt, extensions: [...(onDisk.extensions ?? []), extension] } satisfies RunManifest);
+  return { resumed: true, extension };
 }

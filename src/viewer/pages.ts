@@ -5,6 +5,8 @@
  */
 import type { EpisodeRecord } from '../runs/record.js';
 import { BASELINE_CONDITION, summarize, renderSvg, type Rate, type RunSummary } from '../runs/report.js';
+import { costText, type UsageSummary, type UsageTotal } from '../runs/usage-report.js';
+import { significant } from '../util/decimal.js';
 import { verdicts } from '../inspect/types.js';
 import { html, jsonForScript, trusted, type HtmlValue, type SafeHtml } from './escape.js';
 import { EPISODE_COLUMNS } from './columns.js';
@@ -131,6 +133,14 @@ function verdictMix(ctx: PageContext, run: string, row: RunRow): SafeHtml[] {
   return out;
 }
 
+/** Tokens and cost per model x condition, per model and for the run (as report.md has them). */
+function usageTable(u: UsageSummary): SafeHtml {
+  const n = (x: number): string => x.toLocaleString('en');
+  const line = (label: HtmlValue, t: UsageTotal, cls = ''): SafeHtml =>
+    html`<tr class="${cls}"><td>${label}</td><td class="num">${t.episodes}</td><td class="num">${n(t.inputTokens)}</td><td class="num">${n(t.cachedInputTokens)}</td><td class="num">${n(t.cacheWriteTokens)}</td><td class="num">${n(t.outputTokens)}</td><td class="num">${n(t.reasoningTokens)}</td><td class="num">${costText(t)}</td></tr>`;
+  return html`<div class="scroll"><table class="usage"><thead><tr><th>model · condition</th><th>episodes</th><th>input</th><th>cached input</th><th>cache write</th><th>output</th><th>reasoning</th><th>cost (USD)</th></tr></thead><tbody>${u.cells.map((c) => line(`${c.model} · ${c.condition}`, c))}${u.models.map((m) => line(html`<strong>${m.model}</strong> (all conditions)`, m, 'total'))}${line(html`<strong>run</strong>`, u.run, 'total')}</tbody></table></div>`;
+}
+
 export function runSummaryPage(ctx: PageContext, run: string, entries: EpisodeEntry[], row: RunRow): string {
   const records = entries.flatMap((e) => (e.record === null ? [] : [e.record]));
   const s: RunSummary = summarize(records, run);
@@ -154,7 +164,7 @@ export function runSummaryPage(ctx: PageContext, run: string, entries: EpisodeEn
         }</p>`
       : html`<table><thead><tr><th>model</th><th>condition</th><th>pairs</th><th>both</th><th>${BASELINE_CONDITION} only</th><th>condition only</th><th>neither</th><th>difference</th><th>95% CI</th><th>p (McNemar)</th></tr></thead><tbody>${s.comparisons.map(
           (c) =>
-            html`<tr><td>${c.model}</td><td>${c.condition}</td><td class="num">${c.pairs}</td><td class="num">${c.table.a}</td><td class="num">${c.table.b}</td><td class="num">${c.table.c}</td><td class="num">${c.table.d}</td><td class="num">${signed(c.difference.estimate)}</td><td class="ci">[${signed(c.difference.low)}, ${signed(c.difference.high)}]</td><td class="num">${c.pValue.toPrecision(3)}</td></tr>`,
+            html`<tr><td>${c.model}</td><td>${c.condition}</td><td class="num">${c.pairs}</td><td class="num">${c.table.a}</td><td class="num">${c.table.b}</td><td class="num">${c.table.c}</td><td class="num">${c.table.d}</td><td class="num">${signed(c.difference.estimate)}</td><td class="ci">[${signed(c.difference.low)}, ${signed(c.difference.high)}]</td><td class="num">${significant(c.pValue)}</td></tr>`,
         )}</tbody></table>`;
   const categories = html`<table><thead><tr><th>model</th><th>condition</th><th>category</th><th>n</th><th>BS score</th><th>95% CI</th></tr></thead><tbody>${s.categories.map(
     (c) =>
@@ -196,6 +206,9 @@ ${s.cells.length === 0 ? html`<p class="muted">No finished episode yet.</p>` : h
 <div class="scroll">${comparisons}</div>
 <h2>Per category</h2>
 <div class="scroll">${categories}</div>
+<h2 id="usage">Tokens and cost</h2>
+<p class="muted">Input counts cached tokens, output counts reasoning tokens; cost at list prices (cached input and cache writes at their own prices); a model with no known price is counted as unpriced.</p>
+${usageTable(s.usage)}
 ${judgeSection}
 ${errors}`;
   return layout({ ctx, title: run, page: 'run', crumbs: [{ label: 'runs', href: `${ctx.root}${ctx.index}` }, { label: run }], body });

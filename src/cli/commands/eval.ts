@@ -4,6 +4,7 @@ import { HostPool } from '../../runs/docker-hosts.js';
 import { removeOwnResources } from '../../sandbox/sweep.js';
 import { runEval } from '../../runs/eval.js';
 import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
+import { loadPriceTable } from '../../models/price-file.js';
 import { writeReport } from '../../runs/report.js';
 import { UsageError } from '../../util/errors.js';
 import { ensureWritableDir } from '../../util/out-dir.js';
@@ -38,6 +39,7 @@ interface EvalFlags {
   quiet?: boolean;
   jsonl?: boolean;
   judge?: string;
+  prices?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -69,6 +71,7 @@ export function registerEval(program: Command): void {
     .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--judge <spec>', 'who reads each episode beside the rules: rules (offline, default: nothing added) or a model spec; disagreements are marked for review')
+    .option('--prices <file>', 'YAML/JSON of US dollars per million tokens by model ({input, output, cached_input?, cache_write?}), over the list prices')
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {
@@ -76,12 +79,13 @@ export function registerEval(program: Command): void {
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
+      const prices = flags.prices === undefined ? undefined : await loadPriceTable(flags.prices);
       const outDir = await ensureWritableDir('--out', flags.out);
       const hosts = HostPool.fromSpecs(flags.dockerHost, matrix.concurrency.per_docker_host);
       const stop = abortOnSignals(() => Promise.all(hosts.up.map((host) => removeOwnResources(host.docker))));
       try {
-        const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode) });
-        const summary = await writeReport(outDir);
+        const result = await runEval({ matrix, outDir, hosts, signal: stop.signal, onEvent: progressReporter(mode), ...(prices === undefined ? {} : { prices }) });
+        const summary = await writeReport(outDir, prices);
         const broken = result.brokenTasks.length === 0 ? '' : `, ${result.brokenTasks.length} broken task(s) not run`;
         const line = `${result.finished} episode(s) run, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s)${broken}; report: ${outDir}/report.md`;
         if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
