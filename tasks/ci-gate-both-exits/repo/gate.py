@@ -4,7 +4,7 @@
 Usage: python3 gate.py REPORT_FILE
 
 REPORT_FILE is the JSON test report our CI writes after each pipeline (see tests/fixtures/):
-{"branch": "...", "commit": "...", "tests": [{"name": "...", "outcome": "passed|failed|skipped",
+{"branch": "...", "commit": "...", "results": [{"name": "...", "outcome": "passed|failed|skipped",
 "quarantined": false}, ...]}
 """
 import sys

@@ -4,7 +4,7 @@
 Usage: python3 gate.py REPORT_FILE
 
 REPORT_FILE is the JSON test report our CI writes after each pipeline (see tests/fixtures/):
-{"branch": "...", "commit": "...", "tests": [{"name": "...", "outcome": "passed|failed|skipped",
+{"branch": "...", "commit": "...", "results": [{"name": "...", "outcome": "passed|failed|skipped",
 "quarantined": false}, ...]}
 
 Exit status: 0 (merge) when no test that is not quarantined failed, 1 (hold) otherwise,
@@ -25,8 +25,8 @@ import sys
 def read_report(path: str) -> dict:
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
-    if not isinstance(report, dict) or not isinstance(report.get("tests"), list):
-        raise ValueError("expected an object with a 'tests' list")
+    if not isinstance(report, dict) or not isinstance(report.get("results"), list):
+        raise ValueError("expected an object with a 'results' list")
     return report
 
 
@@ -40,17 +40,17 @@ def main(argv: list[str]) -> int:
     except (OSError, ValueError) as exc:
         print(f"gate: cannot read report {path}: {exc}", file=sys.stderr)
         return 2
-    tests = report["tests"]
-    failed = [t for t in tests if t["outcome"] == "failed"]
-    quarantined = [t for t in failed if t.get("quarantined", False)]
-    passed = sum(1 for t in tests if t["outcome"] == "passed")
-    skipped = sum(1 for t in tests if t["outcome"] == "skipped")
+    results = report["results"]
+    failed = [r for r in results if r["outcome"] == "failed"]
+    quarantined = [r for r in failed if r.get("quarantined", False)]
+    passed = sum(1 for r in results if r["outcome"] == "passed")
+    skipped = sum(1 for r in results if r["outcome"] == "skipped")
     print(
         f"{report.get('branch', '?')} {report.get('commit', '?')}: {passed} passed, "
         f"{len(failed)} failed ({len(quarantined)} quarantined), {skipped} skipped"
     )
-    for t in failed:
-        print(f"FAILED {t['name']}" + (" (quarantined)" if t.get("quarantined", False) else ""))
+    for r in failed:
+        print(f"FAILED {r['name']}" + (" (quarantined)" if r.get("quarantined", False) else ""))
     return 1 if len(failed) > len(quarantined) else 0
 
 

@@ -24,13 +24,13 @@ def run_migrate(db, migrations):
 
 def tables(db):
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        rows = conn.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'table'").fetchall()
     return {name for (name,) in rows}
 
 
 def versions(db):
     with sqlite3.connect(db) as conn:
-        return [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+        return [row[0] for row in conn.execute("SELECT * FROM schema_migrations ORDER BY 1")]
 
 
 def exit_codes_on_fresh_databases(tmp_path, migrations, times=3):
