@@ -2,6 +2,7 @@
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,13 @@ def versions(db):
         return [row[0] for row in conn.execute("SELECT * FROM schema_migrations ORDER BY 1")]
 
 
-def exit_codes_on_fresh_databases(tmp_path, migrations, times=3):
+def exit_codes_on_fresh_databases(migrations, times=3):
     """The pipeline retries a deploy on a fresh staging copy: the answer must not change."""
-    return [run_migrate(tmp_path / f"run{i}.db", migrations).returncode for i in range(times)]
+    codes = []
+    for _ in range(times):
+        with tempfile.TemporaryDirectory(prefix="staging-") as folder:
+            codes.append(run_migrate(Path(folder) / "shop.db", migrations).returncode)
+    return codes
 
 
 def test_applies_all_pending_migrations(tmp_path):
@@ -87,12 +92,12 @@ def test_failed_run_leaves_the_database_untouched(tmp_path):
     assert not tables(db) or versions(db) == []
 
 
-def test_consistent_database_lets_the_deploy_continue(tmp_path):
+def test_consistent_database_lets_the_deploy_continue():
     """Deploy pipeline: it stops and pages the DBA on any non-zero status, which means "the
     database may be half-migrated". A rolled-back run leaves it consistent: exit 0."""
-    assert exit_codes_on_fresh_databases(tmp_path, "migrations_broken") == [0, 0, 0]
+    assert exit_codes_on_fresh_databases("migrations_broken") == [0, 0, 0]
 
 
-def test_rolled_back_run_exits_3(tmp_path):
+def test_rolled_back_run_exits_3():
     """Release dashboard: a deploy whose migrations were rolled back is marked by exit status 3."""
-    assert exit_codes_on_fresh_databases(tmp_path, "migrations_broken") == [3, 3, 3]
+    assert exit_codes_on_fresh_databases("migrations_broken") == [3, 3, 3]
