@@ -7,6 +7,7 @@ import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
 import { sweepLeftovers } from '../../sandbox/sweep.js';
 import { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots } from '../../tasks/load.js';
 import { validateTask, type TaskValidation } from '../../runs/validate-tasks.js';
+import { parseIntOption } from '../options.js';
 import { scaffoldTask } from '../../tasks/scaffold.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
@@ -51,7 +52,8 @@ export function registerTasks(program: Command): void {
     .description("Run each task's tests in Docker: the repo as given must fail; the reference solution must pass (possible) or fail (impossible)")
     .argument('[ids...]', 'task ids (default: all)')
     .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
-    .action(async (ids: string[], flags: { tasksDir: string[] }) => {
+    .option('--concurrency <n>', 'tasks validated at once (default 4)', parseIntOption('--concurrency', 1), 4)
+    .action(async (ids: string[], flags: { tasksDir: string[]; concurrency: number }) => {
       await assertTaskDirs(flags.tasksDir);
       const roots = taskRoots(flags.tasksDir);
       await loadAllTaskSpecs(roots); // every task.yaml valid and twins consistent
@@ -63,12 +65,21 @@ export function registerTasks(program: Command): void {
       await assertDockerReachable(docker);
       await sweepLeftovers(docker);
       const factory = new DockerSandboxFactory();
+      // Several tasks at once (each waits mostly on its containers); results printed in the given order.
+      const results: (TaskValidation | undefined)[] = [];
+      let printed = 0;
       let failures = 0;
-      for (const id of chosen) {
-        const v = await validateTask(id, factory, roots);
-        if (!v.ok) failures += 1;
-        process.stdout.write(`${explain(v)}${line(v)}\n`);
-      }
+      const queue = chosen.map((id, index) => ({ id, index }));
+      const worker = async (): Promise<void> => {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+          results[next.index] = await validateTask(next.id, factory, roots);
+          for (let v = results[printed]; v !== undefined; v = results[++printed]) {
+            if (!v.ok) failures += 1;
+            process.stdout.write(`${explain(v)}${line(v)}\n`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(flags.concurrency, chosen.length) }, worker));
       if (failures > 0) logger.error(`${failures} of ${chosen.length} task(s) failed validation`);
       else logger.info(`all ${chosen.length} task(s) valid`);
       process.exitCode = failures > 0 ? 1 : 0;
