@@ -24,6 +24,8 @@ export const runManifestSchema = z
     max_episodes: z.number().int().nullable(),
     settings: z.record(z.unknown()),
     limits: z.record(z.unknown()),
+    /** The run's --test-access / test_access, overriding every task's (absent: each task's own). */
+    test_access: z.string().optional(),
     /** An eval run's judge model (absent: the rules decide). */
     judge: z.string().optional(),
     /** A QA run's set, judge and phrase. */
@@ -48,10 +50,11 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
     settings: matrix.settings,
     limits: matrix.limits,
     ...(matrix.judge === undefined || matrix.judge === 'rules' ? {} : { judge: matrix.judge }),
+    ...(matrix.test_access === undefined ? {} : { test_access: matrix.test_access }),
   };
 }
 
-const compared = ['kind', 'qa', 'judge', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'judge', 'test_access', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** Lists what differs between the manifest on disk and the one asked for. */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {
