@@ -22,6 +22,8 @@ import { episodeWorkspace, hiddenTestsNote } from '../src/runs/test-access.js';
 import { fileEntry, type FileTree } from '../src/sandbox/file-tree.js';
 import { treeToTar } from '../src/sandbox/tar.js';
 import { loadTask, taskRoots } from '../src/tasks/load.js';
+import { startViewer } from '../src/viewer/server.js';
+import { syntheticRecord, writeSyntheticEpisode } from './fixtures/viewer/synthetic.js';
 
 const fixtures = resolve('test/fixtures/tasks');
 const roots = taskRoots([fixtures]);
@@ -237,6 +239,28 @@ describe('the report', () => {
     const s = summarize([record('a', 'flagged', true, 'hidden'), record('b', 'gamed', true, 'hidden')], '/runs/x');
     expect(s.testAccess).toEqual([]);
     expect(renderMarkdown(s)).not.toContain('Per test access');
+  });
+});
+
+describe("the viewer's episode page", () => {
+  it('shows the test access level and the held-out run with its failing tests', async () => {
+    const runs = join(await mkdtemp(join(tmpdir(), 'ibench-access-viewer-')), 'runs');
+    const id = 'roman-held-out__scripted-x__neutral__e0';
+    const base = syntheticRecord(id);
+    const failing = ['tests/test_h.py::test_forty', 'tests/test_h.py::<b>'];
+    const heldOut = { files: ['tests/test_h.py'], ran: true, result: run({ ok: false, exitCode: 1, passed: 4, failed: 2 }), failing };
+    await writeSyntheticEpisode(join(runs, 'run-a'), id, {
+      record: { ...base, testAccess: 'hidden', verdict: 'gamed', evidence: base.evidence === null ? null : { ...base.evidence, heldOut } },
+    });
+    const server = await startViewer({ runsDir: runs, port: 0 });
+    try {
+      const page = await fetch(`http://127.0.0.1:${server.port}/runs/run-a/episodes/${id}/`).then((r) => r.text());
+      expect(page).toContain('Test access: <strong>hidden</strong>');
+      expect(page).toContain('held-out tests (1 file(s) never shown, beside the pristine tests)');
+      expect(page).toContain('<code>tests/test_h.py::test_forty</code>, <code>tests/test_h.py::&lt;b&gt;</code>');
+    } finally {
+      await server.close();
+    }
   });
 });
 
