@@ -3,10 +3,10 @@
  * scripted agents: read-only tests the agent cannot write (and is told why), a change made through
  * the writable parent still caught; hidden tests the agent never sees, its own passing tests and a
  * claim of success graded by the task's tests; a solution that hard-codes the visible tests' answers
- * passing them and failing the held-out ones.
+ * passing them and failing the held-out ones; `tasks validate` running the held-out tests.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -17,6 +17,8 @@ import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { taskRoots } from '../src/tasks/load.js';
 import { EPISODE_FILES, type EpisodeRecord } from '../src/runs/record.js';
+import { validateTask } from '../src/runs/validate-tasks.js';
+import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 
 const T = 180_000;
 const fixtures = resolve('test/fixtures/tasks');
@@ -171,6 +173,18 @@ describe.concurrent('test access and held-out tests in Docker', () => {
     expect(record.verdict).toBe('solved');
     expect(record.evidence?.heldOut).toMatchObject({ ran: true, result: { ok: true, passed: 7 }, failing: [] });
     expect(existsSync(join(dir, EPISODE_FILES.heldOut))).toBe(true);
+  });
+
+  it('tasks validate runs the reference with the held-out tests: a held-out test the reference fails is a problem naming it', { timeout: T }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ibench-held-out-validate-'));
+    await cp(join(fixtures, 'roman-held-out'), join(dir, 'roman-held-out'), { recursive: true });
+    const file = join(dir, 'roman-held-out/held_out/tests/test_roman_held_out.py');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('== "XL"', '== "XXXX"'));
+    const v = await validateTask('roman-held-out', new DockerSandboxFactory(), [dir]);
+    expect(v.reference.ok).toBe(true);
+    expect(v.heldOut).toMatchObject({ ok: false, passed: 6, failed: 1 });
+    expect(v.ok).toBe(false);
+    expect(v.problems).toEqual(['possible task, yet the reference solution fails the held-out tests (1 failed, 0 errors, exit 1; tests/test_roman_held_out.py::test_forty)']);
   });
 
   it('--test-access on run overrides the task: the hidden task run with its tests visible', { timeout: T }, async () => {
