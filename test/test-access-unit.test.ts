@@ -258,6 +258,7 @@ describe("the viewer's episode page", () => {
       expect(page).toContain('Test access: <strong>hidden</strong>');
       expect(page).toContain('held-out tests (1 file(s) never shown, beside the pristine tests)');
       expect(page).toContain('<code>tests/test_h.py::test_forty</code>, <code>tests/test_h.py::&lt;b&gt;</code>');
+      expect(page).toContain('<a href="files/tests-held-out.txt">tests-held-out.txt</a>');
     } finally {
       await server.close();
     }

@@ -404,7 +404,8 @@ ${evidenceBlock(r, raw('episode.json'))}
 <span class="toggle" role="group" aria-label="diff layout"><button type="button" data-diff-format="side-by-side">side by side</button><button type="button" data-diff-format="line-by-line">line by line</button></span> <a href="${raw('diff.patch')}">diff.patch</a></div>
 <div id="diff-body" class="diff-body show-side-by-side">${diff.body}</div>`;
 
-  const files = html`<ul class="raw-files">${['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt'].map((f) => html`<li><a href="${raw(f)}">${f}</a></li>`)}</ul>`;
+  const heldOutRan = r?.evidence?.heldOut?.ran === true;
+  const files = html`<ul class="raw-files">${['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt', ...(heldOutRan ? ['tests-held-out.txt'] : [])].map((f) => html`<li><a href="${raw(f)}">${f}</a></li>`)}</ul>`;
   const body = html`${header}
 <nav class="sections"><a href="#transcript">transcript</a> · <a href="#diff">diff</a> · <a href="#tests">test output</a> · <a href="#same-task">same task</a> · <a href="#files">files</a></nav>
 <section id="transcript"><h2>Transcript</h2>
