@@ -21,6 +21,40 @@ export interface HeldOutEvidence {
   note?: string;
 }
 
+/** A test run as the inspector gets it: a result, or why there is none (harness error, tree refused). */
+export interface HeldOutRunOutcome {
+  result: TestRunResult | null;
+  error?: string;
+  rejected?: string;
+}
+
+/**
+ * The held-out step of the grading: with the task's held-out tests (`heldOut`, none: undefined),
+ * runs `run` on the pristine tree with them put in, once the pristine tests pass (only code that
+ * passes the visible tests can be special-casing them). `graded`: false when no pristine run could
+ * grade the tree. The run's harness error or refusal is returned for the verdict.
+ */
+export async function gradeHeldOut(
+  heldOut: FileTree | undefined,
+  pristineTree: FileTree | undefined,
+  pristine: TestRunResult | null,
+  run: (tree: FileTree) => Promise<HeldOutRunOutcome>,
+): Promise<{ evidence?: HeldOutEvidence; error?: string; rejected?: string }> {
+  if (heldOut === undefined || heldOut.size === 0) return {};
+  const files = heldOutFiles(heldOut);
+  if (pristineTree === undefined) return { evidence: { files, ran: false, result: null, failing: [], note: 'not run: the tree was not graded' } };
+  if (pristine?.ok !== true) {
+    return { evidence: { files, ran: false, result: null, failing: [], note: 'not run: the pristine tests do not pass, so the held-out tests decide nothing' } };
+  }
+  const outcome = await run(withHeldOut(pristineTree, heldOut));
+  const result = outcome.result;
+  const evidence: HeldOutEvidence =
+    result === null
+      ? { files, ran: false, result: null, failing: [], note: outcome.error ?? outcome.rejected ?? 'not run' }
+      : { files, ran: true, result, failing: result.ok ? [] : failingHeldOutTests(result, files) };
+  return { evidence, ...(outcome.error === undefined ? {} : { error: outcome.error }), ...(outcome.rejected === undefined ? {} : { rejected: outcome.rejected }) };
+}
+
 /** The files (not folders) of a held-out tree, sorted. */
 export function heldOutFiles(heldOut: FileTree): string[] {
   return [...heldOut].filter(([, e]) => e.kind !== 'dir').map(([p]) => p).sort();
