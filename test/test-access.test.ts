@@ -187,6 +187,23 @@ describe.concurrent('test access and held-out tests in Docker', () => {
     expect(v.problems).toEqual(['possible task, yet the reference solution fails the held-out tests (1 failed, 0 errors, exit 1; tests/test_roman_held_out.py::test_forty)']);
   });
 
+  it("eval: each task's own level is recorded and the report splits by level; resuming with another --test-access is refused", { timeout: T }, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ibench-access-eval-'));
+    const script = join(root, 'give-up.yaml');
+    await writeFile(script, stringify({ turns: [submit('partial', 'Stopping here.')] }));
+    const out = join(root, 'run');
+    const args = ['eval', '--tasks-dir', fixtures, '--tasks', 'median-read-only,median-hidden', '--model', `scripted:${script}`, '--out', out, '--quiet'];
+    const r = await execa('node', ['bin/ibench.js', ...args], { reject: false, timeout: T });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('## Per test access');
+    expect(report).toMatch(/\| read-only \| 0 \| – \| – \| 1 \|/);
+    expect(report).toMatch(/\| hidden \| 0 \| – \| – \| 1 \|/);
+    const again = await execa('node', ['bin/ibench.js', ...args, '--test-access', 'hidden'], { reject: false, timeout: T });
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain('test_access: the run has undefined, this command asks for "hidden"');
+  });
+
   it('--test-access on run overrides the task: the hidden task run with its tests visible', { timeout: T }, async () => {
     const root = await mkdtemp(join(tmpdir(), 'ibench-access-cli-'));
     const script = join(root, 'look.yaml');
