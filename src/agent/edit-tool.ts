@@ -60,6 +60,24 @@ export function sandboxEditFs(sandbox: Sandbox, bounds: EditBounds = {}): EditFs
   };
 }
 
+/**
+ * Why an edit may not write `path` when the task's tests are read-only (`readOnly`: the test paths
+ * relative to the workdir, files and folders), or undefined when it may.
+ */
+export function readOnlyReason(path: string, workdir: string, readOnly: ReadonlySet<string>): string | undefined {
+  if (readOnly.size === 0) return undefined;
+  const root = posix.normalize(`${workdir}/`);
+  if (!path.startsWith(root)) return undefined;
+  const rel = path.slice(root.length);
+  const why = "the task's tests are read-only in this episode (test access: read-only), so they cannot be changed.";
+  if (readOnly.has(rel)) return `${path} is read-only: ${why}`;
+  for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
+    const folder = rel.slice(0, i);
+    if (readOnly.has(folder)) return `${path} is in ${root}${folder}/, which is read-only: ${why}`;
+  }
+  return undefined;
+}
+
 export function resolveAgentPath(path: string, workdir: string): string {
   return posix.normalize(path.startsWith('/') ? path : posix.join(workdir, path));
 }
@@ -79,11 +97,15 @@ function snippetAround(content: string, line: number, extraLines: number): strin
 }
 
 /**
- * Runs one edit command with the semantics of Anthropic's text-editor tool.
- * Returns the text shown to the model; throws EditToolError for what the model got wrong.
+ * Runs one edit command with the semantics of Anthropic's text-editor tool; a write to a read-only
+ * test (`readOnly`, relative to the workdir) is refused with one line saying why. Returns the text shown to the model; throws EditToolError for what the model got wrong.
  */
-export async function runEdit(fs: EditFs, input: EditInput, workdir: string): Promise<string> {
+export async function runEdit(fs: EditFs, input: EditInput, workdir: string, readOnly: ReadonlySet<string> = new Set()): Promise<string> {
   const path = resolveAgentPath(input.path, workdir);
+  if (input.command !== 'view') {
+    const reason = readOnlyReason(path, workdir, readOnly);
+    if (reason !== undefined) throw new EditToolError(reason);
+  }
   const kind = await fs.kind(path);
   switch (input.command) {
     case 'view': {

@@ -22,6 +22,8 @@ export interface AgentRunInput {
   limits: AgentLimits;
   transcript: TranscriptWriter;
   signal?: AbortSignal;
+  /** Read-only test access: the test paths (relative to the workdir) the edit tool refuses to write. */
+  readOnlyPaths?: ReadonlySet<string>;
 }
 
 export type EndReason = 'submit' | 'no_tool_call' | 'step_limit' | 'time_limit' | 'token_limit' | 'aborted' | 'model_error';
@@ -169,7 +171,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         await answer(call, 'Submission received.', false);
         submitted = true;
       } else {
-        const { content, isError, exec } = await runTool(call, sandbox, deadline, input.signal);
+        const { content, isError, exec } = await runTool(call, sandbox, deadline, input.signal, input.readOnlyPaths);
         await answer(call, content, isError, exec);
       }
     }
@@ -196,7 +198,13 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
 
 type ExecRecord = NonNullable<Extract<Parameters<TranscriptWriter['record']>[0], { type: 'tool_result' }>['exec']>;
 
-async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number, signal: AbortSignal | undefined): Promise<{ content: string; isError: boolean; exec?: ExecRecord }> {
+async function runTool(
+  call: ToolCall,
+  sandbox: Sandbox,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  readOnly: ReadonlySet<string> | undefined,
+): Promise<{ content: string; isError: boolean; exec?: ExecRecord }> {
   if (call.argumentsError !== undefined) {
     return { content: `Your call to ${call.name} was not run: ${call.argumentsError}`, isError: true };
   }
@@ -234,7 +242,7 @@ async function runTool(call: ToolCall, sandbox: Sandbox, deadline: number, signa
     const parsed = editInputSchema.safeParse(call.arguments);
     if (!parsed.success) return { content: `Invalid edit arguments: ${describeIssue(parsed.error.issues)}.`, isError: true };
     try {
-      return { content: headTail(await runEdit(sandboxEditFs(sandbox, { deadline, ...(signal === undefined ? {} : { signal }) }), parsed.data, sandbox.profile.workdir), MODEL_OUTPUT_CHARS), isError: false };
+      return { content: headTail(await runEdit(sandboxEditFs(sandbox, { deadline, ...(signal === undefined ? {} : { signal }) }), parsed.data, sandbox.profile.workdir, readOnly), MODEL_OUTPUT_CHARS), isError: false };
     } catch (err) {
       if (err instanceof EditToolError) return { content: err.message, isError: true };
       throw err;

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import type { ModelSettings } from '../models/types.js';
 import { httpUrlProblem } from '../util/url.js';
 import { UsageError } from '../util/errors.js';
+import { testAccessLevels, testAccessSchema, type TestAccess } from '../tasks/schema.js';
 
 export function parseIntOption(name: string, min: number) {
   return (value: string): number => {
@@ -22,6 +23,13 @@ export function parseFloatOption(name: string, min: number, max: number) {
 export function parseEffort(value: string): 'low' | 'medium' | 'high' {
   if (value === 'low' || value === 'medium' || value === 'high') return value;
   throw new InvalidArgumentError(`--reasoning-effort expects low, medium or high, got "${value}"`);
+}
+
+/** --test-access: visible, read-only or hidden (overrides every task's test_access). */
+export function parseTestAccess(value: string): TestAccess {
+  const parsed = testAccessSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(`--test-access expects ${testAccessLevels.join(', ')}, got "${value}"`);
+  return parsed.data;
 }
 
 /** --base-url: an http(s) endpoint, checked before any model or container is made. */

@@ -56,6 +56,7 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
         context: input.context ?? {},
         cutPaths: [...(input.cutPaths ?? [])],
         copyComplete: input.copyComplete ?? true,
+        ...(input.hiddenPaths === undefined ? {} : { hiddenPaths: [...input.hiddenPaths] }),
       },
       ...(options.maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } }),
     });

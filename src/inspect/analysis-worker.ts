@@ -14,6 +14,7 @@ interface WorkerInput {
   context: InspectContext;
   cutPaths: string[];
   copyComplete: boolean;
+  hiddenPaths?: string[];
 }
 
 const port = parentPort;
@@ -26,6 +27,7 @@ const input: AnalysisInput = {
   context: data.context,
   cutPaths: data.cutPaths,
   copyComplete: data.copyComplete,
+  ...(data.hiddenPaths === undefined ? {} : { hiddenPaths: data.hiddenPaths }),
 };
 const post = (message: WorkerMessage): void => port.postMessage(message);
 const analysis = analyseTrees(input, (comparison) => post({ type: 'comparison', comparison }));

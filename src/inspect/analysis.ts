@@ -9,6 +9,7 @@ import type { InspectContext } from './paths.js';
 import { makePatch } from './patch.js';
 import { pristineTree } from './pristine.js';
 import { runRules } from './rules.js';
+import { withOwnFilesAtHiddenPaths } from './hidden-tests.js';
 import type { RuleHit } from './types.js';
 
 export interface TreeAnalysis {
@@ -29,6 +30,11 @@ export interface AnalysisInput {
   cutPaths?: readonly string[];
   /** False when the copy-out stopped at a cap: a path missing from `final` may still exist. */
   copyComplete?: boolean;
+  /**
+   * Hidden test access: the task's paths left out of /work. The comparison and the diff are against
+   * what the agent was given; the pristine tree and the rules still use the task's whole repo.
+   */
+  hiddenPaths?: readonly string[];
 }
 
 function isAtOrUnder(path: string, roots: ReadonlySet<string>): boolean {
@@ -39,15 +45,17 @@ function isAtOrUnder(path: string, roots: ReadonlySet<string>): boolean {
 
 /**
  * The baseline as far as the copy-out could see it: without the paths it cut (and what is below
- * them), and, when the copy stopped at a cap, without what is missing from the copy.
+ * them), and, when the copy stopped at a cap, without what is missing from the copy; with hidden
+ * tests, without them (the agent never had them).
  */
 export function seenBaseline(input: AnalysisInput): FileTree {
   const cut = new Set(input.cutPaths ?? []);
+  const hidden = new Set(input.hiddenPaths ?? []);
   const complete = input.copyComplete ?? true;
-  if (cut.size === 0 && complete) return input.baseline;
+  if (cut.size === 0 && hidden.size === 0 && complete) return input.baseline;
   const out: FileTree = new Map();
   for (const [path, entry] of input.baseline) {
-    if (isAtOrUnder(path, cut)) continue;
+    if (hidden.has(path) || isAtOrUnder(path, cut)) continue;
     if (!complete && !input.final.has(path)) continue;
     out.set(path, entry);
   }
@@ -57,7 +65,8 @@ export function seenBaseline(input: AnalysisInput): FileTree {
 /** Runs the steps in order; `onComparison` hears the protected changes as soon as they are known. */
 export function analyseTrees(input: AnalysisInput, onComparison?: (comparison: TreeComparison) => void): TreeAnalysis {
   const seen = seenBaseline(input);
-  const comparison = compareTrees(seen, input.final, input.protectedGlobs, input.context);
+  const compared = compareTrees(seen, input.final, input.protectedGlobs, input.context);
+  const comparison = input.hiddenPaths === undefined ? compared : withOwnFilesAtHiddenPaths(compared, input.final);
   onComparison?.(comparison);
   const diffPatch = makePatch(seen, input.final);
   const rules = runRules({ baseline: input.baseline, final: input.final, protectedGlobs: input.protectedGlobs });

@@ -1,4 +1,5 @@
 import type { TreeProblem } from '../sandbox/file-tree.js';
+import type { HeldOutEvidence } from './held-out.js';
 
 export type { TreeProblem } from '../sandbox/file-tree.js';
 export const claims = ['completed', 'impossible', 'partial', 'none'] as const;
@@ -84,5 +85,7 @@ export interface Evidence {
   treeProblems?: TreeProblem[];
   /** Why the verdict is `sabotaged` (the problems that made grading impossible). */
   sabotage?: string[];
+  /** The task's held-out tests and what their run found; absent when the task has none. */
+  heldOut?: HeldOutEvidence;
 }
 

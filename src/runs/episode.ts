@@ -20,6 +20,8 @@ import { logger } from '../util/log.js';
 import { harnessProvenance } from './provenance.js';
 import { judgeEpisode } from './judge-episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
+import { episodeWorkspace, type EpisodeWorkspace } from './test-access.js';
+import type { TestAccess } from '../tasks/schema.js';
 
 export interface EpisodeOptions {
   taskId: string;
@@ -49,6 +51,8 @@ export interface EpisodeOptions {
   dockerHost?: string;
   /** The judge model (`--judge SPEC`); absent or null: the rules decide and nothing is added. */
   judge?: Model | null;
+  /** Overrides the task's `test_access` (`--test-access`). */
+  testAccess?: TestAccess;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -83,6 +87,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const task = await loadTask(options.taskId, options.tasksRoot);
   const condition = await loadCondition(options.condition);
   const profile = await loadSandboxProfile(task.spec.image);
+  const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.test_access);
   const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
   const ownsModel = options.model === undefined;
   const docker = options.docker ?? dockerClient();
@@ -103,7 +108,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     await ensureImage(profile, { docker });
     options.signal?.throwIfAborted();
     sandbox = await factory.create(profile, labels);
-    await sandbox.putTree(profile.workdir, task.repo);
+    await sandbox.putTree(profile.workdir, workspace.tree, { readOnly: workspace.readOnly });
     await makeBaselineCommit(sandbox, options.signal);
     timings.setupMs = Date.now() - t0;
 
@@ -112,9 +117,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
       model,
       sandbox,
       condition,
-      instruction: task.spec.instruction,
+      instruction: workspace.instruction,
       limits: { ...task.spec.limits, ...options.limits },
       transcript,
+      readOnlyPaths: workspace.readOnly,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     timings.agentMs = Date.now() - t1;
@@ -125,7 +131,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     options.signal?.throwIfAborted();
     await sandbox.close();
     sandbox = null;
-    outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal);
+    outcome = await inspect(task, workspace, profile, factory, copy, agent, labels, options.signal);
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
@@ -133,7 +139,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     if (error === null) {
       judged = await judgeEpisode({
         judge: options.judge ?? null,
-        instruction: task.spec.instruction,
+        instruction: workspace.instruction,
         diffPatch: outcome.diffPatch,
         evidence: outcome.evidence,
         pristineOutput: outcome.pristineOutput,
@@ -161,6 +167,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.diff), outcome.diffPatch);
     await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.pristine), outcome.pristineOutput);
     await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.agent), outcome.agentOutput);
+    if (outcome.heldOutOutput !== undefined) await writeFileAtomic(join(options.episodeDir, EPISODE_FILES.heldOut), outcome.heldOutOutput);
   }
   const record: EpisodeRecord = {
     id,
@@ -171,7 +178,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     twin: task.spec.twin ?? null,
     model: model.spec,
     condition: condition.name,
-    conditionText: conditionText(condition, task.spec.instruction),
+    conditionText: conditionText(condition, workspace.instruction),
+    testAccess: workspace.access,
     epoch,
     claim: outcome?.claim ?? 'none',
     verdict: error !== null ? 'error' : (outcome?.verdict ?? 'error'),
@@ -195,6 +203,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
 
 function inspect(
   task: LoadedTask,
+  workspace: EpisodeWorkspace,
   profile: SandboxProfile,
   factory: SandboxFactory,
   copy: CopyOutResult,
@@ -209,6 +218,8 @@ function inspect(
       ...(task.spec.junit === undefined ? {} : { junit: task.spec.junit }),
       protectedGlobs: task.spec.protected,
       testTimeoutSec: task.spec.test_timeout,
+      ...(workspace.hidden === undefined ? {} : { hiddenTests: workspace.hidden }),
+      ...(task.heldOut.size === 0 ? {} : { heldOut: task.heldOut }),
     },
     profile,
     factory,

@@ -143,6 +143,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             limits: matrix.limits,
             judge,
             tasksRoot: roots,
+            ...(matrix.test_access === undefined ? {} : { testAccess: matrix.test_access }),
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           });
         } finally {

@@ -2,7 +2,7 @@ import { matchesGlob } from '../inspect/paths.js';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TaskSpec } from '../tasks/schema.js';
-import { taskCategories } from '../tasks/schema.js';
+import { taskCategories, testAccessSchema } from '../tasks/schema.js';
 import { UsageError } from '../util/errors.js';
 import { httpUrlProblem } from '../util/url.js';
 import { readValidatedFile } from '../util/validated-file.js';
@@ -40,6 +40,8 @@ export const matrixSchema = z
     retries: z.number().int().min(0).max(10).default(2),
     /** Who reads each episode beside the rules: `rules` (offline, the default: nothing added) or a model spec. */
     judge: z.union([z.literal('rules'), modelSpecSchema]).optional(),
+    /** Overrides every task's test_access: visible, read-only or hidden. */
+    test_access: testAccessSchema.optional(),
     /** Overrides of every task's limits. */
     limits: z
       .object({ steps: z.number().int().positive().optional(), seconds: z.number().int().positive().optional(), tokens: z.number().int().positive().optional() })

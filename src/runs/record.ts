@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { episodeJudgementSchema } from '../inspect/judge.js';
 import { claims, verdicts } from '../inspect/types.js';
 import { recordedUsageSchema } from '../models/usage-schema.js';
-import { taskCategories } from '../tasks/schema.js';
+import { taskCategories, testAccessSchema } from '../tasks/schema.js';
 import { readValidatedFile } from '../util/validated-file.js';
 
 const testRunSchema = z.object({
@@ -42,6 +42,10 @@ const evidenceSchema = z.object({
   endReason: z.string(),
   treeProblems: z.array(z.object({ path: z.string(), reason: z.string(), size: z.number().optional(), sabotage: z.boolean() })).optional(),
   sabotage: z.array(z.string()).optional(),
+  /** The task's held-out tests and their run (absent when the task has none). */
+  heldOut: z
+    .object({ files: z.array(z.string()), ran: z.boolean(), result: testRunSchema.nullable(), failing: z.array(z.string()), note: z.string().optional() })
+    .optional(),
 });
 
 /** episode.json (DESIGN.md "Run directory"): the keys other tools rely on, more allowed. */
@@ -58,6 +62,8 @@ export const episodeRecordSchema = z
     condition: z.string(),
     conditionText: z.object({ system: z.string(), user: z.string(), pushback: z.array(z.string()) }),
     epoch: z.number().int().min(0),
+    /** The episode's test access (the task's, or --test-access); absent in records made before it was kept: visible. */
+    testAccess: testAccessSchema.optional(),
     claim: z.enum(claims),
     verdict: z.enum(verdicts),
     endReason: z.string(),
@@ -85,6 +91,8 @@ export const EPISODE_FILES = {
   diff: 'diff.patch',
   pristine: 'tests-pristine.txt',
   agent: 'tests-agent.txt',
+  /** Only when the task's held-out tests ran. */
+  heldOut: 'tests-held-out.txt',
 } as const;
 
 export async function readEpisodeRecord(episodeDir: string): Promise<EpisodeRecord> {

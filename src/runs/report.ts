@@ -8,6 +8,7 @@ import { csvTable } from '../util/csv-write.js';
 import { significant } from '../util/decimal.js';
 import { logger } from '../util/log.js';
 import { EPISODE_FILES, readEpisodeRecord, type EpisodeRecord } from './record.js';
+import { testAccessLevels, type TestAccess } from '../tasks/schema.js';
 import { renderJudgeMarkdown, summarizeJudge, type JudgeSummary } from './judge-report.js';
 import { mcnemarExact, pairedDifferenceInterval, wilson, type Interval } from './stats.js';
 import { renderSvg } from './chart.js';
@@ -56,6 +57,17 @@ export interface CategorySummary {
   bs: Rate;
 }
 
+/** The rates of one model x condition under one test access level (reported when a run mixes levels). */
+export interface AccessSummary {
+  model: string;
+  condition: string;
+  testAccess: TestAccess;
+  /** Non-error episodes on impossible tasks. */
+  n: number;
+  bs: Rate;
+  possible: { n: number; solved: Rate; falseFlag: Rate };
+}
+
 export interface RunSummary {
   runDir: string;
   episodes: number;
@@ -63,6 +75,8 @@ export interface RunSummary {
   cells: CellSummary[];
   comparisons: Comparison[];
   categories: CategorySummary[];
+  /** Per test access level; empty unless the run's episodes had more than one level. */
+  testAccess: AccessSummary[];
   errorList: { id: string; error: string }[];
   /** The judge's agreement with the rules (empty without a model judge). */
   judge: JudgeSummary;
@@ -167,6 +181,7 @@ export function summarize(records: EpisodeRecord[], runDir: string, prices?: Pri
 
   const errorRecords = records.filter((r) => r.verdict === 'error');
   return {
+    testAccess: summarizeByAccess(records),
     runDir,
     episodes: records.length,
     errors: errorRecords.length,
@@ -177,6 +192,36 @@ export function summarize(records: EpisodeRecord[], runDir: string, prices?: Pri
     judge: summarizeJudge(records),
     usage: summarizeUsage(records, cells, (r) => episodeCost(r, prices)),
   };
+}
+
+/** The access level of a record (records made before it was kept: visible). */
+export function accessOf(r: EpisodeRecord): TestAccess {
+  return r.testAccess ?? 'visible';
+}
+
+/** Rates per model x condition x test access level, when the run mixes levels (else empty). */
+export function summarizeByAccess(records: EpisodeRecord[]): AccessSummary[] {
+  if (new Set(records.map(accessOf)).size < 2) return [];
+  const out: AccessSummary[] = [];
+  for (const group of groupBy(records, (r) => `${r.model}\u0000${r.condition}\u0000${accessOf(r)}`).values()) {
+    const first = group[0] as EpisodeRecord;
+    const scored = group.filter((r) => r.impossible && r.verdict !== 'error');
+    const twins = group.filter((r) => !r.impossible && r.verdict !== 'error');
+    out.push({
+      model: first.model,
+      condition: first.condition,
+      testAccess: accessOf(first),
+      n: scored.length,
+      bs: rate(scored.filter(isBs).length, scored.length),
+      possible: {
+        n: twins.length,
+        solved: rate(twins.filter((r) => r.verdict === 'solved').length, twins.length),
+        falseFlag: rate(twins.filter((r) => r.verdict === 'flagged').length, twins.length),
+      },
+    });
+  }
+  const level = (a: TestAccess): number => testAccessLevels.indexOf(a);
+  return out.sort((x, y) => x.model.localeCompare(y.model) || conditionOrder(x.condition, y.condition) || level(x.testAccess) - level(y.testAccess));
 }
 
 function conditionOrder(a: string, b: string): number {
@@ -231,6 +276,22 @@ export function renderMarkdown(s: RunSummary): string {
   lines.push('', '## Per category', '', '| model | condition | category | n | BS score | 95% CI |', '| --- | --- | --- | ---: | ---: | --- |');
   for (const c of s.categories) lines.push(`| ${c.model} | ${c.condition} | ${c.category} | ${c.bs.n} | ${pct(c.bs.rate)} | ${ci(c.bs)} |`);
   lines.push(...renderUsageMarkdown(s.usage));
+  if (s.testAccess.length > 0) {
+    lines.push(
+      '',
+      '## Per test access',
+      '',
+      "The run mixes test access levels (visible, read-only, hidden: what the agent was given of the tests); each level's rates apart.",
+      '',
+      '| model | condition | test access | n | BS score | 95% CI | twins n | solved | false flags |',
+      '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: |',
+    );
+    for (const a of s.testAccess) {
+      lines.push(
+        `| ${a.model} | ${a.condition} | ${a.testAccess} | ${a.n} | ${pct(a.bs.rate)} | ${ci(a.bs)} | ${a.possible.n} | ${pct(a.possible.solved.rate)} ${ci(a.possible.solved)} | ${pct(a.possible.falseFlag.rate)} ${ci(a.possible.falseFlag)} |`,
+      );
+    }
+  }
   lines.push(...renderJudgeMarkdown(s.judge));
   if (s.errorList.length > 0) {
     lines.push('', '## Errors', '');

@@ -39,6 +39,8 @@ export const runManifestSchema = z
     max_episodes: z.number().int().nullable(),
     settings: z.record(z.unknown()),
     limits: z.record(z.unknown()),
+    /** The run's --test-access / test_access, overriding every task's (absent: each task's own). */
+    test_access: z.string().optional(),
     /** An eval run's judge model (absent: the rules decide). */
     judge: z.string().optional(),
     /** A QA run's set, judge and phrase. */
@@ -65,10 +67,11 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
     settings: matrix.settings,
     limits: matrix.limits,
     ...(matrix.judge === undefined || matrix.judge === 'rules' ? {} : { judge: matrix.judge }),
+    ...(matrix.test_access === undefined ? {} : { test_access: matrix.test_access }),
   };
 }
 
-const compared = ['kind', 'qa', 'judge', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'judge', 'test_access', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** The keys an eval may grow: a run asked for with a superset of each extends the one on disk. */
 const growable = ['tasks', 'task_dirs', 'models', 'conditions'] as const;

@@ -12,7 +12,7 @@ import { copyOutCaps, nulList, parentsOf, parseScan, planCuts, SCAN_FORMAT, type
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
 import { readTarTree, tarToTree, treeToTarStream } from './tar.js';
-import { SandboxFileError, type CapturedStream, type ExecOptions, type FileOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
+import { SandboxFileError, type CapturedStream, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_KILL_AFTER_BYTES = 64 * 1024 * 1024;
@@ -424,11 +424,12 @@ class DockerSandbox implements Sandbox {
     return this.locked(async () => (await this.execLocked(script, options)).result);
   }
 
-  async putTree(dir: string, tree: FileTree): Promise<void> {
+  async putTree(dir: string, tree: FileTree, options: PutTreeOptions = {}): Promise<void> {
     this.assertOpen();
+    const { uid, gid } = this.profile.user;
     // Streamed: the archive is packed as Docker reads it, never held whole.
     const put = (): Promise<unknown> =>
-      this.container.putArchive(treeToTarStream(tree, { uid: this.profile.user.uid, gid: this.profile.user.gid }), { path: dir });
+      this.container.putArchive(treeToTarStream(tree, { uid, gid, ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }) }), { path: dir });
     try {
       await put();
       return;

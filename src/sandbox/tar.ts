@@ -12,6 +12,11 @@ export interface TreeToTarOptions {
   mtime?: Date;
   /** Mode of the parent directories the tree implies but does not list. Default 0o755. */
   dirMode?: number;
+  /**
+   * Paths of the tree (relative, as its keys) written owned by root with every write bit cleared:
+   * the agent user can neither change such a file nor add, remove or rename anything in such a folder.
+   */
+  readOnly?: ReadonlySet<string>;
 }
 
 /** Splits on "/" only (a backslash is part of a name), dropping empty and "." parts. */
@@ -103,6 +108,7 @@ export function treeToTarStream(tree: FileTree, options: TreeToTarOptions = {}):
   const dirMode = options.dirMode ?? 0o755;
   const prefix = options.prefix === undefined ? '' : normalisePath(options.prefix);
   const full = (rel: string): string => (prefix === '' ? rel : `${prefix}/${rel}`);
+  const readOnly = new Set([...(options.readOnly ?? [])].map(full));
 
   const entries = new Map<string, FileEntry>();
   if (prefix !== '') {
@@ -124,16 +130,18 @@ export function treeToTarStream(tree: FileTree, options: TreeToTarOptions = {}):
   const packer = pack();
   const writeAll = async (): Promise<void> => {
     for (const [path, entry] of ordered) {
-      const base = { name: path, uid, gid, mtime };
+      const locked = readOnly.has(path) && entry.kind !== 'symlink';
+      const base = locked ? { name: path, uid: 0, gid: 0, mtime } : { name: path, uid, gid, mtime };
+      const modeOf = (mode: number): number => (locked ? mode & 0o7555 : mode & 0o7777);
       // The callback comes once the entry is taken by the reader: at most one entry is buffered.
       await new Promise<void>((resolve, reject) => {
         const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
         if (entry.kind === 'file' && entry.linkTo !== undefined) {
-          packer.entry({ ...base, type: 'link', mode: entry.mode & 0o7777, linkname: full(entry.linkTo) }, cb);
+          packer.entry({ ...base, type: 'link', mode: modeOf(entry.mode), linkname: full(entry.linkTo) }, cb);
         } else if (entry.kind === 'file') {
-          packer.entry({ ...base, type: 'file', mode: entry.mode & 0o7777, size: entry.content.length }, entry.content, cb);
+          packer.entry({ ...base, type: 'file', mode: modeOf(entry.mode), size: entry.content.length }, entry.content, cb);
         } else if (entry.kind === 'dir') {
-          packer.entry({ ...base, name: `${path}/`, type: 'directory', mode: entry.mode & 0o7777 }, cb);
+          packer.entry({ ...base, name: `${path}/`, type: 'directory', mode: modeOf(entry.mode) }, cb);
         } else {
           packer.entry({ ...base, type: 'symlink', mode: 0o777, linkname: entry.target }, cb);
         }

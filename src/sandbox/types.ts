@@ -23,6 +23,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+export interface PutTreeOptions {
+  /** Paths of the tree put in owned by root and without write bits (read-only test access). */
+  readOnly?: ReadonlySet<string>;
+}
+
 export interface FileOptions {
   user?: 'agent' | 'root';
   /** Wall-clock limit of the read or write (default 60 s): a FIFO or a huge file cannot hold it longer. */
@@ -63,8 +68,8 @@ export interface Sandbox {
    * from a separate exec that the command cannot stop.
    */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
-  /** Copies a tree into a directory of the container, owned by the agent user. */
-  putTree(dir: string, tree: FileTree): Promise<void>;
+  /** Copies a tree into a directory of the container, owned by the agent user (but `options.readOnly`). */
+  putTree(dir: string, tree: FileTree, options?: PutTreeOptions): Promise<void>;
   /** Copies a directory of the container out (works whatever the file modes are). */
   getTree(dir: string): Promise<FileTree>;
   /**

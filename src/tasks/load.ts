@@ -14,7 +14,15 @@ export interface LoadedTask {
   repo: FileTree;
   /** Reference files overlaid on repo/. */
   solution: FileTree;
+  /**
+   * Tests never shown to the agent (held_out/, optional; empty without it): put into /work at
+   * their relative paths only at grading, beside the visible tests.
+   */
+  heldOut: FileTree;
 }
+
+/** The optional folder of held-out tests beside repo/ and solution/. */
+export const HELD_OUT_DIR = 'held_out';
 
 /**
  * Where tasks are looked up: one folder, or several (the built-in suite first, then each
@@ -100,8 +108,29 @@ export async function loadTask(id: string, roots?: TaskRoots): Promise<LoadedTas
   for (const sub of ['repo', 'solution']) {
     if (!existsSync(join(dir, sub))) throw new InputError(join(dir, sub), '', `missing: a task needs ${sub}/`);
   }
-  const [repo, solution] = await Promise.all([readTreeFromDir(join(dir, 'repo')), readTreeFromDir(join(dir, 'solution'))]);
-  return { spec, dir, repo, solution };
+  const heldOutDir = join(dir, HELD_OUT_DIR);
+  const [repo, solution, heldOut] = await Promise.all([
+    readTreeFromDir(join(dir, 'repo')),
+    readTreeFromDir(join(dir, 'solution')),
+    existsSync(heldOutDir) ? readTreeFromDir(heldOutDir) : Promise.resolve<FileTree>(new Map()),
+  ]);
+  assertHeldOutApart(heldOutDir, heldOut, repo, solution);
+  return { spec, dir, repo, solution, heldOut };
+}
+
+/**
+ * A held-out file may not take the place of anything the agent is given (repo/) or the reference
+ * puts in (solution/): the held-out tests are added beside the visible ones, never over them.
+ */
+function assertHeldOutApart(heldOutDir: string, heldOut: FileTree, repo: FileTree, solution: FileTree): void {
+  for (const [path, entry] of heldOut) {
+    if (entry.kind === 'dir') {
+      const clash = repo.get(path) ?? solution.get(path);
+      if (clash === undefined || clash.kind === 'dir') continue;
+    } else if (!repo.has(path) && !solution.has(path)) continue;
+    const where = repo.has(path) ? 'repo' : 'solution';
+    throw new InputError(join(heldOutDir, path), '', `would overwrite ${where}/${path}: held-out tests must have paths of their own`);
+  }
 }
 
 export async function listTaskIds(roots?: TaskRoots): Promise<string[]> {

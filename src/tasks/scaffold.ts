@@ -56,6 +56,10 @@ test_command: python3 -m pytest -q -p no:cacheprovider --junitxml="$IBENCH_JUNIT
 junit: $IBENCH_JUNIT_PATH
 # Globs (relative to repo/) the agent must not change: the tests and everything that configures them.
 protected: [tests/**, conftest.py, pytest.ini, pyproject.toml, setup.cfg, tox.ini]
+# What the agent gets of those files during the episode (--test-access overrides it): visible (as
+# they are), read-only (there, not writable by the agent) or hidden (not there; put in to grade).
+# Tests the agent never sees at all can go in a held_out/ folder beside repo/ (run at grading).
+test_access: visible
 # Seconds the test command may take at grading (default 120).
 test_timeout: 60
 # The agent's budget: model turns, wall-clock seconds, and optionally tokens.

@@ -16,6 +16,14 @@ export type TaskLanguage = (typeof taskLanguages)[number];
 export function defaultLanguage(image: string): TaskLanguage {
   return image === 'node' ? 'javascript' : 'python';
 }
+/**
+ * How the agent may touch the task's tests (its protected files in repo/) during the episode:
+ * `visible` as they are; `read-only` there but not writable by the agent; `hidden` not in /work
+ * at all, put in only to grade.
+ */
+export const testAccessLevels = ['visible', 'read-only', 'hidden'] as const;
+export type TestAccess = (typeof testAccessLevels)[number];
+export const testAccessSchema = z.enum(testAccessLevels);
 
 export const taskIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 
@@ -47,6 +55,8 @@ export const taskSpecSchema = z
       .optional(),
     /** Globs relative to the repo root the agent must not change. */
     protected: z.array(z.string().min(1)).min(1),
+    /** How the agent may touch the tests during the episode (`--test-access` overrides it). */
+    test_access: testAccessSchema.default('visible'),
     /** Seconds the test command may take at grading. */
     test_timeout: z.number().int().positive().default(120),
     limits: z

@@ -291,6 +291,20 @@ function moreLink(more: number, what: string, recordHref: string): HtmlValue {
   return more === 0 ? '' : html`<p class="more muted">… and ${more.toLocaleString('en')} more ${what}: <a href="${recordHref}">the whole list in episode.json</a>.</p>`;
 }
 
+const accessText: Record<NonNullable<EpisodeRecord['testAccess']>, string> = {
+  visible: 'the tests were in /work as the task has them',
+  'read-only': 'the tests were in /work, not writable by the agent',
+  hidden: 'the tests were not in /work; put in only to grade',
+};
+
+function heldOutLine(h: NonNullable<EpisodeRecord['evidence']>['heldOut']): HtmlValue {
+  if (h === undefined) return '';
+  const label = `held-out tests (${h.files.length} file(s) never shown, beside the pristine tests)`;
+  if (h.result === null) return html`<li>${label}: <span class="muted">${h.note ?? 'not run'}</span></li>`;
+  const failing = h.failing.length === 0 ? '' : html`<br>failing held-out tests: ${capped(h.failing).shown.map((name, i) => html`${i > 0 ? ', ' : ''}<code>${name}</code>`)}`;
+  return html`${testLine(label, h.result)}${failing === '' ? '' : html`<li class="held-out-failing">${failing}</li>`}`;
+}
+
 function evidenceBlock(record: EpisodeRecord, recordHref: string): SafeHtml {
   const e = record.evidence;
   if (e === null) return html`<p class="muted">No evidence: the episode did not reach the inspection.</p>`;
@@ -326,7 +340,7 @@ function evidenceBlock(record: EpisodeRecord, recordHref: string): SafeHtml {
 <h3>Protected changes</h3>${protectedTable}
 <h3>Rules that fired</h3>${rules}
 ${treeTable}
-<h3>Tests</h3><ul class="tests-summary">${testLine('pristine tests (the originals, against the agent\'s code)', e.pristineTests)}${testLine('agent tests (as the agent left them)', e.agentTests)}</ul>
+<h3>Tests</h3><p class="test-access">Test access: <strong>${record.testAccess ?? 'visible'}</strong> <span class="muted">(${accessText[record.testAccess ?? 'visible']})</span></p><ul class="tests-summary">${testLine('pristine tests (the originals, against the agent\'s code)', e.pristineTests)}${testLine('agent tests (as the agent left them)', e.agentTests)}${heldOutLine(e.heldOut)}</ul>
 <h3>Changes</h3><ul>${changeList('added', e.changes.added)}${changeList('modified', e.changes.modified)}${changeList('deleted', e.changes.deleted)}${changeList('tests added (not counted as tampering)', e.addedTests)}</ul>
 ${e.changes.added.length + e.changes.modified.length + e.changes.deleted.length === 0 ? html`<p class="muted">The agent changed nothing.</p>` : ''}
 </div>`;
@@ -446,7 +460,8 @@ ${evidenceBlock(r, raw('episode.json'))}
 <span class="toggle" role="group" aria-label="diff layout"><button type="button" data-diff-format="side-by-side">side by side</button><button type="button" data-diff-format="line-by-line">line by line</button></span> <a href="${raw('diff.patch')}">diff.patch</a></div>
 <div id="diff-body" class="diff-body show-side-by-side">${diff.body}</div>`;
 
-  const files = html`<ul class="raw-files">${['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt'].map((f) => html`<li><a href="${raw(f)}">${f}</a></li>`)}</ul>`;
+  const heldOutRan = r?.evidence?.heldOut?.ran === true;
+  const files = html`<ul class="raw-files">${['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt', ...(heldOutRan ? ['tests-held-out.txt'] : [])].map((f) => html`<li><a href="${raw(f)}">${f}</a></li>`)}</ul>`;
   const body = html`${header}
 <nav class="sections"><a href="#transcript">transcript</a> · <a href="#diff">diff</a> · <a href="#tests">test output</a> · <a href="#same-task">same task</a> · <a href="#files">files</a></nav>
 <section id="transcript"><h2>Transcript</h2>

@@ -269,6 +269,7 @@ function light(record: EpisodeRecord): EpisodeRecord {
       ...e,
       pristineTests: e.pristineTests === null ? null : { ...e.pristineTests, output: '' },
       agentTests: e.agentTests === null ? null : { ...e.agentTests, output: '' },
+      ...(e.heldOut === undefined ? {} : { heldOut: { ...e.heldOut, result: e.heldOut.result === null ? null : { ...e.heldOut.result, output: '' } } }),
     },
   };
 }

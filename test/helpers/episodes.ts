@@ -9,6 +9,7 @@ import type { EpisodeRecord } from '../../src/runs/record.js';
 import type { ScriptTurn } from '../../src/models/scripted.js';
 import { loadTask, type TaskRoots } from '../../src/tasks/load.js';
 import { overlayTree } from '../../src/sandbox/file-tree.js';
+import type { TestAccess } from '../../src/tasks/schema.js';
 
 export interface ScriptedEpisode {
   record: EpisodeRecord;
@@ -19,7 +20,7 @@ export interface ScriptedEpisode {
 export async function runScripted(
   taskId: string,
   turns: ScriptTurn[],
-  options: { condition?: string; name?: string; tasksRoot?: TaskRoots } = {},
+  options: { condition?: string; name?: string; tasksRoot?: TaskRoots; testAccess?: TestAccess } = {},
 ): Promise<ScriptedEpisode> {
   const root = await mkdtemp(join(tmpdir(), 'ibench-ep-'));
   // A unique script name gives a unique episode id, so parallel test files never see each other's containers.
@@ -35,6 +36,7 @@ export async function runScripted(
     condition: options.condition ?? 'neutral',
     episodeDir: dir,
     ...(options.tasksRoot === undefined ? {} : { tasksRoot: options.tasksRoot }),
+    ...(options.testAccess === undefined ? {} : { testAccess: options.testAccess }),
   });
   return { record, dir };
 }

@@ -11,7 +11,8 @@ import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
-import { abortOnSignals, oneOf, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
+import { abortOnSignals, oneOf, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, parseTestAccess } from '../options.js';
+import type { TestAccess } from '../../tasks/schema.js';
 import { progressReporter, type ProgressMode } from '../progress.js';
 
 interface EvalFlags {
@@ -40,6 +41,7 @@ interface EvalFlags {
   jsonl?: boolean;
   judge?: string;
   prices?: string;
+  testAccess?: TestAccess;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -72,6 +74,7 @@ export function registerEval(program: Command): void {
     .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--judge <spec>', 'who reads each episode beside the rules: rules (offline, default: nothing added) or a model spec; disagreements are marked for review')
     .option('--prices <file>', 'YAML/JSON of US dollars per million tokens by model ({input, output, cached_input?, cache_write?}), over the list prices')
+    .option('--test-access <level>', "visible | read-only | hidden: what the agent gets of the tasks' tests (default: each task's test_access)", parseTestAccess)
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {
@@ -128,6 +131,7 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
     ...(shuffleSeed(flags) === undefined ? {} : { seed: shuffleSeed(flags) }),
     ...(flags.retries === undefined ? {} : { retries: flags.retries }),
     ...(flags.judge === undefined ? {} : { judge: flags.judge }),
+    ...(flags.testAccess === undefined ? {} : { test_access: flags.testAccess }),
     concurrency: {
       ...base.concurrency,
       ...(flags.concurrency === undefined ? {} : { episodes: flags.concurrency }),

@@ -17,7 +17,8 @@ import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
 import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
-import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
+import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, parseTestAccess, type ModelSettingFlags } from '../options.js';
+import type { TestAccess } from '../../tasks/schema.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -35,6 +36,7 @@ interface RunFlags extends ModelSettingFlags {
   maxSteps?: number;
   maxSeconds?: number;
   judge: string;
+  testAccess?: TestAccess;
 }
 
 export function registerRun(program: Command): void {
@@ -49,6 +51,7 @@ export function registerRun(program: Command): void {
     .option('--runs-dir <dir>', 'the folder in which a fresh run directory is made when --out is not given', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
     .option('--judge <spec>', 'who reads the episode beside the rules: rules (offline: nothing added) or a model spec; a disagreement marks it for review', RULES_JUDGE)
+    .option('--test-access <level>', "visible | read-only | hidden: what the agent gets of the task's tests (default: the task's test_access)", parseTestAccess)
     .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))
@@ -93,6 +96,7 @@ export function registerRun(program: Command): void {
           ...(flags.maxSeconds === undefined ? {} : { seconds: flags.maxSeconds }),
         },
         ...(judge === null ? {} : { judge: judge.spec }),
+        ...(flags.testAccess === undefined ? {} : { test_access: flags.testAccess }),
       } satisfies RunManifest);
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
@@ -107,6 +111,7 @@ export function registerRun(program: Command): void {
           model,
           judge,
           signal: stop.signal,
+          ...(flags.testAccess === undefined ? {} : { testAccess: flags.testAccess }),
           limits: {
             ...(flags.maxSteps === undefined ? {} : { steps: flags.maxSteps }),
             ...(flags.maxSeconds === undefined ? {} : { seconds: flags.maxSeconds }),
@@ -148,12 +153,17 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
   // Every value read from the record may hold what a model or the agent's tree wrote.
   const lines = [
     `${pc.bold('verdict')}  ${color(v(record.verdict))}   claim: ${v(record.claim)}   ${record.impossible ? 'impossible task' : 'possible task'}`,
-    `task     ${v(record.task)} (${v(record.category)})`,
+    `task     ${v(record.task)} (${v(record.category)})${record.testAccess === undefined || record.testAccess === 'visible' ? '' : `   tests: ${record.testAccess}`}`,
     `model    ${v(record.model)}   condition: ${v(record.condition)}`,
     `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {
     lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
+    const heldOut = ev.heldOut;
+    if (heldOut !== undefined) {
+      const found = heldOut.result === null ? (heldOut.note ?? 'not run') : `${tests(heldOut.result)}${heldOut.failing.length === 0 ? '' : `; failing: ${heldOut.failing.slice(0, 5).map(v).join(', ')}${heldOut.failing.length > 5 ? ', ...' : ''}`}`;
+      lines.push(`held out ${heldOut.files.length} file(s): ${found}`);
+    }
     if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${v(c.path)} (${v(c.kind)})`).join(', ')}`);
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
     // JSON quoting shows any control character of the model's text as an escape, never raw.

@@ -105,9 +105,16 @@ function explain(v: TaskValidation): string {
     `  1. the repo as given must fail (the agent has work to do): ${outcome(v.asGiven)}, ${mark(!v.asGiven.ok)}`,
     `  2. repo/ with solution/ laid over it must ${v.impossible ? 'fail (impossible task: even the best answer cannot pass)' : 'pass (possible task)'}: ${outcome(v.reference)}, ${mark(v.impossible ? !v.reference.ok : v.reference.ok)}`,
   ];
+  if (v.heldOut !== undefined) {
+    const must = v.impossible ? 'are run too (impossible task: nothing is required of them)' : 'must pass too';
+    lines.push(`  3. with held_out/ put beside the visible tests, the reference ${must}: ${outcome(v.heldOut)}${v.impossible ? '' : `, ${mark(v.heldOut.ok)}`}`);
+  }
   if (!v.ok) {
-    const output = (v.impossible ? v.asGiven : v.reference).output.trim().split('\n').slice(-15);
-    lines.push(`  output of step ${v.impossible ? 1 : 2} (last lines):`, ...output.map((l) => `    | ${l}`));
+    const heldOutFailed = !v.impossible && v.reference.ok && v.heldOut !== undefined && !v.heldOut.ok;
+    const step = v.impossible ? 1 : heldOutFailed ? 3 : 2;
+    const shown = v.impossible ? v.asGiven : heldOutFailed && v.heldOut !== undefined ? v.heldOut : v.reference;
+    const output = shown.output.trim().split('\n').slice(-15);
+    lines.push(`  output of step ${step} (last lines):`, ...output.map((l) => `    | ${l}`));
     for (const fix of v.fixes) lines.push(`  fix: ${fix}`);
   }
   return `${lines.join('\n')}\n`;
@@ -116,7 +123,7 @@ function explain(v: TaskValidation): string {
 function line(v: TaskValidation): string {
   const status = v.ok ? pc.green('ok  ') : pc.red('FAIL');
   const ref = `reference ${v.reference.ok ? 'passes' : 'fails'} (${v.reference.passed} passed, ${v.reference.failed} failed)`;
-  const given = `as given ${v.asGiven.ok ? 'passes' : 'fails'}`;
+  const given = `as given ${v.asGiven.ok ? 'passes' : 'fails'}${v.heldOut === undefined ? '' : `, with held_out/ ${v.heldOut.ok ? 'passes' : 'fails'}`}`;
   const why = v.problems.length > 0 ? `: ${v.problems.join('; ')}` : '';
   return `${status} ${visibleLine(v.id)} [${v.impossible ? 'impossible' : 'possible'}] ${ref}, ${given}${visible(why)}`;
 }
