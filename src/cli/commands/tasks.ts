@@ -10,6 +10,7 @@ import { validateTask, type TaskValidation } from '../../runs/validate-tasks.js'
 import { scaffoldTask } from '../../tasks/scaffold.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
+import { registerTasksMutate } from './tasks-mutate.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -73,6 +74,7 @@ export function registerTasks(program: Command): void {
       else logger.info(`all ${chosen.length} task(s) valid`);
       process.exitCode = failures > 0 ? 1 : 0;
     });
+  registerTasksMutate(tasks);
 }
 
 const gradingText: Record<TaskValidation['grading'], string> = {
