@@ -77,6 +77,8 @@ export interface MutateReport {
   unsupported: Record<string, number>;
   /** Test files that could not be scanned, with why. */
   scanErrors: { file: string; error: string }[];
+  /** Milliseconds: validating the source, scanning its tests, making every candidate, and validating each candidate tried. */
+  timings: { sourceValidation: number; scan: number; candidates: number; validations: number[] };
 }
 
 const idPart: Record<MutationKind, string> = { oneoff: 'oneoff', conflicting: 'conflict' };
@@ -152,15 +154,19 @@ export async function mutateTask(options: MutateOptions): Promise<MutateReport> 
   if (already.length > 0) throw new UsageError(`tasks mutate: ${outDir} already holds variants of ${taskId} (${already.slice(0, 3).join(', ')}); remove them or give another --out`);
   const raw = await readRawSpec(task.dir);
 
+  const clock = performance.now();
   const source = await validateTask(taskId, factory, roots);
+  const sourceValidation = performance.now() - clock;
   if (!source.ok) throw new InputError(specFile, '', `the source task does not validate: ${source.problems.join('; ')}; fix it first (ibench tasks validate ${taskId})`);
   const sourcePassed = source.reference.passed;
 
   const profile = await loadSandboxProfile(task.spec.image);
   await ensureImage(profile);
+  const scanStart = performance.now();
   const scanned: { lang: SourceLang; file: ScannedFile }[] = [
     ...(await scanPythonTests(factory, profile, files.python, { 'ibench.mutate': taskId })).map((file) => ({ lang: 'python' as const, file })),
   ];
+  const scan = performance.now() - scanStart;
   const unsupported: Record<string, number> = {};
   const scanErrors: { file: string; error: string }[] = [];
   for (const { file } of scanned) {
@@ -168,13 +174,16 @@ export async function mutateTask(options: MutateOptions): Promise<MutateReport> 
     else for (const [reason, n] of Object.entries(file.unsupported)) unsupported[reason] = (unsupported[reason] ?? 0) + n;
   }
 
-  const report: MutateReport = { source: taskId, seed, sourcePassed, written: [], dropped: [], notTried: { oneoff: 0, conflicting: 0 }, unsupported, scanErrors };
+  const timings: MutateReport['timings'] = { sourceValidation, scan, candidates: 0, validations: [] };
+  const report: MutateReport = { source: taskId, seed, sourcePassed, written: [], dropped: [], notTried: { oneoff: 0, conflicting: 0 }, unsupported, scanErrors, timings };
   const staging = join(outDir, `.ibench-mutate-${process.pid}`);
   await mkdir(staging, { recursive: true });
   try {
     for (const kind of options.kinds) {
       // One seeded order per kind (so the kinds pick different assertions), each independent of the other.
+      const made = performance.now();
       const ordered = shuffleSeeded(candidatesOf(kind, scanned, task.repo), seed * 2 + mutationKinds.indexOf(kind));
+      timings.candidates += performance.now() - made;
       let n = 0;
       for (const [index, candidate] of ordered.entries()) {
         if (n >= max) {
@@ -193,6 +202,7 @@ export async function mutateTask(options: MutateOptions): Promise<MutateReport> 
         const variant = candidate.outcome.variant;
         const id = variantId(taskId, kind, n + 1);
         const stagedDir = join(staging, id);
+        const validationStart = performance.now();
         await writeVariantFolder(task.dir, stagedDir, raw, {
           id,
           title: `${task.spec.title} (${kind === 'oneoff' ? 'one-off' : 'conflicting'}: ${shortened(variant.site.test, 40)} expects ${shortened(variant.change.after, 30)})`,
@@ -207,6 +217,7 @@ export async function mutateTask(options: MutateOptions): Promise<MutateReport> 
           : validation.ok
             ? proofProblem(variant, validation.reference, sourcePassed)
             : validation.problems.join('; ');
+        timings.validations.push(performance.now() - validationStart);
         if (problem !== undefined) {
           await rm(stagedDir, { recursive: true, force: true });
           drop(problem);
