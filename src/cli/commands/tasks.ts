@@ -11,6 +11,7 @@ import { scaffoldTask } from '../../tasks/scaffold.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { registerTasksMutate } from './tasks-mutate.js';
+import { registerTasksImport } from './tasks-import.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -75,6 +76,7 @@ export function registerTasks(program: Command): void {
       process.exitCode = failures > 0 ? 1 : 0;
     });
   registerTasksMutate(tasks);
+  registerTasksImport(tasks);
 }
 
 const gradingText: Record<TaskValidation['grading'], string> = {
