@@ -106,7 +106,9 @@ interface Candidate {
 }
 
 function refOf(file: string, site: AssertionSite): SiteRef {
-  return { file, line: site.line, test: site.test, assertion: shortened(site.source, 120) };
+  // Line breaks joined, spaces inside kept (they may be what the assertion is about).
+  const assertion = site.source.trim().replace(/\s*\n\s*/g, ' ');
+  return { file, line: site.line, test: site.test, assertion: assertion.length <= 200 ? assertion : `${assertion.slice(0, 199)}…` };
 }
 
 /** Every candidate of a kind, in the order the scanners gave (files sorted, sites in file order). */
