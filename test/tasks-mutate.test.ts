@@ -15,6 +15,7 @@ import { fileEntry, readTreeFromDir, type FileTree } from '../src/sandbox/file-t
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { failingTestNames, namesTest } from '../src/tasks/mutate/failing-tests.js';
+import { scanJsTests } from '../src/tasks/mutate/scan-js.js';
 import { scanPythonTests } from '../src/tasks/mutate/scan-python.js';
 import type { AssertionSite, ScannedFile } from '../src/tasks/mutate/sites.js';
 import { applySplices, changedString, changeExpected } from '../src/tasks/mutate/values.js';
@@ -191,6 +192,66 @@ describe('the Python scanner (ast, in the sandbox image)', () => {
     expect(proofProblem(variant, failed(['tests/test_forms.py::test_dict', 'tests/test_forms.py::TestT::test_n'], 3), 5)).toMatch(/^other tests fail with the reference too: tests\/test_forms.py::TestT::test_n/);
     expect(proofProblem(variant, failed(['tests/test_forms.py::test_dict'], 2), 5)).toMatch(/2 tests passed where 4 were expected/);
     expect(proofProblem(variant, run({ grading: 'exit-status', failed: 1 }), 5)).toMatch(/^cannot tell which tests failed/);
+  });
+});
+
+describe('the JavaScript / TypeScript scanner (the TypeScript parser, on the host)', () => {
+  const src = [
+    "import { test, describe } from 'node:test';",
+    "import assert from 'node:assert/strict';",
+    '',
+    '// « Ünïcode » moves bytes away from characters.',
+    "describe('slug', () => {",
+    "  test('basic', () => {",
+    "    assert.equal(slug('Hello World'), 'hello-world');",
+    "    assert.deepStrictEqual(parts('a b'), ['a', 'b']);",
+    "    assert.strictEqual(count('x'), -1);",
+    '  });',
+    "  it.skip('later', () => {",
+    '    expect(slug(\'x\')).toBe("x");',
+    '  });',
+    '});',
+    '',
+    'test("expect forms", { timeout: 5 }, () => {',
+    '  expect(size([1, 2])).toEqual({ n: 2, big: false });',
+    '  expect(f()).toBe(null);',
+    '  expect(f()).toBe(other);',
+    '});',
+    '',
+  ].join('\n');
+  const content = Buffer.from(src);
+  const [file] = scanJsTests(new Map([['test/slug.test.ts', fileEntry(content)]]));
+
+  it('reads node:assert and expect forms inside test() / it(), with byte spans, and says what it cannot change', () => {
+    if (file === undefined || 'error' in file) throw new Error('not scanned');
+    const outcomes = file.sites.map((s) => {
+      const o = oneoffVariant('test/slug.test.ts', content, s, 'js');
+      return `${s.test}:${s.line} ${'reason' in o ? `dropped: ${o.reason}` : `${o.variant.change.before} -> ${o.variant.change.after}`}`;
+    });
+    expect(outcomes).toEqual([
+      "basic:7 'hello-world' -> 'hello-worle'",
+      "basic:8 ['a', 'b'] -> ['a', 'c']",
+      'basic:9 -1 -> 0',
+      'later:12 dropped: the test is skipped or marked xfail: its failure would prove nothing',
+      'expect forms:17 { n: 2, big: false } -> { n: 2, big: true }',
+      'expect forms:18 dropped: null has no other value of its type',
+    ]);
+    expect(file.unsupported).toEqual({ 'expect().toBe without a literal expected value': 1 });
+    const one = expectVariant(oneoffVariant('test/slug.test.ts', content, file.sites[0] as AssertionSite, 'js'));
+    expect(one.content.toString('utf8')).toBe(src.replace("'hello-world');", "'hello-worle');"));
+  });
+
+  it('copies a test call after itself under a new title, the copy changed', () => {
+    if (file === undefined || 'error' in file) throw new Error('not scanned');
+    const copy = expectVariant(conflictingVariant('test/slug.test.ts', content, file.sites[2] as AssertionSite, new Set(file.names), 'js'));
+    expect(copy.failingTest).toBe('basic (conflicting)');
+    expect(copy.content.toString('utf8')).toContain(
+      "    assert.strictEqual(count('x'), -1);\n  });\n\n  test('basic (conflicting)', () => {\n    assert.equal(slug('Hello World'), 'hello-world');\n    assert.deepStrictEqual(parts('a b'), ['a', 'b']);\n    assert.strictEqual(count('x'), 0);\n  });\n  it.skip('later'",
+    );
+  });
+
+  it('names a file it cannot parse', () => {
+    expect(scanJsTests(new Map([['a.test.js', fileEntry('test("x", () => { assert.equal(f(), 1) ')]]))).toEqual([{ path: 'a.test.js', error: expect.stringMatching(/^syntax error at line 1: /) }]);
   });
 });
 

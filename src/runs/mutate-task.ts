@@ -19,6 +19,7 @@ import { loadSandboxProfile } from '../sandbox/profile.js';
 import type { SandboxFactory } from '../sandbox/types.js';
 import { loadTask, type TaskRoots } from '../tasks/load.js';
 import { failingTestNames, namesTest } from '../tasks/mutate/failing-tests.js';
+import { scanJsTests } from '../tasks/mutate/scan-js.js';
 import { scanPythonTests } from '../tasks/mutate/scan-python.js';
 import type { AssertionSite, ScannedFile } from '../tasks/mutate/sites.js';
 import type { SourceLang } from '../tasks/mutate/values.js';
@@ -167,6 +168,7 @@ export async function mutateTask(options: MutateOptions): Promise<MutateReport> 
   const scanStart = performance.now();
   const scanned: { lang: SourceLang; file: ScannedFile }[] = [
     ...(await scanPythonTests(factory, profile, files.python, { 'ibench.mutate': taskId })).map((file) => ({ lang: 'python' as const, file })),
+    ...scanJsTests(files.js).map((file) => ({ lang: 'js' as const, file })),
   ];
   const scan = performance.now() - scanStart;
   const unsupported: Record<string, number> = {};
