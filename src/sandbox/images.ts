@@ -41,6 +41,16 @@ export interface EnsureImageResult {
 
 export const BUILD_HASH_LABEL = 'ibench.build-hash';
 const OFFLINE_SCRIPT = 'build-offline.sh';
+/** A build folder's optional download step: `fetch.sh DEST` puts pinned, verified files into DEST. */
+const FETCH_SCRIPT = 'fetch.sh';
+/**
+ * A build folder's optional step on the root file system, `rootfs.sh ROOTFS DOWNLOADS`: the
+ * Dockerfile runs it itself; after the offline build it is run in a container of the
+ * debootstrapped image, which is then committed (so build-offline.sh stays the same for every image).
+ */
+const ROOTFS_SCRIPT = 'rootfs.sh';
+/** Changes when runRootfsStep changes what it leaves in an image (it is part of the build hash). */
+const ROOTFS_STEP_VERSION = 'rootfs-step 1';
 
 /** The folder that builds a profile's image. */
 export function buildDir(profile: SandboxProfile): string {
@@ -68,6 +78,8 @@ export async function buildHash(profile: SandboxProfile): Promise<string> {
     hash.update('\0');
   }
   hash.update(await readFile(join(dockerDir, OFFLINE_SCRIPT)).catch(() => Buffer.alloc(0)));
+  // How the offline build runs rootfs.sh (runRootfsStep) is part of what makes such an image.
+  if (tree.has(ROOTFS_SCRIPT)) hash.update(`${ROOTFS_STEP_VERSION}\0`);
   hash.update(`user\0${profile.user.name}\0${profile.user.uid}\0${profile.user.gid}`);
   return hash.digest('hex').slice(0, 16);
 }
@@ -160,10 +172,39 @@ export async function offlineBuildMissing(): Promise<string[]> {
   return missing;
 }
 
-async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash: string): Promise<void> {
+/**
+ * Runs the build folder's fetch.sh, when it has one, into a cache folder kept between builds (the
+ * script checks what is there against its pins, so a second build needs no network). Returns that
+ * folder, or undefined when the build downloads nothing.
+ */
+async function fetchDownloads(profile: SandboxProfile): Promise<string | undefined> {
+  const script = join(buildDir(profile), FETCH_SCRIPT);
+  try {
+    await access(script);
+  } catch {
+    return undefined;
+  }
+  const dest = join(cacheDir, 'image-downloads', profile.build);
+  logger.info(`fetching what ${profile.image} needs into ${dest}`);
+  const result = await execa('bash', [script, dest], { all: true, reject: false });
+  if (result.exitCode !== 0) {
+    throw new HarnessError(`fetching the downloads of ${profile.image} (${script}) failed (exit ${String(result.exitCode)}):\n${result.all}`);
+  }
+  return dest;
+}
+
+async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash: string, downloads: string | undefined): Promise<void> {
   const dir = buildDir(profile);
   logger.info(`building ${profile.image} from ${join(dir, 'Dockerfile')}`);
-  const context = await treeToTar(await readTreeFromDir(dir));
+  const tree = await readTreeFromDir(dir);
+  if (downloads !== undefined) {
+    // The fetched files go into the build context as downloads/ (the Dockerfile copies them).
+    tree.set('downloads', { kind: 'dir', mode: 0o755 });
+    for (const [path, entry] of await readTreeFromDir(downloads)) {
+      if (!path.startsWith('.')) tree.set(`downloads/${path}`, entry);
+    }
+  }
+  const context = await treeToTar(tree);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(Readable.from([context]), {
@@ -186,14 +227,14 @@ async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash
   }
 }
 
-async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: string | undefined): Promise<void> {
+async function buildOffline(profile: SandboxProfile, image: string, hash: string, dockerHost: string | undefined): Promise<void> {
   const missing = await offlineBuildMissing();
   if (missing.length > 0) {
     throw new HarnessError(`cannot build ${profile.image} offline: missing ${missing.join(', ')}`);
   }
   const script = join(dockerDir, OFFLINE_SCRIPT);
   logger.info(`building ${profile.image} offline with debootstrap (about a minute)`);
-  const proc = execa('bash', [script, buildDir(profile), profile.image, hash], {
+  const proc = execa('bash', [script, buildDir(profile), image, hash], {
     env: {
       AGENT_USER: profile.user.name,
       AGENT_UID: String(profile.user.uid),
@@ -225,6 +266,68 @@ async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: s
   if (result.exitCode !== 0) {
     throw new HarnessError(`offline build of ${profile.image} failed (exit ${String(result.exitCode)}):\n${tail.join('\n')}`);
   }
+}
+
+async function hasRootfsStep(profile: SandboxProfile): Promise<boolean> {
+  try {
+    await access(join(buildDir(profile), ROOTFS_SCRIPT));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The offline build's second half for a build folder with rootfs.sh: the build folder and the
+ * downloads are put into a container of the debootstrapped image, rootfs.sh runs there as root on
+ * "/" (no network), the folder is removed, and the container is committed as the profile's image
+ * with the build-hash label.
+ */
+async function runRootfsStep(docker: Docker, profile: SandboxProfile, base: string, hash: string, downloads: string | undefined): Promise<void> {
+  const stage = '/tmp/ibench-build';
+  // rootfs.sh must leave the image as the Dockerfile's would: /tmp world-writable and sticky.
+  const restoreTmp = 'chmod 1777 /tmp';
+  const tree = await readTreeFromDir(buildDir(profile));
+  tree.set('downloads', { kind: 'dir', mode: 0o755 });
+  if (downloads !== undefined) {
+    for (const [path, entry] of await readTreeFromDir(downloads)) if (!path.startsWith('.')) tree.set(`downloads/${path}`, entry);
+  }
+  logger.info(`running ${ROOTFS_SCRIPT} in ${base}`);
+  const container = await docker.createContainer({
+    Image: base,
+    User: '0:0',
+    Cmd: ['bash', '-c', `bash ${stage}/${ROOTFS_SCRIPT} / ${stage}/downloads && rm -rf ${stage} && ${restoreTmp}`],
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    // Put under /tmp, not with /tmp in the archive: that would give /tmp the archive's mode (not 1777).
+    await container.putArchive(await treeToTar(tree, { prefix: 'ibench-build', uid: 0, gid: 0 }), { path: '/tmp' });
+    const logs = await container.attach({ stream: true, stdout: true, stderr: true });
+    const output: Buffer[] = [];
+    logs.on('data', (chunk: Buffer) => output.push(chunk));
+    await container.start();
+    const result = (await container.wait()) as { StatusCode: number };
+    if (result.StatusCode !== 0) {
+      const text = Buffer.concat(output).toString('utf8').replace(/[\x00-\x08]/g, '');
+      throw new HarnessError(`${ROOTFS_SCRIPT} of ${profile.image} failed (exit ${result.StatusCode}):\n${text.split('\n').slice(-20).join('\n')}`);
+    }
+    const [repo, tag] = splitImageName(profile.image);
+    await container.commit({
+      repo,
+      tag,
+      changes: [`LABEL ${BUILD_HASH_LABEL}=${hash}`, 'LABEL ibench.build-method=offline', 'CMD ["bash"]', 'USER root'],
+    });
+  } catch (err) {
+    throw err instanceof HarnessError ? err : new HarnessError(`${ROOTFS_SCRIPT} of ${profile.image} failed: ${dockerMessage(err)}`);
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** `name:tag` as [name, tag] (a registry's port is part of the name). */
+function splitImageName(image: string): [string, string] {
+  const colon = image.lastIndexOf(':');
+  return colon > image.lastIndexOf('/') ? [image.slice(0, colon), image.slice(colon + 1)] : [image, 'latest'];
 }
 
 /**
@@ -316,8 +419,21 @@ async function build(
     }
   }
   const started = Date.now();
-  if (method === 'dockerfile') await buildWithDockerfile(docker, profile, hash);
-  else await buildOffline(profile, hash, options.dockerHost);
+  const downloads = await fetchDownloads(profile);
+  if (method === 'dockerfile') await buildWithDockerfile(docker, profile, hash, downloads);
+  else if (!(await hasRootfsStep(profile))) await buildOffline(profile, profile.image, hash, options.dockerHost);
+  else {
+    const base = `ibench-build-base-${profile.build}:${hash}`;
+    await buildOffline(profile, base, hash, options.dockerHost);
+    try {
+      await runRootfsStep(docker, profile, base, hash, downloads);
+    } finally {
+      await docker
+        .getImage(base)
+        .remove()
+        .catch(() => undefined);
+    }
+  }
   if ((await imageHash(docker, profile.image)) !== hash) {
     throw new HarnessError(`built ${profile.image} but it does not carry the label ${BUILD_HASH_LABEL}=${hash}`);
   }
