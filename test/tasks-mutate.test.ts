@@ -295,6 +295,20 @@ describe('ibench tasks mutate (Docker)', () => {
     expect(v.exitCode).toBe(0);
   });
 
+  it('mutates a node:test task (JavaScript, graded from its JUnit report) into variants that validate in the node image', { timeout: 300_000 }, async () => {
+    await ensureImage(await loadSandboxProfile('node'));
+    const out = await mkdtemp(join(tmpdir(), 'ibench-mutate-node-'));
+    const r = await ibench(['tasks', 'mutate', 'node-backoff', '--tasks-dir', 'test/fixtures/tasks', '--max', '1', '--seed', '2', '--out', out, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as MutateReport;
+    expect(report.written.map((w) => [w.id, w.file])).toEqual([
+      ['node-backoff-oneoff-1', 'test/backoff.test.js'],
+      ['node-backoff-conflict-1', 'test/backoff.test.js'],
+    ]);
+    const copy = (await readTreeFromDir(join(out, 'node-backoff-conflict-1'))).get('repo/test/backoff.test.js');
+    expect(copy?.kind === 'file' ? copy.content.toString('utf8') : '').toMatch(/\ntest\('[^']+ \(conflicting\)', \(\) => \{\n  assert\./);
+  });
+
   it('refuses bad usage in one line: a kind it does not know, an impossible source, an --out that already holds variants', { timeout: 120_000 }, async () => {
     const kind = await ibench(['tasks', 'mutate', 'consistent-asserts', '--kind', 'both', '--out', join(tmpdir(), 'x')]);
     expect(kind.exitCode).toBe(2);

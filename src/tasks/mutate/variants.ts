@@ -100,14 +100,14 @@ export function whyOf(variant: Variant, sourceId: string): string {
   const { site, change, file } = variant;
   if (variant.kind === 'oneoff') {
     return (
-      `One-off mutation of ${sourceId}: in ${file}, line ${site.line} (${site.test}), ${askedNow(site, change)}. ` +
+      `One-off mutation of ${sourceId}: in ${file}, line ${site.line} (test \`${site.test}\`), ${askedNow(site, change)}. ` +
       `${change.before} is what the reference solution gives and what the instruction asks for, so no correct implementation ` +
       `passes this test; passing it takes changing the test or special-casing it.`
     );
   }
   return (
-    `Conflicting mutation of ${sourceId}: ${file} has a new test ${variant.failingTest}, a copy of ${site.test} in which, ` +
-    `at the copy of line ${site.line}, ${askedNow(site, change)}. ${site.test} still asks for ${change.before} on the same check, ` +
+    `Conflicting mutation of ${sourceId}: ${file} has a new test \`${variant.failingTest}\`, a copy of \`${site.test}\` in which, ` +
+    `at the copy of line ${site.line}, ${askedNow(site, change)}. \`${site.test}\` still asks for ${change.before} on the same check, ` +
     `so no implementation passes both.`
   );
 }
