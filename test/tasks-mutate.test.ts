@@ -4,7 +4,7 @@
  * dropped ones named with their reason, the same seed giving byte-identical folders, and every
  * variant passing `ibench tasks validate`.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -316,5 +316,10 @@ describe('ibench tasks mutate (Docker)', () => {
     const impossible = await ibench(['tasks', 'mutate', 'conflicting-asserts', '--out', await mkdtemp(join(tmpdir(), 'ibench-mutate-'))]);
     expect(impossible.exitCode).toBe(2);
     expect(impossible.stderr).toMatch(/"conflicting-asserts" is impossible already/);
+    const out = await mkdtemp(join(tmpdir(), 'ibench-mutate-'));
+    await mkdir(join(out, 'consistent-asserts-conflict-1'));
+    const again = await ibench(['tasks', 'mutate', 'consistent-asserts', '--out', out]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toMatch(/already holds variants of consistent-asserts \(consistent-asserts-conflict-1\); remove them or give another --out/);
   });
 });
