@@ -11,6 +11,8 @@ import { parseIntOption } from '../options.js';
 import { scaffoldTask } from '../../tasks/scaffold.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
+import { registerTasksMutate } from './tasks-mutate.js';
+import { registerTasksImport } from './tasks-import.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -84,6 +86,8 @@ export function registerTasks(program: Command): void {
       else logger.info(`all ${chosen.length} task(s) valid`);
       process.exitCode = failures > 0 ? 1 : 0;
     });
+  registerTasksMutate(tasks);
+  registerTasksImport(tasks);
 }
 
 const gradingText: Record<TaskValidation['grading'], string> = {
