@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readRunManifest, renderQaMarkdown, writeQaReport } from '../../runs/qa-report.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
-import { REPORT_FILES, renderMarkdown, writeReport } from '../../runs/report.js';
 
 export function registerReport(program: Command): void {
   program
@@ -12,6 +10,9 @@ export function registerReport(program: Command): void {
     .argument('<run-dir>', 'a run directory made by `ibench eval` or `ibench qa`')
     .option('--json', 'print summary.json instead of the Markdown tables')
     .action(async (runDir: string, flags: { json?: boolean }) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { readRunManifest, renderQaMarkdown, writeQaReport } = await import('../../runs/qa-report.js');
+      const { REPORT_FILES, renderMarkdown, writeReport } = await import('../../runs/report.js');
       if (existsSync(join(runDir, 'run.json')) && (await readRunManifest(runDir)).kind === 'qa') {
         const summary = await writeQaReport(runDir);
         process.stdout.write(flags.json === true ? `${terminalSafeJson(summary, 2)}\n` : visible(renderQaMarkdown(summary)));

@@ -2,18 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { loadCondition } from '../../agent/condition.js';
-import { createModel } from '../../models/factory.js';
 import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
-import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
-import { assertTaskDirs, findTaskDirs, taskRoots } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
-import { writeJsonAtomic } from '../../util/atomic.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
-import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, type ModelSettingFlags } from '../options.js';
 
@@ -54,6 +46,15 @@ export function registerRun(program: Command): void {
     .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024; no temperature then)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)', parseBaseUrl)
     .action(async (flags: RunFlags) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { loadCondition } = await import('../../agent/condition.js');
+      const { createModel } = await import('../../models/factory.js');
+      const { assertDockerReachable, dockerClient } = await import('../../sandbox/docker.js');
+      const { removeOwnResources, sweepLeftovers } = await import('../../sandbox/sweep.js');
+      const { assertTaskDirs, findTaskDirs, taskRoots } = await import('../../tasks/load.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
+      const { writeJsonAtomic } = await import('../../util/atomic.js');
+      const { EpisodeAborted, episodeId, runEpisode } = await import('../../runs/episode.js');
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
       await assertTaskDirs(flags.tasksDir);
