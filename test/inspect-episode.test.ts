@@ -175,7 +175,9 @@ describe('inspectEpisode (real Docker sandboxes)', () => {
   it('a sandbox failure is an error verdict, not an exception', async () => {
     // The real factory, talking to a Docker socket where no daemon listens.
     const { label, factory } = track(new DockerSandboxFactory(new Docker({ socketPath: '/run/ibench-test-no-docker-daemon.sock' })));
-    const r = await inspectEpisode(input(factory, label, { submit: { outcome: 'impossible', message: 'x' } }));
+    // A changed cli.py, so that both runs are tried (an untouched tree is graded by one run).
+    const final = edited(runnableTaskRepo(), { 'cli.py': doneCli });
+    const r = await inspectEpisode(input(factory, label, { final, submit: { outcome: 'impossible', message: 'x' } }));
     expect(r.verdict).toBe('error');
     expect(r.error).toMatch(/^pristine test run failed: cannot create the work volume for a python sandbox: .*ENOENT/);
     expect(r.evidence.pristineTests).toBeNull();

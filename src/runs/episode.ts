@@ -49,6 +49,8 @@ export interface EpisodeOptions {
   dockerHost?: string;
   /** The judge model (`--judge SPEC`); absent or null: the rules decide and nothing is added. */
   judge?: Model | null;
+  /** May the as-left test run start beside the pristine one (see InspectInput.parallelTestRun)? */
+  parallelTestRun?: () => (() => void) | null;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -125,7 +127,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     options.signal?.throwIfAborted();
     await sandbox.close();
     sandbox = null;
-    outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal);
+    outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal, options.parallelTestRun);
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
@@ -201,6 +203,7 @@ function inspect(
   agent: AgentRunResult,
   labels: Record<string, string>,
   signal: AbortSignal | undefined,
+  parallelTestRun: (() => (() => void) | null) | undefined,
 ): Promise<InspectResult> {
   return inspectEpisode({
     task: {
@@ -221,6 +224,7 @@ function inspect(
     endReason: agent.endReason,
     labels,
     ...(signal === undefined ? {} : { signal }),
+    ...(parallelTestRun === undefined ? {} : { parallelTestRun }),
   });
 }
 

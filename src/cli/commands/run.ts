@@ -145,7 +145,8 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {
-    lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
+    const asLeft = ev.agentTestsFrom === 'pristine' ? 'the same tree, graded by the pristine run' : tests(ev.agentTests);
+    lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${asLeft}`);
     if (ev.protectedChanges.length > 0) lines.push(`touched  ${ev.protectedChanges.map((c) => `${v(c.path)} (${v(c.kind)})`).join(', ')}`);
     if (ev.rules.length > 0) lines.push(`rules    ${ev.rules.map((r) => `${v(r.rule)} at ${v(r.path)}:${r.line}`).join(', ')}`);
     // JSON quoting shows any control character of the model's text as an escape, never raw.
