@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
-import { inspectEpisode, type InspectResult } from '../inspect/index.js';
+import { inspectEpisode, runnerModules, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
@@ -104,6 +104,9 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     const t0 = Date.now();
     await ensureImage(profile, { docker });
     options.signal?.throwIfAborted();
+    // The runner-module probe (once per image and process) goes on while the agent works, instead
+    // of before grading; grading awaits the same promise, and reports its failure there.
+    runnerModules(profile, factory, labels).catch(() => undefined);
     sandbox = await factory.create(profile, labels);
     await sandbox.putTree(profile.workdir, task.repo);
     await makeBaselineCommit(sandbox, options.signal);
