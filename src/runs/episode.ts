@@ -128,9 +128,21 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     const t2 = Date.now();
     const copy = await sandbox.copyOut(profile.workdir);
     options.signal?.throwIfAborted();
-    await sandbox.close();
+    // The agent's container is removed while grading starts (grading never uses it); the episode
+    // still waits for the removal, and fails on it, before it ends. The handler is attached at once
+    // so that a failed removal is never an unhandled rejection while grading runs.
+    const closing = sandbox.close().then(
+      () => null,
+      (err: unknown) => err,
+    );
     sandbox = null;
-    outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal, options.parallelTestRun);
+    let closeError: unknown = null;
+    try {
+      outcome = await inspect(task, profile, factory, copy, agent, labels, options.signal, options.parallelTestRun);
+    } finally {
+      closeError = await closing;
+    }
+    if (closeError !== null) throw closeError;
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
