@@ -81,6 +81,9 @@ export function modelSlug(spec: string): string {
  */
 export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord> {
   const startedAt = new Date();
+  // The harness's git commit is read (three git processes, once per process) while the episode runs.
+  const provenance = harnessProvenance();
+  provenance.catch(() => undefined);
   const epoch = options.epoch ?? 0;
   const task = await loadTask(options.taskId, options.tasksRoot);
   const condition = await loadCondition(options.condition);
@@ -201,7 +204,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     error,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    harness: await harnessProvenance(),
+    harness: await provenance,
     ...(options.dockerHost === undefined ? {} : { dockerHost: options.dockerHost }),
     ...judged,
   };
