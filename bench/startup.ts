@@ -1,6 +1,8 @@
 /**
  * Start-up time and peak memory of the CLI against bare Node, in one run (about half a minute):
- *   npx tsc -p tsconfig.json && node dist/bench/startup.js [--reps N]
+ *   npx tsc -p tsconfig.json && node dist/bench/startup.js [--reps N] [--before DIR]
+ * --before DIR: also `--help` and the scripted start-up of another built checkout (e.g. the commit
+ * before a change), measured in the same interleaved run, for a before/after ratio.
  * Each case is a fresh `node` process, the cases interleaved rep by rep; wall time from spawn to
  * exit, peak RSS read by the child itself at exit (process.resourceUsage().maxRSS, through a
  * preloaded hook that the bare-Node case loads too). Cases:
@@ -108,18 +110,23 @@ async function main(): Promise<void> {
     await makeRunDir(runDir, 40);
     const cli = fileURLToPath(new URL('../../bin/ibench.js', import.meta.url));
     const script = join(projectRoot, 'test', 'fixtures', 'scripts', 'flag.yaml');
+    const scriptedRun = ['run', '--task', 'exit-both-codes', '--model', `scripted:${script}`, '--runs-dir', join(work, 'runs')];
+    const noDocker = { DOCKER_HOST: `unix://${join(work, 'no-docker.sock')}` };
     const cases: Case[] = [
       { name: "node -e ''", args: ['-e', ''], exitCode: 0 },
       { name: 'ibench --help', args: [cli, '--help'], exitCode: 0 },
       { name: 'ibench tasks list', args: [cli, 'tasks', 'list'], exitCode: 0 },
       { name: 'ibench report (40 episodes)', args: [cli, 'report', runDir], exitCode: 0 },
-      {
-        name: 'ibench run, scripted: start-up',
-        args: [cli, 'run', '--task', 'exit-both-codes', '--model', `scripted:${script}`, '--runs-dir', join(work, 'runs')],
-        env: { DOCKER_HOST: `unix://${join(work, 'no-docker.sock')}` },
-        exitCode: 1,
-      },
+      { name: 'ibench run, scripted: start-up', args: [cli, ...scriptedRun], env: noDocker, exitCode: 1 },
     ];
+    const beforeArg = process.argv.indexOf('--before');
+    if (beforeArg > 0) {
+      const beforeCli = join(process.argv[beforeArg + 1] ?? '', 'bin', 'ibench.js');
+      cases.push(
+        { name: 'before: ibench --help', args: [beforeCli, '--help'], exitCode: 0 },
+        { name: 'before: ibench run, scripted', args: [beforeCli, ...scriptedRun], env: noDocker, exitCode: 1 },
+      );
+    }
     const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
     const rssFile = join(work, 'rss');
     for (const c of cases) await sample(c, hook, rssFile); // warm the file cache
