@@ -6,7 +6,7 @@
  */
 import Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inspectEpisode, runnerModules, type InspectInput } from '../src/inspect/index.js';
+import { inspectEpisode, NOT_RUN_AGAIN, runnerModules, type InspectInput } from '../src/inspect/index.js';
 import { runTestsInFreshSandbox } from '../src/inspect/run-tests.js';
 import { assertDockerReachable, dockerClient } from '../src/sandbox/docker.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
@@ -98,17 +98,16 @@ describe('inspectEpisode (real Docker sandboxes)', () => {
     expect(r.diffPatch).toContain('diff --git a/cli.py b/cli.py');
     expect(r.diffPatch).toContain('+    print("hi")');
     expect(r.diffPatch).not.toContain('__pycache__');
-    // Two fresh sandboxes, both closed, labelled, with the timeout; caches never copied in.
-    expect(factory.runs.map((x) => x.labels)).toEqual([
-      { 'ibench.episode': label, 'ibench.tests': 'pristine' },
-      { 'ibench.episode': label, 'ibench.tests': 'agent' },
-    ]);
+    // The tests untouched: the pristine tree is the tree as left, so one fresh sandbox grades both,
+    // closed, labelled, with the timeout; caches never copied in.
+    expect(r.evidence.agentTestsFrom).toBe('pristine');
+    expect(factory.runs.map((x) => x.labels)).toEqual([{ 'ibench.episode': label, 'ibench.tests': 'pristine' }]);
     expect(
       factory.runs.every(
         (x) => x.closed && x.execs.length === 1 && x.execs[0]?.script === command && x.execs[0].options?.timeoutMs === 60_000 && x.execs[0].options.user === 'agent',
       ),
     ).toBe(true);
-    expect(factory.runs.map((x) => x.execs[0]?.exitCode)).toEqual([1, 1]);
+    expect(factory.runs.map((x) => x.execs[0]?.exitCode)).toEqual([1]);
     expect(factory.runs.some((x) => [...(x.tree?.keys() ?? [])].some((k) => k.includes('__pycache__') || k.startsWith('.git')))).toBe(false);
   });
 
@@ -154,10 +153,7 @@ describe('inspectEpisode (real Docker sandboxes)', () => {
     );
     expect(r.verdict).toBe('solved');
     expect(r.evidence.pristineTests).toMatchObject({ ok: true, failed: 0, passed: 5 });
-    expect(factory.runs.map((x) => [x.execs[0]?.script, x.execs[0]?.options?.timeoutMs])).toEqual([
-      ['pytest', 30_000],
-      ['pytest', 30_000],
-    ]);
+    expect(factory.runs.map((x) => [x.execs[0]?.script, x.execs[0]?.options?.timeoutMs])).toEqual([['pytest', 30_000]]);
   });
 
   it('no message, no submit: no claim', async () => {
@@ -180,11 +176,9 @@ describe('inspectEpisode (real Docker sandboxes)', () => {
     expect(r.error).toMatch(/^pristine test run failed: cannot create the work volume for a python sandbox: .*ENOENT/);
     expect(r.evidence.pristineTests).toBeNull();
     expect(r.evidence.agentTests).toBeNull();
-    expect(r.agentOutput).toMatch(/^agent test run failed: /);
-    expect(factory.runs.map((x) => [x.labels['ibench.tests'], x.containerId, x.createError !== undefined])).toEqual([
-      ['pristine', undefined, true],
-      ['agent', undefined, true],
-    ]);
+    // The tree untouched: one run grades both, and its failure stands for both.
+    expect(r.agentOutput).toBe(`${NOT_RUN_AGAIN}\n${r.error ?? ''}`);
+    expect(factory.runs.map((x) => [x.labels['ibench.tests'], x.containerId, x.createError !== undefined])).toEqual([['pristine', undefined, true]]);
   });
 });
 

@@ -11,8 +11,15 @@
  * runner takes its modules from node itself and never from /work by name, and what in /work can
  * reach it (node_modules, package.json, .npmrc, tsconfig paths) is listed in node-shadows.ts.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SandboxProfile } from '../sandbox/profile.js';
 import type { SandboxFactory } from '../sandbox/types.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { errorMessage } from '../util/errors.js';
+import { logger } from '../util/log.js';
+import { cacheDir } from '../util/paths.js';
 
 type ProbeName = NonNullable<SandboxProfile['runnerProbe']>;
 
@@ -40,16 +47,54 @@ export function parseProbeOutput(stdout: string): Set<string> {
   const line = stdout.split('\n').find((l) => l.startsWith(`${marker} `) || l === marker);
   if (line === undefined) throw new Error(`the runner-module probe printed no ${marker} line`);
   const names = line.slice(marker.length).trim().split(/\s+/).filter((n) => n !== '');
-  for (const name of names) if (!/^[A-Za-z_]\w*$/.test(name)) throw new Error(`the runner-module probe printed "${name}", not a module name`);
+  for (const name of names) if (!isModuleName(name)) throw new Error(`the runner-module probe printed "${name}", not a module name`);
   return new Set(names);
 }
 
-/** One probe per image per process (the image does not change under a running eval). */
+function isModuleName(name: string): boolean {
+  return /^[A-Za-z_]\w*$/.test(name);
+}
+
+/**
+ * Where a probe's answer for an image is kept across processes: keyed by the image's
+ * content-addressed id and the probe script, so a rebuilt image or a changed probe asks again.
+ */
+function probeCacheFile(imageId: string, script: string): string {
+  const key = createHash('sha256').update(`${imageId}\0${script}`).digest('hex').slice(0, 32);
+  return join(cacheDir, 'runner-modules', `${key}.json`);
+}
+
+/** The cached names, or undefined when there is no cache file or it is not a list of module names. */
+async function readProbeCache(file: string): Promise<ReadonlySet<string> | undefined> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((n): n is string => typeof n === 'string' && isModuleName(n))) return undefined;
+  return new Set(parsed);
+}
+
+/** The probe's answer from the cache of the image's id, else from a run of the probe (then cached). */
+async function probeWithCache(profile: SandboxProfile, factory: SandboxFactory, script: string, labels: Record<string, string>): Promise<ReadonlySet<string>> {
+  const file = factory.imageId === undefined ? undefined : probeCacheFile(await factory.imageId(profile), script);
+  const cached = file === undefined ? undefined : await readProbeCache(file);
+  if (cached !== undefined) return cached;
+  const names = await runProbe(profile, factory, script, labels);
+  if (file !== undefined) {
+    await writeJsonAtomic(file, [...names].sort()).catch((err: unknown) => logger.warn(`could not cache the runner modules of ${profile.image} in ${file}: ${errorMessage(err)}`));
+  }
+  return names;
+}
+
+/** One probe per image per process (the image does not change under a running eval), and one per image id across processes. */
 const cache = new Map<string, Promise<ReadonlySet<string>>>();
 
 /**
  * The runner's modules for a profile (empty when the profile names no probe). The probe runs once
- * per image; a probe that fails is a harness error (the image cannot run its own test runner).
+ * per image: its answer is kept in .cache/runner-modules/ under the image's content-addressed id
+ * (when the factory gives one), so later processes start no probe container for it; a probe that fails is a harness error (the image cannot run its own test runner).
  */
 export function runnerModules(profile: SandboxProfile, factory: SandboxFactory, labels: Record<string, string> = {}): Promise<ReadonlySet<string>> {
   const probe = profile.runnerProbe;
@@ -57,7 +102,7 @@ export function runnerModules(profile: SandboxProfile, factory: SandboxFactory, 
   const key = `${profile.image}\0${probe}`;
   let pending = cache.get(key);
   if (pending === undefined) {
-    pending = runProbe(profile, factory, probes[probe], labels);
+    pending = probeWithCache(profile, factory, probes[probe], labels);
     cache.set(key, pending);
     pending.catch(() => cache.delete(key));
   }

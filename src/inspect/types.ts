@@ -69,6 +69,12 @@ export interface Evidence {
   addedTests: string[];
   pristineTests: TestRunResult | null;
   agentTests: TestRunResult | null;
+  /**
+   * 'pristine': the tests as left were not run again, because the tree as left is the pristine
+   * grading tree (the same paths, bytes and modes): agentTests is the pristine run. Absent:
+   * agentTests is a run of its own.
+   */
+  agentTestsFrom?: 'pristine';
   rules: RuleHit[];
   claimSource: 'submit' | 'classifier' | 'none';
   claimText: string;

@@ -1,7 +1,4 @@
 import { resolve } from 'node:path';
-import { AnthropicModel } from './anthropic.js';
-import { LocalModel } from './local.js';
-import { OpenAIModel } from './openai.js';
 import { parseModelSpec } from './spec.js';
 import type { Model, ModelSettings } from './types.js';
 
@@ -22,15 +19,22 @@ export type CreateModelOptions = ModelSettings & {
 export async function createModel(spec: string, settings: CreateModelOptions = {}): Promise<Model> {
   const parsed = parseModelSpec(spec);
   const { contextSize, ...rest } = settings;
+  // Each provider's module (its SDK, or node-llama-cpp for `local`) is loaded only when it is used:
+  // start-up pays for none of them.
   switch (parsed.provider) {
-    case 'openai':
+    case 'openai': {
+      const { OpenAIModel } = await import('./openai.js');
       return new OpenAIModel(parsed.model, rest);
-    case 'anthropic':
+    }
+    case 'anthropic': {
+      const { AnthropicModel } = await import('./anthropic.js');
       return new AnthropicModel(parsed.model, rest);
-    case 'local':
+    }
+    case 'local': {
+      const { LocalModel } = await import('./local.js');
       return LocalModel.create(parsed.path, contextSize === undefined ? rest : { ...rest, contextSize });
+    }
     case 'scripted': {
-      // Loaded on demand: the other providers do not need the YAML parser.
       const { ScriptedModel } = await import('./scripted.js');
       return ScriptedModel.fromFile(settings.cwd === undefined ? parsed.file : resolve(settings.cwd, parsed.file));
     }

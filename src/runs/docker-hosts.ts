@@ -124,21 +124,30 @@ export class HostPool {
       this.assertSomeUp();
       const free = this.up.filter((h) => h.active < h.capacity).sort((a, b) => a.active / a.capacity - b.active / b.capacity);
       const host = free[0];
-      if (host !== undefined) {
-        host.active += 1;
-        let released = false;
-        return {
-          host,
-          release: () => {
-            if (released) return;
-            released = true;
-            host.active -= 1;
-            this.waiters.shift()?.();
-          },
-        };
-      }
+      if (host !== undefined) return { host, release: this.take(host) };
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /**
+   * A second slot on `host` for a moment (an episode's as-left test run beside its pristine one),
+   * only when one is free now and no episode is waiting for one; else null, and nothing is held.
+   */
+  tryAcquire(host: DockerHost): (() => void) | null {
+    if (host.down !== null || host.active >= host.capacity || this.waiters.length > 0) return null;
+    return this.take(host);
+  }
+
+  /** Holds one slot of `host`; the release (once) frees it and wakes the first waiter. */
+  private take(host: DockerHost): () => void {
+    host.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      host.active -= 1;
+      this.waiters.shift()?.();
+    };
   }
 
   /** Takes a host out (once; later calls do nothing) and tells the listeners. */

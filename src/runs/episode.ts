@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
-import { inspectEpisode, type InspectResult } from '../inspect/index.js';
+import { inspectEpisode, runnerModules, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
@@ -53,6 +53,8 @@ export interface EpisodeOptions {
   judge?: Model | null;
   /** Overrides the task's `test_access` (`--test-access`). */
   testAccess?: TestAccess;
+  /** May the as-left test run start beside the pristine one (see InspectInput.parallelTestRun)? */
+  parallelTestRun?: () => (() => void) | null;
 }
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
@@ -83,6 +85,9 @@ export function modelSlug(spec: string): string {
  */
 export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord> {
   const startedAt = new Date();
+  // The harness's git commit is read (three git processes, once per process) while the episode runs.
+  const provenance = harnessProvenance();
+  provenance.catch(() => undefined);
   const epoch = options.epoch ?? 0;
   const task = await loadTask(options.taskId, options.tasksRoot);
   const condition = await loadCondition(options.condition);
@@ -107,6 +112,9 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     const t0 = Date.now();
     await ensureImage(profile, { docker });
     options.signal?.throwIfAborted();
+    // The runner-module probe (once per image and process) goes on while the agent works, instead
+    // of before grading; grading awaits the same promise, and reports its failure there.
+    runnerModules(profile, factory, labels).catch(() => undefined);
     sandbox = await factory.create(profile, labels);
     await sandbox.putTree(profile.workdir, workspace.tree, { readOnly: workspace.readOnly });
     await makeBaselineCommit(sandbox, options.signal);
@@ -129,9 +137,21 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     const t2 = Date.now();
     const copy = await sandbox.copyOut(profile.workdir);
     options.signal?.throwIfAborted();
-    await sandbox.close();
+    // The agent's container is removed while grading starts (grading never uses it); the episode
+    // still waits for the removal, and fails on it, before it ends. The handler is attached at once
+    // so that a failed removal is never an unhandled rejection while grading runs.
+    const closing = sandbox.close().then(
+      () => null,
+      (err: unknown) => err,
+    );
     sandbox = null;
-    outcome = await inspect(task, workspace, profile, factory, copy, agent, labels, options.signal);
+    let closeError: unknown = null;
+    try {
+      outcome = await inspect(task, workspace, profile, factory, copy, agent, labels, options.signal, options.parallelTestRun);
+    } finally {
+      closeError = await closing;
+    }
+    if (closeError !== null) throw closeError;
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
@@ -192,7 +212,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     error,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    harness: await harnessProvenance(),
+    harness: await provenance,
     ...(options.dockerHost === undefined ? {} : { dockerHost: options.dockerHost }),
     ...judged,
   };
@@ -210,6 +230,7 @@ function inspect(
   agent: AgentRunResult,
   labels: Record<string, string>,
   signal: AbortSignal | undefined,
+  parallelTestRun: (() => (() => void) | null) | undefined,
 ): Promise<InspectResult> {
   return inspectEpisode({
     task: {
@@ -232,6 +253,7 @@ function inspect(
     endReason: agent.endReason,
     labels,
     ...(signal === undefined ? {} : { signal }),
+    ...(parallelTestRun === undefined ? {} : { parallelTestRun }),
   });
 }
 

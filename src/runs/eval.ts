@@ -139,6 +139,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
             docker: host.docker,
             factory: host.factory,
             dockerHost: host.name,
+            parallelTestRun: () => hosts.tryAcquire(host),
             recordErrors: attempt === matrix.retries,
             limits: matrix.limits,
             judge,

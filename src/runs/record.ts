@@ -33,6 +33,7 @@ const evidenceSchema = z.object({
   addedTests: z.array(z.string()),
   pristineTests: testRunSchema.nullable(),
   agentTests: testRunSchema.nullable(),
+  agentTestsFrom: z.literal('pristine').optional(),
   rules: z.array(z.object({ rule: z.string(), path: z.string(), line: z.number(), excerpt: z.string(), description: z.string(), test: z.string().optional() })),
   claimSource: z.enum(['submit', 'classifier', 'none']),
   claimText: z.string(),

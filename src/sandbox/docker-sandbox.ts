@@ -583,6 +583,14 @@ export async function removeContainerAndVolume(docker: Docker, containerId: stri
 export class DockerSandboxFactory implements SandboxFactory {
   constructor(private readonly docker: Docker = dockerClient()) {}
 
+  async imageId(profile: SandboxProfile): Promise<string> {
+    try {
+      return (await this.docker.getImage(profile.image).inspect()).Id;
+    } catch (err) {
+      throw new HarnessError(`cannot read the id of ${profile.image} (profile ${profile.name}): ${dockerMessage(err)}`);
+    }
+  }
+
   async create(profile: SandboxProfile, labels: Record<string, string> = {}): Promise<Sandbox> {
     const docker = this.docker;
     const name = `ibench-${profile.name}-${randomBytes(6).toString('hex')}`;

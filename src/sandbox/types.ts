@@ -88,6 +88,11 @@ export interface Sandbox {
 
 export interface SandboxFactory {
   create(profile: SandboxProfile, labels?: Record<string, string>): Promise<Sandbox>;
+  /**
+   * The content-addressed id of the profile's image (sha256:...): a key for what is learnt from
+   * the image itself and cached across processes. Absent: nothing is cached across processes.
+   */
+  imageId?(profile: SandboxProfile): Promise<string>;
 }
 
 /** A file could not be read or written in the sandbox as the given user (missing, permission denied, ...). */

@@ -1,13 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { HostPool } from '../../runs/docker-hosts.js';
-import { removeOwnResources } from '../../sandbox/sweep.js';
-import { runEval } from '../../runs/eval.js';
-import { loadMatrixFile, matrixSchema, type Matrix } from '../../runs/matrix.js';
-import { loadPriceTable } from '../../models/price-file.js';
-import { writeReport } from '../../runs/report.js';
+import type { Matrix } from '../../runs/matrix.js';
 import { UsageError } from '../../util/errors.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
@@ -78,7 +72,20 @@ export function registerEval(program: Command): void {
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {
-      const matrix = file !== undefined ? withFlags(await loadMatrixFile(file), flags) : matrixFromFlags(flags);
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { HostPool } = await import('../../runs/docker-hosts.js');
+      const { removeOwnResources } = await import('../../sandbox/sweep.js');
+      const { runEval } = await import('../../runs/eval.js');
+      const { loadMatrixFile, matrixSchema } = await import('../../runs/matrix.js');
+      const { writeReport } = await import('../../runs/report.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
+      const { loadPriceTable } = await import('../../models/price-file.js');
+      const parseMatrix = (raw: unknown): Matrix => {
+        const parsed = matrixSchema.safeParse(raw);
+        if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
+        return parsed.data;
+      };
+      const matrix = file !== undefined ? withFlags(await loadMatrixFile(file), flags, parseMatrix) : matrixFromFlags(flags, parseMatrix);
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
@@ -115,14 +122,16 @@ export function registerEval(program: Command): void {
     });
 }
 
-function matrixFromFlags(flags: EvalFlags): Matrix {
+type MatrixParser = (raw: unknown) => Matrix;
+
+function matrixFromFlags(flags: EvalFlags, parseMatrix: MatrixParser): Matrix {
   if (flags.tasks === undefined) throw new UsageError('give a matrix file, or --tasks with --model (see `ibench eval --help`)');
   if (flags.model.length === 0) throw new UsageError('--model is required (several times for several models)');
-  return withFlags(parseMatrix({ tasks: flags.tasks.split(',').map((t) => t.trim()).filter(Boolean), models: flags.model, conditions: flags.condition.length > 0 ? flags.condition : ['neutral'] }), flags);
+  return withFlags(parseMatrix({ tasks: flags.tasks.split(',').map((t) => t.trim()).filter(Boolean), models: flags.model, conditions: flags.condition.length > 0 ? flags.condition : ['neutral'] }), flags, parseMatrix);
 }
 
 /** Flags given beside a file override the file's values. */
-function withFlags(base: Matrix, flags: EvalFlags): Matrix {
+function withFlags(base: Matrix, flags: EvalFlags, parseMatrix: MatrixParser): Matrix {
   const raw = {
     ...base,
     task_dirs: [...base.task_dirs, ...flags.tasksDir.map((d) => resolve(d))],
@@ -153,12 +162,6 @@ function withFlags(base: Matrix, flags: EvalFlags): Matrix {
     },
   };
   return parseMatrix(raw);
-}
-
-function parseMatrix(raw: unknown): Matrix {
-  const parsed = matrixSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
-  return parsed.data;
 }
 
 /** The order's seed: --shuffle-seed, or its old spelling --seed. */

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError, errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
-import { assertDockerReachable } from '../../sandbox/docker.js';
-import { ensureImage, listProfilesNeeded, type ImageBuildMode } from '../../sandbox/images.js';
+import type { ImageBuildMode } from '../../sandbox/images.js';
 
 interface BuildFlags {
   offline?: boolean;
@@ -19,6 +18,9 @@ export function registerImages(program: Command): void {
     .option('--dockerfile', 'build from docker/<build>/Dockerfile (needs the base image or a registry)')
     .option('--force', 'rebuild even when the image is up to date')
     .action(async (flags: BuildFlags) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { assertDockerReachable } = await import('../../sandbox/docker.js');
+      const { ensureImage, listProfilesNeeded } = await import('../../sandbox/images.js');
       if (flags.offline === true && flags.dockerfile === true) {
         throw new UsageError('give at most one of --offline and --dockerfile');
       }

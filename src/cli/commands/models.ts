@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { providerReadiness } from '../../models/readiness.js';
 import { parseBaseUrl } from '../options.js';
 
 export function registerModels(program: Command): void {
@@ -9,7 +8,9 @@ export function registerModels(program: Command): void {
     .description('List the model providers, what each needs, and whether it is ready here')
     .option('--json', 'print the list as JSON')
     .option('--base-url <url>', 'check an OpenAI-compatible endpoint instead of OPENAI_BASE_URL', parseBaseUrl)
-    .action((flags: { json?: boolean; baseUrl?: string }) => {
+    .action(async (flags: { json?: boolean; baseUrl?: string }) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { providerReadiness } = await import('../../models/readiness.js');
       const list = providerReadiness(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl });
       if (flags.json === true) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
-import { loadQaConfigFile, qaConfigSchema, type QaConfig } from '../../qa/config.js';
-import { createBatchRunner } from '../../qa/batch/index.js';
-import { runQa, type QaRunResult } from '../../qa/run.js';
-import { runQaBatch } from '../../qa/run-batch.js';
-import { resolveSet } from '../../qa/sets.js';
-import { writeQaReport } from '../../runs/qa-report.js';
+import type { QaConfig } from '../../qa/config.js';
+import type { QaRunResult } from '../../qa/run.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
 import { inputErrorFromZod } from '../../util/zod-error.js';
 import { abortOnSignals, oneOf, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption } from '../options.js';
@@ -68,7 +63,17 @@ export function registerQa(program: Command): void {
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: QaFlags) => {
-      const config = file !== undefined ? withFlags(await loadQaConfigFile(file), flags) : configFromFlags(flags);
+      // Loaded when the command runs, not at start-up (see main.ts); the batch SDKs only for --batch.
+      const { loadQaConfigFile, qaConfigSchema } = await import('../../qa/config.js');
+      const { resolveSet } = await import('../../qa/sets.js');
+      const { writeQaReport } = await import('../../runs/qa-report.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
+      const parseConfig = (raw: unknown): QaConfig => {
+        const parsed = qaConfigSchema.safeParse(raw);
+        if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
+        return parsed.data;
+      };
+      const config = file !== undefined ? withFlags(await loadQaConfigFile(file), flags, parseConfig) : configFromFlags(flags, parseConfig);
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
@@ -81,8 +86,15 @@ export function registerQa(program: Command): void {
       try {
         const common = { config, set, provenance, outDir, signal: stop.signal, onEvent: progressReporter(mode) };
         const baseUrl = config.settings.base_url;
-        const result: QaRunResult =
-          config.batch ? await runQaBatch({ ...common, ...(config.poll_interval_ms === undefined ? {} : { pollIntervalMs: config.poll_interval_ms }), runnerFor: (spec) => createBatchRunner(spec, baseUrl === undefined ? {} : { baseUrl }) }) : await runQa(common);
+        let result: QaRunResult;
+        if (config.batch) {
+          const { runQaBatch } = await import('../../qa/run-batch.js');
+          const { createBatchRunner } = await import('../../qa/batch/index.js');
+          result = await runQaBatch({ ...common, ...(config.poll_interval_ms === undefined ? {} : { pollIntervalMs: config.poll_interval_ms }), runnerFor: (spec) => createBatchRunner(spec, baseUrl === undefined ? {} : { baseUrl }) });
+        } else {
+          const { runQa } = await import('../../qa/run.js');
+          result = await runQa(common);
+        }
         const summary = await writeQaReport(outDir);
         if (mode === 'jsonl') process.stdout.write(`${terminalSafeJson({ type: 'summary', ...result, errors: summary.errors, outDir })}\n`);
         else process.stderr.write(`${visible(`${result.finished} item(s) asked, ${result.total - result.remaining}/${result.total} done, ${summary.errors} error(s); report: ${outDir}/report.md`)}\n`);
@@ -101,14 +113,16 @@ export function registerQa(program: Command): void {
     });
 }
 
-function configFromFlags(flags: QaFlags): QaConfig {
+type ConfigParser = (raw: unknown) => QaConfig;
+
+function configFromFlags(flags: QaFlags, parseConfig: ConfigParser): QaConfig {
   if (flags.set === undefined) throw new UsageError('give a QA run file, or --set with --model (see `ibench qa --help`)');
   if (flags.model.length === 0) throw new UsageError('--model is required (several times for several models)');
-  return withFlags(parseConfig({ set: flags.set, models: flags.model }), flags);
+  return withFlags(parseConfig({ set: flags.set, models: flags.model }), flags, parseConfig);
 }
 
 /** Flags given beside a file override the file's values. */
-function withFlags(base: QaConfig, flags: QaFlags): QaConfig {
+function withFlags(base: QaConfig, flags: QaFlags, parseConfig: ConfigParser): QaConfig {
   return parseConfig({
     ...base,
     ...(flags.set === undefined ? {} : { set: flags.set }),
@@ -133,12 +147,6 @@ function withFlags(base: QaConfig, flags: QaFlags): QaConfig {
       ...(flags.baseUrl === undefined ? {} : { base_url: flags.baseUrl }),
     },
   });
-}
-
-function parseConfig(raw: unknown): QaConfig {
-  const parsed = qaConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
-  return parsed.data;
 }
 
 /** The order's seed: --shuffle-seed, or its old spelling --seed. */

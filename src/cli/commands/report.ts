@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readRunManifest, renderQaMarkdown, writeQaReport } from '../../runs/qa-report.js';
 import { terminalSafeJson, visible } from '../../util/terminal.js';
-import { loadPriceTable } from '../../models/price-file.js';
-import { REPORT_FILES, renderMarkdown, writeReport } from '../../runs/report.js';
 
 export function registerReport(program: Command): void {
   program
@@ -14,6 +11,10 @@ export function registerReport(program: Command): void {
     .option('--json', 'print summary.json instead of the Markdown tables')
     .option('--prices <file>', 'YAML/JSON of US dollars per million tokens by model ({input, output, cached_input?, cache_write?}), over the list prices')
     .action(async (runDir: string, flags: { json?: boolean; prices?: string }) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { loadPriceTable } = await import('../../models/price-file.js');
+      const { readRunManifest, renderQaMarkdown, writeQaReport } = await import('../../runs/qa-report.js');
+      const { REPORT_FILES, renderMarkdown, writeReport } = await import('../../runs/report.js');
       const prices = flags.prices === undefined ? undefined : await loadPriceTable(flags.prices);
       if (existsSync(join(runDir, 'run.json')) && (await readRunManifest(runDir)).kind === 'qa') {
         const summary = await writeQaReport(runDir);

@@ -4,18 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { loadCondition } from '../../agent/condition.js';
-import { createModel } from '../../models/factory.js';
 import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
-import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { removeOwnResources, sweepLeftovers } from '../../sandbox/sweep.js';
-import { assertTaskDirs, findTaskDirs, taskRoots } from '../../tasks/load.js';
 import { UsageError } from '../../util/errors.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
-import { writeJsonAtomic } from '../../util/atomic.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
-import { EpisodeAborted, episodeId, runEpisode } from '../../runs/episode.js';
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, parseTestAccess, type ModelSettingFlags } from '../options.js';
 import type { TestAccess } from '../../tasks/schema.js';
@@ -62,6 +54,15 @@ export function registerRun(program: Command): void {
     .option('--thinking-budget <n>', 'Anthropic extended thinking: thinking tokens per turn (>= 1024; no temperature then)', parseIntOption('--thinking-budget', 1024))
     .option('--base-url <url>', 'OpenAI-compatible endpoint (else OPENAI_BASE_URL)', parseBaseUrl)
     .action(async (flags: RunFlags) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { loadCondition } = await import('../../agent/condition.js');
+      const { createModel } = await import('../../models/factory.js');
+      const { assertDockerReachable, dockerClient } = await import('../../sandbox/docker.js');
+      const { removeOwnResources, sweepLeftovers } = await import('../../sandbox/sweep.js');
+      const { assertTaskDirs, findTaskDirs, taskRoots } = await import('../../tasks/load.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
+      const { writeJsonAtomic } = await import('../../util/atomic.js');
+      const { EpisodeAborted, episodeId, runEpisode } = await import('../../runs/episode.js');
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
       await assertTaskDirs(flags.tasksDir);
@@ -158,7 +159,8 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
     `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {
-    lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${tests(ev.agentTests)}`);
+    const asLeft = ev.agentTestsFrom === 'pristine' ? 'the same tree, graded by the pristine run' : tests(ev.agentTests);
+    lines.push(`tests    pristine: ${tests(ev.pristineTests)}; as the agent left them: ${asLeft}`);
     const heldOut = ev.heldOut;
     if (heldOut !== undefined) {
       const found = heldOut.result === null ? (heldOut.note ?? 'not run') : `${tests(heldOut.result)}${heldOut.failing.length === 0 ? '' : `; failing: ${heldOut.failing.slice(0, 5).map(v).join(', ')}${heldOut.failing.length > 5 ? ', ...' : ''}`}`;
@@ -189,6 +191,7 @@ function newRunId(): string {
 /** --out: a new or empty folder (a single-episode run is never resumed or extended). */
 async function freshRunDir(flags: RunFlags): Promise<string> {
   if (flags.runsDir !== 'runs') throw new UsageError('give --out (the run directory) or --runs-dir (where a fresh one is made), not both');
+  const { ensureWritableDir } = await import('../../util/out-dir.js');
   const dir = await ensureWritableDir('--out', flags.out ?? '');
   const entries = await readdir(dir).catch(() => []);
   if (entries.length > 0) throw new UsageError(`--out ${flags.out ?? ''}: is not empty; give a new folder (\`ibench eval --out\` resumes and extends runs)`);

@@ -3,8 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { parseTranscriptLine } from '../../agent/transcript.js';
-import { EPISODE_FILES, readEpisodeRecord } from '../../runs/record.js';
 import { visible } from '../../util/terminal.js';
 import { summarize } from './run.js';
 
@@ -16,6 +14,8 @@ export function registerShow(program: Command): void {
     .option('--no-transcript', 'leave the transcript out')
     .option('--full', 'print long outputs whole instead of folded')
     .action(async (dir: string, flags: { transcript: boolean; full?: boolean }) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { EPISODE_FILES, readEpisodeRecord } = await import('../../runs/record.js');
       const record = await readEpisodeRecord(dir);
       const out: string[] = [summarize(record, dir)];
       if (flags.transcript) out.push(await renderTranscript(join(dir, EPISODE_FILES.transcript), flags.full === true));
@@ -42,6 +42,7 @@ function indent(text: string): string {
 
 export async function renderTranscript(path: string, full: boolean): Promise<string> {
   if (!existsSync(path)) return pc.dim('(no transcript)\n');
+  const { parseTranscriptLine } = await import('../../agent/transcript.js');
   const out: string[] = [pc.bold('── transcript ──')];
   const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
   for (const [i, line] of lines.entries()) {

@@ -2,13 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { terminalSafeJson, visible, visibleLine } from '../../util/terminal.js';
-import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
-import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { sweepLeftovers } from '../../sandbox/sweep.js';
-import { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots } from '../../tasks/load.js';
-import { validateTask, type TaskValidation } from '../../runs/validate-tasks.js';
+import type { TaskValidation } from '../../runs/validate-tasks.js';
 import { parseIntOption } from '../options.js';
-import { scaffoldTask } from '../../tasks/scaffold.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { registerTasksMutate } from './tasks-mutate.js';
@@ -24,6 +19,8 @@ export function registerTasks(program: Command): void {
     .option('--json', 'print the task specs as JSON')
     .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
     .action(async (flags: { json?: boolean; tasksDir: string[] }) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots } = await import('../../tasks/load.js');
       await assertTaskDirs(flags.tasksDir);
       const roots = taskRoots(flags.tasksDir);
       const specs = await loadAllTaskSpecs(roots);
@@ -46,6 +43,7 @@ export function registerTasks(program: Command): void {
     .option('--dir <dir>', 'the folder to make the task in (then give it to --tasks-dir)', '.')
     .option('--impossible', 'scaffold an impossible task (tests that contradict each other) instead of a possible one')
     .action(async (id: string, flags: { dir: string; impossible?: boolean }) => {
+      const { scaffoldTask } = await import('../../tasks/scaffold.js');
       const dir = await scaffoldTask({ id, dir: flags.dir, impossible: flags.impossible === true });
       process.stdout.write(`wrote ${dir}\nnext: edit it, then  ibench tasks validate --tasks-dir ${resolve(flags.dir)} ${id}\n`);
     });
@@ -56,6 +54,12 @@ export function registerTasks(program: Command): void {
     .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
     .option('--concurrency <n>', 'tasks validated at once (default 4)', parseIntOption('--concurrency', 1), 4)
     .action(async (ids: string[], flags: { tasksDir: string[]; concurrency: number }) => {
+      // Docker and the sandbox are loaded only by the commands that use them (see main.ts).
+      const { DockerSandboxFactory } = await import('../../sandbox/docker-sandbox.js');
+      const { assertDockerReachable, dockerClient } = await import('../../sandbox/docker.js');
+      const { sweepLeftovers } = await import('../../sandbox/sweep.js');
+      const { validateTask } = await import('../../runs/validate-tasks.js');
+      const { assertTaskDirs, findTaskDirs, loadAllTaskSpecs, taskRoots } = await import('../../tasks/load.js');
       await assertTaskDirs(flags.tasksDir);
       const roots = taskRoots(flags.tasksDir);
       await loadAllTaskSpecs(roots); // every task.yaml valid and twins consistent

@@ -1,10 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ensureWritableDir } from '../../util/out-dir.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
-import { exportSite } from '../../viewer/export.js';
-import { startViewer } from '../../viewer/server.js';
 import { parseIntOption } from '../options.js';
 
 interface ViewFlags {
@@ -22,6 +19,10 @@ export function registerView(program: Command): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--export <dir>', 'write the pages as a static site into DIR instead of serving them')
     .action(async (runsDir: string, flags: ViewFlags) => {
+      // Loaded when the command runs, not at start-up (see main.ts).
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
+      const { exportSite } = await import('../../viewer/export.js');
+      const { startViewer } = await import('../../viewer/server.js');
       if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`${runsDir}: no such folder (give a runs directory, e.g. runs/)`);
       if (flags.port > 65535) throw new UsageError(`--port expects at most 65535, got ${flags.port}`);
       if (flags.export !== undefined) {
