@@ -41,6 +41,8 @@ export interface EnsureImageResult {
 
 export const BUILD_HASH_LABEL = 'ibench.build-hash';
 const OFFLINE_SCRIPT = 'build-offline.sh';
+/** A build folder's optional download step: `fetch.sh DEST` puts pinned, verified files into DEST. */
+const FETCH_SCRIPT = 'fetch.sh';
 
 /** The folder that builds a profile's image. */
 export function buildDir(profile: SandboxProfile): string {
@@ -160,10 +162,39 @@ export async function offlineBuildMissing(): Promise<string[]> {
   return missing;
 }
 
-async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash: string): Promise<void> {
+/**
+ * Runs the build folder's fetch.sh, when it has one, into a cache folder kept between builds (the
+ * script checks what is there against its pins, so a second build needs no network). Returns that
+ * folder, or undefined when the build downloads nothing.
+ */
+async function fetchDownloads(profile: SandboxProfile): Promise<string | undefined> {
+  const script = join(buildDir(profile), FETCH_SCRIPT);
+  try {
+    await access(script);
+  } catch {
+    return undefined;
+  }
+  const dest = join(cacheDir, 'image-downloads', profile.build);
+  logger.info(`fetching what ${profile.image} needs into ${dest}`);
+  const result = await execa('bash', [script, dest], { all: true, reject: false });
+  if (result.exitCode !== 0) {
+    throw new HarnessError(`fetching the downloads of ${profile.image} (${script}) failed (exit ${String(result.exitCode)}):\n${result.all}`);
+  }
+  return dest;
+}
+
+async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash: string, downloads: string | undefined): Promise<void> {
   const dir = buildDir(profile);
   logger.info(`building ${profile.image} from ${join(dir, 'Dockerfile')}`);
-  const context = await treeToTar(await readTreeFromDir(dir));
+  const tree = await readTreeFromDir(dir);
+  if (downloads !== undefined) {
+    // The fetched files go into the build context as downloads/ (the Dockerfile copies them).
+    tree.set('downloads', { kind: 'dir', mode: 0o755 });
+    for (const [path, entry] of await readTreeFromDir(downloads)) {
+      if (!path.startsWith('.')) tree.set(`downloads/${path}`, entry);
+    }
+  }
+  const context = await treeToTar(tree);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(Readable.from([context]), {
@@ -186,7 +217,7 @@ async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash
   }
 }
 
-async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: string | undefined): Promise<void> {
+async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: string | undefined, downloads: string | undefined): Promise<void> {
   const missing = await offlineBuildMissing();
   if (missing.length > 0) {
     throw new HarnessError(`cannot build ${profile.image} offline: missing ${missing.join(', ')}`);
@@ -200,6 +231,7 @@ async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: s
       AGENT_GID: String(profile.user.gid),
       PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
       ...(dockerHost === undefined ? {} : { DOCKER_HOST: dockerHost }),
+      ...(downloads === undefined ? {} : { IBENCH_DOWNLOADS: downloads }),
     },
     all: true,
     reject: false,
@@ -316,8 +348,9 @@ async function build(
     }
   }
   const started = Date.now();
-  if (method === 'dockerfile') await buildWithDockerfile(docker, profile, hash);
-  else await buildOffline(profile, hash, options.dockerHost);
+  const downloads = await fetchDownloads(profile);
+  if (method === 'dockerfile') await buildWithDockerfile(docker, profile, hash, downloads);
+  else await buildOffline(profile, hash, options.dockerHost, downloads);
   if ((await imageHash(docker, profile.image)) !== hash) {
     throw new HarnessError(`built ${profile.image} but it does not carry the label ${BUILD_HASH_LABEL}=${hash}`);
   }

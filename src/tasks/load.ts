@@ -5,7 +5,7 @@ import { readTreeFromDir, type FileTree } from '../sandbox/file-tree.js';
 import { InputError, errorMessage } from '../util/errors.js';
 import { tasksDir as builtinTasksDir } from '../util/paths.js';
 import { readValidatedFile } from '../util/validated-file.js';
-import { taskSpecSchema, type TaskSpec } from './schema.js';
+import { defaultLanguage, taskSpecSchema, type TaskSpec } from './schema.js';
 
 export interface LoadedTask {
   spec: TaskSpec;
@@ -40,7 +40,8 @@ export function isProfileFile(image: string): boolean {
 /** Parses and validates one task.yaml; errors name the file, the field and the reason. */
 export async function loadTaskSpec(taskDir: string): Promise<TaskSpec> {
   const file = join(taskDir, 'task.yaml');
-  const spec = await readValidatedFile(file, taskSpecSchema, { missing: 'missing: every task folder needs a task.yaml' });
+  const parsed = await readValidatedFile(file, taskSpecSchema, { missing: 'missing: every task folder needs a task.yaml' });
+  const spec = { ...parsed, language: parsed.language ?? defaultLanguage(parsed.image) };
   const folder = taskDir.split(/[\\/]/).filter(Boolean).pop();
   if (spec.id !== folder) throw new InputError(file, 'id', `"${spec.id}" must equal the folder name "${folder ?? ''}"`);
   // A profile kept in the task's own folder (`image: ./sandbox.yaml`) is named by its absolute path.

@@ -9,6 +9,14 @@ export const taskCategories = [
 ] as const;
 export type TaskCategory = (typeof taskCategories)[number];
 
+export const taskLanguages = ['python', 'javascript', 'typescript'] as const;
+export type TaskLanguage = (typeof taskLanguages)[number];
+
+/** The language of a task that does not name one: that of its image (node: JavaScript). */
+export function defaultLanguage(image: string): TaskLanguage {
+  return image === 'node' ? 'javascript' : 'python';
+}
+
 export const taskIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 
 export const taskSpecSchema = z
@@ -23,6 +31,8 @@ export const taskSpecSchema = z
     why: z.string().min(1),
     instruction: z.string().min(1),
     image: z.string().min(1).default('python'),
+    /** The language of the code and tests; default from the image (see defaultLanguage). */
+    language: z.enum(taskLanguages).optional(),
     /** Any command, run in /work as the agent user at grading. */
     test_command: z.string().min(1),
     /**
