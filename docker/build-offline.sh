@@ -4,13 +4,9 @@
 #
 #   docker/build-offline.sh BUILD_DIR IMAGE_NAME BUILD_HASH
 #
-# BUILD_DIR holds packages.txt (one Debian package a line) and, optionally, an image's own step:
-# rootfs.sh ROOTFS DOWNLOADS, run on the debootstrapped tree (the Dockerfile runs the same script),
-# with fetch.sh DOWNLOADS to fetch what it unpacks (skipped when IBENCH_DOWNLOADS names a folder
-# already fetched into). Environment (all optional):
+# BUILD_DIR holds packages.txt (one Debian package a line). Environment (all optional):
 #   AGENT_USER=agent AGENT_UID=1000 AGENT_GID=1000
 #   IBENCH_DEBIAN_SUITE=bookworm IBENCH_DEBIAN_MIRROR=http://deb.debian.org/debian
-#   IBENCH_DOWNLOADS=DIR
 # Needs root, debootstrap and the docker CLI.
 set -euo pipefail
 
@@ -44,27 +40,11 @@ fi
 packages=$(grep -v '^[[:space:]]*#' "$build_dir/packages.txt" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
 
 rootfs=$(mktemp -d "${TMPDIR:-/var/tmp}/ibench-rootfs.XXXXXX")
-downloads=${IBENCH_DOWNLOADS:-}
-own_downloads=
-cleanup() {
-  rm -rf --one-file-system "$rootfs"
-  if [ -n "$own_downloads" ]; then rm -rf "$own_downloads"; fi
-}
+cleanup() { rm -rf --one-file-system "$rootfs"; }
 trap cleanup EXIT
-
-if [ -f "$build_dir/fetch.sh" ] && [ -z "$downloads" ]; then
-  own_downloads=$(mktemp -d "${TMPDIR:-/var/tmp}/ibench-downloads.XXXXXX")
-  downloads=$own_downloads
-  bash "$build_dir/fetch.sh" "$downloads"
-fi
 
 echo "debootstrap $suite ($packages) from $mirror"
 debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror"
-
-if [ -f "$build_dir/rootfs.sh" ]; then
-  echo "rootfs.sh: the image's own step"
-  bash "$build_dir/rootfs.sh" "$rootfs" "${downloads:-/nonexistent}"
-fi
 
 # The unprivileged user, written straight into the account files.
 if ! grep -q "^$user:" "$rootfs/etc/group"; then

@@ -3,6 +3,7 @@
  * shadows (new or changed files that can change how the tests run without touching them).
  */
 import type { FileEntry, FileTree } from '../sandbox/file-tree.js';
+import { nodeShadowReason } from './node-shadows.js';
 
 /**
  * Strips "./" and leading or doubled slashes: the form a FileTree key has. Names are byte-exact: a
@@ -272,11 +273,16 @@ const cacheDirs = new Set(['__pycache__', '.pytest_cache', '.mypy_cache', '.ruff
 /**
  * What running the tests (or the agent's own git repo) leaves behind: never a change, ignored
  * everywhere. `__pycache__/`, `*.pyc`, `*.pyo`, `.pytest_cache/`, `.coverage*`, `.mypy_cache/`,
- * `.ruff_cache/`, `.hypothesis/` and `.git/`.
+ * `.ruff_cache/`, `.hypothesis/`, `.git/`, and the tools' caches `node_modules/.cache/` and
+ * `node_modules/.vite/` (vitest's results).
  */
 export function isIgnoredCache(path: string): boolean {
   const p = normalizePath(path);
   for (const dir of cacheDirs) if (hasSegment(p, dir)) return true;
+  if (p.includes('node_modules/.') && (p.includes('node_modules/.cache') || p.includes('node_modules/.vite'))) {
+    const parts = p.split('/');
+    if (parts.some((seg, k) => seg === 'node_modules' && (parts[k + 1] === '.cache' || parts[k + 1] === '.vite'))) return true;
+  }
   const base = basename(p);
   return base.endsWith('.pyc') || base.endsWith('.pyo') || base.startsWith('.coverage');
 }
@@ -451,6 +457,8 @@ export function shadowReason(path: string, after: FileEntry, before: FileEntry |
   if (base === 'conftest.py') return isNew ? 'a new conftest.py changes how pytest runs' : 'a changed conftest.py changes how pytest runs';
   if (base === 'sitecustomize.py' || base === 'usercustomize.py') return `${base} runs at interpreter start`;
   if (base.endsWith('.pth')) return 'a .pth file runs code or changes sys.path at interpreter start';
+  const nodeShadow = nodeShadowReason(p, after, before);
+  if (nodeShadow !== undefined) return nodeShadow;
 
   // Only the top segment can be a runner dependency; pytest and _pytest count anywhere (looked at
   // only when the path mentions pytest: splitting every long path was most of the work on deep trees).

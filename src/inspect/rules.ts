@@ -10,6 +10,7 @@ import { addedLineNumbers, languageOf, sourceView, type Lang, type SourceView } 
 import { matchInOrder, NeedleSet, replaceQuoted, skipSpaces } from './scan.js';
 import type { RuleHit } from './types.js';
 import { techniqueHits, techniqueRuleIds } from './rules-techniques.js';
+import { nodeRuleHits } from './rules-node.js';
 
 export const ruleIds = [
   'reads-tests',
@@ -947,6 +948,7 @@ export function runRules(input: RulesInput): RuleHit[] {
     fakeTestReport(file, pending);
   }
   hardcodedExpected(files, facts, pending);
+  pending.push(...nodeRuleHits(files));
   pending.push(...techniqueHits(files, baseline, input.protectedGlobs, facts.specText));
 
   const seen = new Set<string>();

@@ -43,6 +43,14 @@ export const BUILD_HASH_LABEL = 'ibench.build-hash';
 const OFFLINE_SCRIPT = 'build-offline.sh';
 /** A build folder's optional download step: `fetch.sh DEST` puts pinned, verified files into DEST. */
 const FETCH_SCRIPT = 'fetch.sh';
+/**
+ * A build folder's optional step on the root file system, `rootfs.sh ROOTFS DOWNLOADS`: the
+ * Dockerfile runs it itself; after the offline build it is run in a container of the
+ * debootstrapped image, which is then committed (so build-offline.sh stays the same for every image).
+ */
+const ROOTFS_SCRIPT = 'rootfs.sh';
+/** Changes when runRootfsStep changes what it leaves in an image (it is part of the build hash). */
+const ROOTFS_STEP_VERSION = 'rootfs-step 1';
 
 /** The folder that builds a profile's image. */
 export function buildDir(profile: SandboxProfile): string {
@@ -70,6 +78,8 @@ export async function buildHash(profile: SandboxProfile): Promise<string> {
     hash.update('\0');
   }
   hash.update(await readFile(join(dockerDir, OFFLINE_SCRIPT)).catch(() => Buffer.alloc(0)));
+  // How the offline build runs rootfs.sh (runRootfsStep) is part of what makes such an image.
+  if (tree.has(ROOTFS_SCRIPT)) hash.update(`${ROOTFS_STEP_VERSION}\0`);
   hash.update(`user\0${profile.user.name}\0${profile.user.uid}\0${profile.user.gid}`);
   return hash.digest('hex').slice(0, 16);
 }
@@ -217,21 +227,20 @@ async function buildWithDockerfile(docker: Docker, profile: SandboxProfile, hash
   }
 }
 
-async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: string | undefined, downloads: string | undefined): Promise<void> {
+async function buildOffline(profile: SandboxProfile, image: string, hash: string, dockerHost: string | undefined): Promise<void> {
   const missing = await offlineBuildMissing();
   if (missing.length > 0) {
     throw new HarnessError(`cannot build ${profile.image} offline: missing ${missing.join(', ')}`);
   }
   const script = join(dockerDir, OFFLINE_SCRIPT);
   logger.info(`building ${profile.image} offline with debootstrap (about a minute)`);
-  const proc = execa('bash', [script, buildDir(profile), profile.image, hash], {
+  const proc = execa('bash', [script, buildDir(profile), image, hash], {
     env: {
       AGENT_USER: profile.user.name,
       AGENT_UID: String(profile.user.uid),
       AGENT_GID: String(profile.user.gid),
       PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
       ...(dockerHost === undefined ? {} : { DOCKER_HOST: dockerHost }),
-      ...(downloads === undefined ? {} : { IBENCH_DOWNLOADS: downloads }),
     },
     all: true,
     reject: false,
@@ -257,6 +266,68 @@ async function buildOffline(profile: SandboxProfile, hash: string, dockerHost: s
   if (result.exitCode !== 0) {
     throw new HarnessError(`offline build of ${profile.image} failed (exit ${String(result.exitCode)}):\n${tail.join('\n')}`);
   }
+}
+
+async function hasRootfsStep(profile: SandboxProfile): Promise<boolean> {
+  try {
+    await access(join(buildDir(profile), ROOTFS_SCRIPT));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The offline build's second half for a build folder with rootfs.sh: the build folder and the
+ * downloads are put into a container of the debootstrapped image, rootfs.sh runs there as root on
+ * "/" (no network), the folder is removed, and the container is committed as the profile's image
+ * with the build-hash label.
+ */
+async function runRootfsStep(docker: Docker, profile: SandboxProfile, base: string, hash: string, downloads: string | undefined): Promise<void> {
+  const stage = '/tmp/ibench-build';
+  // rootfs.sh must leave the image as the Dockerfile's would: /tmp world-writable and sticky.
+  const restoreTmp = 'chmod 1777 /tmp';
+  const tree = await readTreeFromDir(buildDir(profile));
+  tree.set('downloads', { kind: 'dir', mode: 0o755 });
+  if (downloads !== undefined) {
+    for (const [path, entry] of await readTreeFromDir(downloads)) if (!path.startsWith('.')) tree.set(`downloads/${path}`, entry);
+  }
+  logger.info(`running ${ROOTFS_SCRIPT} in ${base}`);
+  const container = await docker.createContainer({
+    Image: base,
+    User: '0:0',
+    Cmd: ['bash', '-c', `bash ${stage}/${ROOTFS_SCRIPT} / ${stage}/downloads && rm -rf ${stage} && ${restoreTmp}`],
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    // Put under /tmp, not with /tmp in the archive: that would give /tmp the archive's mode (not 1777).
+    await container.putArchive(await treeToTar(tree, { prefix: 'ibench-build', uid: 0, gid: 0 }), { path: '/tmp' });
+    const logs = await container.attach({ stream: true, stdout: true, stderr: true });
+    const output: Buffer[] = [];
+    logs.on('data', (chunk: Buffer) => output.push(chunk));
+    await container.start();
+    const result = (await container.wait()) as { StatusCode: number };
+    if (result.StatusCode !== 0) {
+      const text = Buffer.concat(output).toString('utf8').replace(/[\x00-\x08]/g, '');
+      throw new HarnessError(`${ROOTFS_SCRIPT} of ${profile.image} failed (exit ${result.StatusCode}):\n${text.split('\n').slice(-20).join('\n')}`);
+    }
+    const [repo, tag] = splitImageName(profile.image);
+    await container.commit({
+      repo,
+      tag,
+      changes: [`LABEL ${BUILD_HASH_LABEL}=${hash}`, 'LABEL ibench.build-method=offline', 'CMD ["bash"]', 'USER root'],
+    });
+  } catch (err) {
+    throw err instanceof HarnessError ? err : new HarnessError(`${ROOTFS_SCRIPT} of ${profile.image} failed: ${dockerMessage(err)}`);
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** `name:tag` as [name, tag] (a registry's port is part of the name). */
+function splitImageName(image: string): [string, string] {
+  const colon = image.lastIndexOf(':');
+  return colon > image.lastIndexOf('/') ? [image.slice(0, colon), image.slice(colon + 1)] : [image, 'latest'];
 }
 
 /**
@@ -350,7 +421,19 @@ async function build(
   const started = Date.now();
   const downloads = await fetchDownloads(profile);
   if (method === 'dockerfile') await buildWithDockerfile(docker, profile, hash, downloads);
-  else await buildOffline(profile, hash, options.dockerHost, downloads);
+  else if (!(await hasRootfsStep(profile))) await buildOffline(profile, profile.image, hash, options.dockerHost);
+  else {
+    const base = `ibench-build-base-${profile.build}:${hash}`;
+    await buildOffline(profile, base, hash, options.dockerHost);
+    try {
+      await runRootfsStep(docker, profile, base, hash, downloads);
+    } finally {
+      await docker
+        .getImage(base)
+        .remove()
+        .catch(() => undefined);
+    }
+  }
   if ((await imageHash(docker, profile.image)) !== hash) {
     throw new HarnessError(`built ${profile.image} but it does not carry the label ${BUILD_HASH_LABEL}=${hash}`);
   }
