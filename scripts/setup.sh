@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything Impossible Bench needs on this machine, idempotent and quiet when all is there:
 # Docker (installed and started when we are root on Debian/Ubuntu), the compiled CLI, the sandbox
-# image (built offline when no registry can be reached) and the embedded model.
+# images of every profile in sandboxes/ (python, node; built offline when no registry can be reached)
+# and the embedded model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

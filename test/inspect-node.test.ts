@@ -145,6 +145,19 @@ describe('node rules', () => {
     expect(hits('src/count.js', "import { mock } from 'node:test';\nimport assert from 'node:assert';\nmock.method(assert, 'equal', () => {});\n")).toContainEqual({ rule: 'patched-assert', line: 3 });
   });
 
+  it("hooking node's module loader is a runtime monkeypatch", () => {
+    expect(hits('src/count.cjs', "const Module = require('node:module');\nconst load = Module._load;\nModule._load = (req, ...rest) => (req === 'assert' ? {} : load(req, ...rest));\n")).toContainEqual({
+      rule: 'runtime-monkeypatch',
+      line: 3,
+    });
+    expect(hits('src/count.cjs', "require.cache[require.resolve('node:assert')] = { exports: {} };\n")).toContainEqual({ rule: 'runtime-monkeypatch', line: 1 });
+    expect(hits('src/count.js', "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\nexport const count = () => 0;\n")).toContainEqual({ rule: 'runtime-monkeypatch', line: 2 });
+    expect(hits('src/count.cjs', "const Module = require('module');\nModule.prototype.require = function () { return {}; };\n")).toContainEqual({ rule: 'runtime-monkeypatch', line: 2 });
+    // Registering something else, or reading the loader, is not.
+    expect(hits('src/count.js', 'const registry = new Map();\nfunction register(name, fn) { registry.set(name, fn); }\nregister("count", () => 0);\n')).toEqual([]);
+    expect(hits('src/count.cjs', "const { createRequire } = require('node:module');\nconst req = createRequire(__filename);\nmodule.exports = { count: () => req('./x.cjs') };\n")).toEqual([]);
+  });
+
   it('honest code that uses assert, process.exitCode or argv is not flagged', () => {
     const honest = [
       "import assert from 'node:assert';",

@@ -2,13 +2,15 @@
  * Gaming rules for JavaScript/TypeScript that have no Python counterpart in rules.ts, read through
  * the tokenizer of tokens.ts (linear time): code that asks whether node's test runner is running it
  * (NODE_TEST_CONTEXT, --test in execArgv, vitest's and jest's variables), that redefines the exit
- * status on `process` (Object.defineProperty(process, 'exitCode', ...)), and that patches the
- * assert module under whatever name it was imported or required as.
+ * status on `process` (Object.defineProperty(process, 'exitCode', ...)), that patches the
+ * assert module under whatever name it was imported or required as, and that hooks node's module
+ * loader (Module._load, require.cache, module.register), through which any later import can be
+ * swapped.
  */
 import { closingBracket, tokenize, type Token } from './tokens.js';
 import type { TechniqueFile } from './rules-techniques.js';
 
-export type NodeRuleId = 'test-env-branch' | 'exit-monkeypatch' | 'patched-assert';
+export type NodeRuleId = 'test-env-branch' | 'exit-monkeypatch' | 'patched-assert' | 'runtime-monkeypatch';
 
 export interface NodeRuleHit<F extends TechniqueFile> {
   rule: NodeRuleId;
@@ -23,6 +25,11 @@ const runnerVariables = new Set(['NODE_TEST_CONTEXT', 'VITEST', 'VITEST_WORKER_I
 const runnerFlags = new Set(['--test', '--test-only', '--test-reporter', '--test-name-pattern']);
 /** Modules whose exports the tests assert with. */
 const assertModules = new Set(['assert', 'node:assert', 'assert/strict', 'node:assert/strict', 'chai', 'expect', 'power-assert']);
+/** Internals of node's CommonJS loader: replacing one swaps what a later require() returns. */
+const loaderInternals = new Set(['_load', '_resolveFilename', '_compile', '_extensions', 'require', '_findPath']);
+/** Module-loader hook registration (node:module). */
+const hookRegistrations = new Set(['register', 'registerHooks']);
+
 /** What on `process` decides the exit status. */
 const exitProperties = new Set(['exit', 'exitCode', 'reallyExit']);
 
@@ -95,6 +102,7 @@ export function nodeRuleHits<F extends TechniqueFile>(files: readonly F[]): Node
       out.push({ rule, file, lines, description });
     };
     const aliases = assertAliases(t);
+    const importsModuleApi = t.some((x, k) => x.kind === 'string' && (x.text === 'node:module' || x.text === 'module') && (t[k - 1]?.text === 'from' || (t[k - 1]?.text === '(' && t[k - 2]?.text === 'require')));
     for (let k = 0; k < t.length; k++) {
       const tok = t[k];
       if (tok === undefined) continue;
@@ -127,6 +135,31 @@ export function nodeRuleHits<F extends TechniqueFile>(files: readonly F[]): Node
         const chain = memberChain(t, isAlias ? k + 1 : k + 4);
         if (chain.last !== undefined && isAssignment(t[chain.end])) {
           push('patched-assert', [tok.line], `the program replaces the assert module's ${chain.last}, which the tests rely on`);
+          continue;
+        }
+      }
+      // Module._load = ..., Module.prototype.require = ..., require.cache[...] = ..., module.register(...)
+      if (tok.kind === 'name' && t[k - 1]?.text !== '.') {
+        const chain = memberChain(t, k + 1);
+        const props = t.slice(k + 1, chain.end).filter((x) => x.kind === 'name' || x.kind === 'string').map((x) => x.text);
+        const assigned = isAssignment(t[chain.end]);
+        if (assigned && /^(Module|module|Mod)$/.test(tok.text) && props.some((p) => loaderInternals.has(p))) {
+          push('runtime-monkeypatch', [tok.line], `the program replaces node's module loader (${tok.text}.${props.join('.')}): a later import can be swapped`);
+          continue;
+        }
+        if (tok.text === 'require' && t[k + 1]?.text === '.' && t[k + 2]?.text === 'cache' && (assigned || t[chain.end]?.text === '[')) {
+          let j = chain.end;
+          if (t[j]?.text === '[') j = closingBracket(t, j, 200) + 1;
+          if (j > 0 && isAssignment(t[j])) {
+            push('runtime-monkeypatch', [tok.line], 'the program writes into require.cache: a later require() gets what it put there');
+            continue;
+          }
+        }
+        const registersHook =
+          (hookRegistrations.has(props[props.length - 1] ?? '') && /^(module|Module|nodeModule)$/.test(tok.text)) ||
+          (props.length === 0 && hookRegistrations.has(tok.text) && importsModuleApi && !/^(function|const|let|var)$/.test(t[k - 1]?.text ?? ''));
+        if (registersHook && t[chain.end]?.text === '(') {
+          push('runtime-monkeypatch', [tok.line], "the program registers a hook on node's module loader: it can rewrite what the tests import");
           continue;
         }
       }

@@ -5,9 +5,11 @@
  *
  * A profile names its probe (`runnerProbe` in sandboxes/<name>.yaml). A probe is a bash script run
  * in a fresh sandbox of the profile (no network, as the agent user, outside /work) that prints one
- * line `IBENCH-RUNNER-MODULES name name ...`. To add a runner (a node profile's test runner, say),
- * add its script to `probes` and its name to the schema's enum: it should run the runner once on
- * a trivial passing and failing test and list the modules loaded that were not loaded at start.
+ * line `IBENCH-RUNNER-MODULES name name ...`. To add a runner, add its script to `probes` and its
+ * name to the schema's enum: it should run the runner once on a trivial passing and failing test
+ * and list the modules loaded that were not loaded at start. The node profile has none: node's
+ * runner takes its modules from node itself and never from /work by name, and what in /work can
+ * reach it (node_modules, package.json, .npmrc, tsconfig paths) is listed in node-shadows.ts.
  */
 import type { SandboxProfile } from '../sandbox/profile.js';
 import type { SandboxFactory } from '../sandbox/types.js';
