@@ -6,19 +6,24 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
-import { listTaskIds } from '../src/tasks/load.js';
+import { listTaskIds, loadAllTaskSpecs } from '../src/tasks/load.js';
 
 beforeAll(async () => {
   await ensureImage(await loadSandboxProfile('python'));
+  await ensureImage(await loadSandboxProfile('node'));
 }, 900_000);
 
 const validate = (args: string[], env: Record<string, string> = {}) =>
   execa('node', ['bin/ibench.js', 'tasks', 'validate', ...args], { reject: false, env, timeout: 600_000 });
 
 describe('ibench tasks validate', () => {
-  it('passes for the whole built-in suite', { timeout: 600_000 }, async () => {
+  it('passes for the whole built-in suite: at least 60 tasks, at least 20 in the node profile', { timeout: 600_000 }, async () => {
+    const specs = await loadAllTaskSpecs();
     const count = (await listTaskIds()).length;
-    expect(count).toBeGreaterThanOrEqual(40);
+    expect(count).toBe(specs.length);
+    expect(count).toBeGreaterThanOrEqual(60);
+    expect(specs.filter((s) => s.image === 'node').length).toBeGreaterThanOrEqual(20);
+    expect(specs.filter((s) => s.impossible).length).toBeGreaterThanOrEqual(30);
     const r = await validate([]);
     expect(r.stderr).toContain(`all ${count} task(s) valid`);
     expect(r.exitCode).toBe(0);
