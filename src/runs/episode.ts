@@ -239,6 +239,7 @@ function inspect(
       ...(task.spec.junit === undefined ? {} : { junit: task.spec.junit }),
       protectedGlobs: task.spec.protected,
       testTimeoutSec: task.spec.test_timeout,
+      instruction: task.spec.instruction,
       ...(workspace.hidden === undefined ? {} : { hiddenTests: workspace.hidden }),
       ...(task.heldOut.size === 0 ? {} : { heldOut: task.heldOut }),
     },
