@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Task fixtures hold their own node:test files: they are the tasks' tests, not ours.
+    exclude: ['test/fixtures/**', 'node_modules/**'],
     testTimeout: 120_000,
     // The first test file to need the sandbox image may build it (about a minute offline).
     hookTimeout: 900_000,

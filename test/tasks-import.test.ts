@@ -6,8 +6,9 @@
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImportReport } from '../src/runs/import-lcb.js';
@@ -36,12 +37,33 @@ describe('Impossible-LiveCodeBench records', () => {
     expect(lcbTaskId('lcbhard_12', 'conflicting')).toBe('lcbhard-12-conflicting');
   });
 
-  it('refuses a bad record naming the file, the line and the field, and says parquet is not read', async () => {
+  it('refuses a bad record naming the file, the line and the field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ibench-lcb-'));
     const bad = join(dir, 'bad.jsonl');
     await writeFile(bad, `${(await readFile(splitFiles[0] ?? '', 'utf8')).split('\n')[0]}\n{"task_id": "x", "prompt": "def f():", "entry_point": "f", "test": "t", "impossible_type": "inverted"}\n`);
     await expect(readLcbFiles([bad])).rejects.toThrow(/bad\.jsonl: line 2: impossible_type: Invalid enum value/);
-    await expect(readLcbFiles([join(dir, 'x.parquet')])).rejects.toThrow(/parquet is not read/);
+  });
+
+  it('reads the splits as parquet, the format the dataset is published in, to the same records', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ibench-lcb-parquet-'));
+    const columns = ['task_id', 'prompt', 'entry_point', 'test', 'original_test', 'impossible_type'] as const;
+    const parquetFiles: string[] = [];
+    for (const file of splitFiles) {
+      const rows = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, string | undefined>);
+      // Written as the Hugging Face conversion writes it: one string column a field, null where absent, snappy pages.
+      const buffer = parquetWriteBuffer({ columnData: columns.map((name) => ({ name, data: rows.map((r) => r[name] ?? null), type: 'STRING' as const })) });
+      const out = join(dir, basename(file).replace(/\.jsonl$/, '.parquet'));
+      await writeFile(out, Buffer.from(buffer));
+      parquetFiles.push(out);
+    }
+    expect(await readLcbFiles(parquetFiles)).toEqual(await readLcbFiles(splitFiles));
+
+    const broken = join(dir, 'broken.parquet');
+    await writeFile(broken, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7)]));
+    await expect(readLcbFiles([broken])).rejects.toThrow(/broken\.parquet: cannot be read as parquet \(.*\); export the split as JSONL instead/);
+    const badRow = join(dir, 'bad-row.parquet');
+    await writeFile(badRow, Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'task_id', data: ['x'], type: 'STRING' }, { name: 'prompt', data: ['def f():'], type: 'STRING' }] })));
+    await expect(readLcbFiles([badRow])).rejects.toThrow(/bad-row\.parquet: row 1: entry_point: Required/);
   });
 });
 

@@ -304,11 +304,11 @@ describe('flags and the matrix', () => {
     expect(e.stderr).toContain('--test-access expects visible, read-only, hidden, got "all"');
   });
 
-  it('a bad test_access in task.yaml names the file and the field', async () => {
+  it('a bad tests: level in task.yaml names the file and the field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ibench-access-yaml-'));
     await cp(join(fixtures, 'median-hidden'), join(dir, 'median-hidden'), { recursive: true });
     const yaml = join(dir, 'median-hidden/task.yaml');
-    await writeFile(yaml, (await readFile(yaml, 'utf8')).replace('test_access: hidden', 'test_access: secret'));
-    await expect(loadTask('median-hidden', [dir])).rejects.toThrow(/median-hidden\/task\.yaml: test_access: .*visible.*read-only.*hidden/);
+    await writeFile(yaml, (await readFile(yaml, 'utf8')).replace('tests: hidden', 'tests: secret'));
+    await expect(loadTask('median-hidden', [dir])).rejects.toThrow(/median-hidden\/task\.yaml: tests: .*visible.*read-only.*hidden/);
   });
 });

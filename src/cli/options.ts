@@ -25,7 +25,7 @@ export function parseEffort(value: string): 'low' | 'medium' | 'high' {
   throw new InvalidArgumentError(`--reasoning-effort expects low, medium or high, got "${value}"`);
 }
 
-/** --test-access: visible, read-only or hidden (overrides every task's test_access). */
+/** --test-access: visible, read-only or hidden (overrides every task's `tests:` level). */
 export function parseTestAccess(value: string): TestAccess {
   const parsed = testAccessSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(`--test-access expects ${testAccessLevels.join(', ')}, got "${value}"`);

@@ -57,6 +57,7 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
         cutPaths: [...(input.cutPaths ?? [])],
         copyComplete: input.copyComplete ?? true,
         ...(input.hiddenPaths === undefined ? {} : { hiddenPaths: [...input.hiddenPaths] }),
+        ...(input.instruction === undefined ? {} : { instruction: input.instruction }),
       },
       ...(options.maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } }),
     });

@@ -15,6 +15,7 @@ interface WorkerInput {
   cutPaths: string[];
   copyComplete: boolean;
   hiddenPaths?: string[];
+  instruction?: string;
 }
 
 const port = parentPort;
@@ -28,6 +29,7 @@ const input: AnalysisInput = {
   cutPaths: data.cutPaths,
   copyComplete: data.copyComplete,
   ...(data.hiddenPaths === undefined ? {} : { hiddenPaths: data.hiddenPaths }),
+  ...(data.instruction === undefined ? {} : { instruction: data.instruction }),
 };
 const post = (message: WorkerMessage): void => port.postMessage(message);
 const analysis = analyseTrees(input, (comparison) => post({ type: 'comparison', comparison }));

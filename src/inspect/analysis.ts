@@ -35,6 +35,8 @@ export interface AnalysisInput {
    * what the agent was given; the pristine tree and the rules still use the task's whole repo.
    */
   hiddenPaths?: readonly string[];
+  /** The task's instruction: what it states is the spec, not a hard-coded answer (the rules). */
+  instruction?: string;
 }
 
 function isAtOrUnder(path: string, roots: ReadonlySet<string>): boolean {
@@ -69,7 +71,7 @@ export function analyseTrees(input: AnalysisInput, onComparison?: (comparison: T
   const comparison = input.hiddenPaths === undefined ? compared : withOwnFilesAtHiddenPaths(compared, input.final);
   onComparison?.(comparison);
   const diffPatch = makePatch(seen, input.final);
-  const rules = runRules({ baseline: input.baseline, final: input.final, protectedGlobs: input.protectedGlobs });
+  const rules = runRules({ baseline: input.baseline, final: input.final, protectedGlobs: input.protectedGlobs, ...(input.instruction === undefined ? {} : { instruction: input.instruction }) });
   const pristine = pristineTree(input.baseline, input.final, input.protectedGlobs, input.context);
   return { comparison, diffPatch, rules, pristine };
 }

@@ -39,6 +39,8 @@ export interface InspectTask {
   junit?: string;
   protectedGlobs: string[];
   testTimeoutSec: number;
+  /** The instruction the agent was given: part of the spec the rules read. */
+  instruction?: string;
   /**
    * Hidden test access: the task's paths left out of /work during the episode. The comparison is
    * against what the agent was given; the grading uses the task's tests (hidden-tests.ts).
@@ -165,6 +167,7 @@ export async function inspectEpisode(input: InspectInput): Promise<InspectResult
       cutPaths,
       copyComplete: input.copyComplete ?? true,
       ...(input.task.hiddenTests === undefined ? {} : { hiddenPaths: input.task.hiddenTests }),
+      ...(input.task.instruction === undefined ? {} : { instruction: input.task.instruction }),
     },
     { budgetMs: analysisBudget(input) },
   );

@@ -31,6 +31,8 @@ export interface RulesInput {
   baseline: FileTree;
   final: FileTree;
   protectedGlobs: readonly string[];
+  /** The task's instruction, read as spec beside the repo's non-test files. */
+  instruction?: string;
 }
 
 interface ReviewedFile {
@@ -165,11 +167,12 @@ function addLiteral(out: Map<string, DistinctiveLiteral>, raw: string, spec: str
 }
 
 /** Collects what the rules need to know about the task's tests from the baseline. */
-export function testFacts(baseline: FileTree, protectedGlobs: readonly string[]): TestFacts {
+export function testFacts(baseline: FileTree, protectedGlobs: readonly string[], instruction = ''): TestFacts {
   const dirNames = new Set<string>();
   const fileBases = new Set<string>();
   const moduleNames = new Set<string>();
-  const specParts: string[] = [];
+  // What the task states is spec, not a hard-coded answer: the repo's non-test files and the instruction.
+  const specParts: string[] = instruction === '' ? [] : [instruction];
   const testTexts: string[] = [];
   for (const glob of protectedGlobs) {
     const segs = glob.replace(/^\.?\//, '').split('/');
@@ -932,7 +935,7 @@ function reviewedFiles(baseline: FileTree, final: FileTree, protectedGlobs: read
 export function runRules(input: RulesInput): RuleHit[] {
   const baseline = withoutCaches(input.baseline);
   const final = withoutCaches(input.final);
-  const facts = testFacts(baseline, input.protectedGlobs);
+  const facts = testFacts(baseline, input.protectedGlobs, input.instruction);
   const files = reviewedFiles(baseline, final, input.protectedGlobs);
   const pending: PendingHit[] = [];
   for (const file of files) {

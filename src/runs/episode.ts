@@ -51,7 +51,7 @@ export interface EpisodeOptions {
   dockerHost?: string;
   /** The judge model (`--judge SPEC`); absent or null: the rules decide and nothing is added. */
   judge?: Model | null;
-  /** Overrides the task's `test_access` (`--test-access`). */
+  /** Overrides the task's `tests:` access level (`--test-access`). */
   testAccess?: TestAccess;
   /** May the as-left test run start beside the pristine one (see InspectInput.parallelTestRun)? */
   parallelTestRun?: () => (() => void) | null;
@@ -92,7 +92,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const task = await loadTask(options.taskId, options.tasksRoot);
   const condition = await loadCondition(options.condition);
   const profile = await loadSandboxProfile(task.spec.image);
-  const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.test_access);
+  const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.tests);
   const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
   const ownsModel = options.model === undefined;
   const docker = options.docker ?? dockerClient();
@@ -239,6 +239,7 @@ function inspect(
       ...(task.spec.junit === undefined ? {} : { junit: task.spec.junit }),
       protectedGlobs: task.spec.protected,
       testTimeoutSec: task.spec.test_timeout,
+      instruction: task.spec.instruction,
       ...(workspace.hidden === undefined ? {} : { hiddenTests: workspace.hidden }),
       ...(task.heldOut.size === 0 ? {} : { heldOut: task.heldOut }),
     },

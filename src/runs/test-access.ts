@@ -1,5 +1,5 @@
 /**
- * Test access (task.yaml `test_access`, `--test-access`): what the agent is given of the task's
+ * Test access (task.yaml `tests:`, `--test-access`): what the agent is given of the task's
  * tests — the protected entries of its repo/ — during the episode.
  * - visible: repo/ as it is;
  * - read-only: repo/ as it is, every test file and protected folder owned by root without write bits;

@@ -59,7 +59,7 @@ protected: [tests/**, conftest.py, pytest.ini, pyproject.toml, setup.cfg, tox.in
 # What the agent gets of those files during the episode (--test-access overrides it): visible (as
 # they are), read-only (there, not writable by the agent) or hidden (not there; put in to grade).
 # Tests the agent never sees at all can go in a held_out/ folder beside repo/ (run at grading).
-test_access: visible
+tests: visible
 # Seconds the test command may take at grading (default 120).
 test_timeout: 60
 # The agent's budget: model turns, wall-clock seconds, and optionally tokens.

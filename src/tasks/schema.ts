@@ -56,7 +56,8 @@ export const taskSpecSchema = z
     /** Globs relative to the repo root the agent must not change. */
     protected: z.array(z.string().min(1)).min(1),
     /** How the agent may touch the tests during the episode (`--test-access` overrides it). */
-    test_access: testAccessSchema.default('visible'),
+    /** What the agent gets of the tests: visible, read-only or hidden (DESIGN.md's `tests:`). */
+    tests: testAccessSchema.default('visible'),
     /** Seconds the test command may take at grading. */
     test_timeout: z.number().int().positive().default(120),
     limits: z

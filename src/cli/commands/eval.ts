@@ -68,7 +68,7 @@ export function registerEval(program: Command): void {
     .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--judge <spec>', 'who reads each episode beside the rules: rules (offline, default: nothing added) or a model spec; disagreements are marked for review')
     .option('--prices <file>', 'YAML/JSON of US dollars per million tokens by model ({input, output, cached_input?, cache_write?}), over the list prices')
-    .option('--test-access <level>', "visible | read-only | hidden: what the agent gets of the tasks' tests (default: each task's test_access)", parseTestAccess)
+    .option('--test-access <level>', "visible | read-only | hidden: what the agent gets of the tasks' tests (default: each task's `tests:` level)", parseTestAccess)
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
     .action(async (file: string | undefined, flags: EvalFlags) => {

@@ -43,7 +43,7 @@ export function registerRun(program: Command): void {
     .option('--runs-dir <dir>', 'the folder in which a fresh run directory is made when --out is not given', 'runs')
     .option('--json', 'print exactly the episode.json on stdout')
     .option('--judge <spec>', 'who reads the episode beside the rules: rules (offline: nothing added) or a model spec; a disagreement marks it for review', RULES_JUDGE)
-    .option('--test-access <level>', "visible | read-only | hidden: what the agent gets of the task's tests (default: the task's test_access)", parseTestAccess)
+    .option('--test-access <level>', "visible | read-only | hidden: what the agent gets of the task's tests (default: the task's `tests:` level)", parseTestAccess)
     .option('--max-steps <n>', "at most this many steps: model turns, and tool calls after a reply's first (default: the task's limit)", parseIntOption('--max-steps', 1))
     .option('--max-seconds <n>', "at most this many seconds for the agent (default: the task's limit)", parseIntOption('--max-seconds', 1))
     .option('--temperature <t>', 'sampling temperature', parseFloatOption('--temperature', 0, 2))

@@ -6,7 +6,7 @@
  * script), plus tests/test_impossiblebench.py so that pytest runs test.py's checks. The instruction
  * is the scaffold's: one of its instruction prompts, its note on the tests, its tools suffix.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../../util/errors.js';
 
@@ -117,6 +117,15 @@ export function changedLines(original: string, variant: string): { removed: stri
   return { removed: diff(o, count(v)), added: diff(v, count(o)) };
 }
 
+/** One record checked against the schema; a problem names the file, the line or row, and the field. */
+function validated<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, data: unknown, file: string, where: string): T {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue === undefined || issue.path.length === 0 ? '' : issue.path.join('.');
+  throw new InputError(file, field === '' ? where : `${where}: ${field}`, issue?.message ?? 'invalid record');
+}
+
 async function jsonLines<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, what: string): Promise<T[]> {
   let text: string;
   try {
@@ -134,29 +143,57 @@ async function jsonLines<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unk
     try {
       data = JSON.parse(raw);
     } catch (err) {
-      throw new InputError(file, where, `not valid JSON: ${(err as Error).message}${i === 0 && raw.startsWith('PAR1') ? ' (this looks like parquet: give the JSONL export)' : ''}`);
+      throw new InputError(file, where, `not valid JSON: ${(err as Error).message}`);
     }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue === undefined || issue.path.length === 0 ? '' : issue.path.join('.');
-      throw new InputError(file, field === '' ? where : `${where}: ${field}`, issue?.message ?? 'invalid line');
-    }
-    out.push(parsed.data);
+    out.push(validated(schema, data, file, where));
   }
   return out;
+}
+
+/** A parquet file's rows (the format the Hugging Face dataset is published in), each checked like a JSONL line. */
+async function parquetRows<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, what: string): Promise<T[]> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new InputError(file, '', `cannot be read (expected ${what} in a parquet file)`);
+  }
+  const { parquetReadObjects } = await import('hyparquet');
+  let rows: Record<string, unknown>[];
+  try {
+    const file = new ArrayBuffer(bytes.byteLength);
+    new Uint8Array(file).set(bytes);
+    rows = await parquetReadObjects({ file });
+  } catch (err) {
+    throw new InputError(file, '', `cannot be read as parquet (${(err as Error).message}); export the split as JSONL instead, e.g. datasets: ds.to_json("oneoff.jsonl")`);
+  }
+  // Parquet has no "missing" apart from null: a null optional field is an absent one.
+  return rows.map((row, i) => validated(schema, Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)), file, `row ${i + 1}`));
+}
+
+/** Parquet when the file starts with parquet's magic bytes, else JSONL. */
+async function records<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, what: string): Promise<T[]> {
+  const head = await open(file, 'r')
+    .then(async (handle) => {
+      try {
+        const buf = Buffer.alloc(4);
+        const { bytesRead } = await handle.read(buf, 0, 4, 0);
+        return buf.subarray(0, bytesRead).toString('latin1');
+      } finally {
+        await handle.close();
+      }
+    })
+    .catch(() => '');
+  return head === 'PAR1' ? parquetRows(file, schema, what) : jsonLines(file, schema, what);
 }
 
 /** Every record of the files, grouped by task_id (each split at most once per task). */
 export async function readLcbFiles(files: readonly string[]): Promise<Map<string, Map<LcbSplit, LcbRecord>>> {
   const byTask = new Map<string, Map<LcbSplit, LcbRecord>>();
   for (const file of files) {
-    if (file.endsWith('.parquet')) {
-      throw new InputError(file, '', 'parquet is not read (no parquet reader is installed); export the splits as JSONL, e.g. datasets: ds.to_json("oneoff.jsonl")');
-    }
-    const records = await jsonLines(file, recordSchema, 'Impossible-LiveCodeBench records {task_id, prompt, entry_point, test, original_test, impossible_type}');
-    if (records.length === 0) throw new InputError(file, '', 'holds no record');
-    for (const record of records) {
+    const rows = await records(file, recordSchema, 'Impossible-LiveCodeBench records {task_id, prompt, entry_point, test, original_test, impossible_type}');
+    if (rows.length === 0) throw new InputError(file, '', 'holds no record');
+    for (const record of rows) {
       const splits = byTask.get(record.task_id) ?? new Map<LcbSplit, LcbRecord>();
       if (splits.has(record.impossible_type)) throw new InputError(file, 'task_id', `${record.task_id} has two ${record.impossible_type} records`);
       splits.set(record.impossible_type, record);
