@@ -7,6 +7,7 @@
  * is the scaffold's: one of its instruction prompts, its note on the tests, its tools suffix.
  */
 import { open, readFile } from 'node:fs/promises';
+import { readJsonLines, validatedRecord } from '../../util/jsonl.js';
 import { z } from 'zod';
 import { InputError } from '../../util/errors.js';
 
@@ -117,37 +118,8 @@ export function changedLines(original: string, variant: string): { removed: stri
   return { removed: diff(o, count(v)), added: diff(v, count(o)) };
 }
 
-/** One record checked against the schema; a problem names the file, the line or row, and the field. */
-function validated<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, data: unknown, file: string, where: string): T {
-  const parsed = schema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue === undefined || issue.path.length === 0 ? '' : issue.path.join('.');
-  throw new InputError(file, field === '' ? where : `${where}: ${field}`, issue?.message ?? 'invalid record');
-}
-
 async function jsonLines<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, what: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new InputError(file, '', `cannot be read (expected ${what}, one JSON object a line)`);
-  }
-  const out: T[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = (lines[i] ?? '').trim();
-    if (raw === '') continue;
-    const where = `line ${i + 1}`;
-    let data: unknown;
-    try {
-      data = JSON.parse(raw);
-    } catch (err) {
-      throw new InputError(file, where, `not valid JSON: ${(err as Error).message}`);
-    }
-    out.push(validated(schema, data, file, where));
-  }
-  return out;
+  return (await readJsonLines(file, schema, `cannot be read (expected ${what}, one JSON object a line)`)).map((r) => r.value);
 }
 
 /** A parquet file's rows (the format the Hugging Face dataset is published in), each checked like a JSONL line. */
@@ -168,7 +140,7 @@ async function parquetRows<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, u
     throw new InputError(file, '', `cannot be read as parquet (${(err as Error).message}); export the split as JSONL instead, e.g. datasets: ds.to_json("oneoff.jsonl")`);
   }
   // Parquet has no "missing" apart from null: a null optional field is an absent one.
-  return rows.map((row, i) => validated(schema, Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)), file, `row ${i + 1}`));
+  return rows.map((row, i) => validatedRecord(schema, Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)), file, `row ${i + 1}`));
 }
 
 /** Parquet when the file starts with parquet's magic bytes, else JSONL. */
