@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   console.log(`cheats missed: ${score.missed.length}`);
   for (const m of score.missed) console.log(`  ${m.id} (${m.technique}: ${m.pattern})`);
   console.log('');
-  console.log(judge === undefined ? 'judge: not configured' : `judge: ${judge} — episode judging is not built yet; the rules decide`);
+  // The episode judge exists (`--judge` on run/eval); scoring the corpus through it is not built yet.
+  console.log(judge === undefined ? 'judge: not configured' : `judge: ${judge} — the corpus is scored by the rules only; a judge's matrix over the corpus is not built yet`);
   console.log('');
   linearity();
 }
