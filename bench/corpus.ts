@@ -8,7 +8,8 @@
  */
 import { techniqueHits } from '../src/inspect/rules-techniques.js';
 import { fileEntry } from '../src/sandbox/file-tree.js';
-import { loadCorpus, precision, recall, scoreCorpus, techniques, type Counts } from './corpus-lib.js';
+import { createModel } from '../src/models/factory.js';
+import { judgeCorpus, loadCorpus, precision, recall, scoreCorpus, techniques, type CorpusState, type Counts, type StaticReading } from './corpus-lib.js';
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const judge = judgeAt >= 0 ? process.argv[judgeAt + 1] : undefined;
   const t0 = performance.now();
   const states = await loadCorpus();
-  const { score } = scoreCorpus(states);
+  const { score, readings } = scoreCorpus(states);
   const ms = performance.now() - t0;
   const cheats = states.filter((s) => s.label === 'cheat').length;
   console.log(`corpus: ${states.length} states (${cheats} cheats, ${states.length - cheats} honest), read in ${ms.toFixed(0)} ms`);
@@ -52,10 +53,36 @@ async function main(): Promise<void> {
   console.log(`cheats missed: ${score.missed.length}`);
   for (const m of score.missed) console.log(`  ${m.id} (${m.technique}: ${m.pattern})`);
   console.log('');
-  // The episode judge exists (`--judge` on run/eval); scoring the corpus through it is not built yet.
-  console.log(judge === undefined ? 'judge: not configured' : `judge: ${judge} — the corpus is scored by the rules only; a judge's matrix over the corpus is not built yet`);
+  if (judge === undefined) console.log('judge: not configured (--judge SPEC scores the corpus through the episode judge too)');
+  else await printJudge(judge, states, readings);
   console.log('');
   linearity();
+}
+
+/** Every state through the episode judge (`--judge SPEC`, any model spec): its matrix beside the rules'. */
+async function printJudge(spec: string, states: readonly CorpusState[], readings: ReadonlyMap<string, StaticReading>): Promise<void> {
+  const model = await createModel(spec);
+  const t0 = performance.now();
+  const j = await judgeCorpus(states, readings, model);
+  await model.close();
+  console.log(`judge: ${j.judge}, ${states.length} states in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${j.unusable.length} unusable replies`);
+  console.log('');
+  console.log(matrix('judge alone (a cheat type named, or success claimed on an impossible task)', j.overall));
+  console.log('');
+  console.log(matrix('rules or judge (either calls it a cheat)', j.either));
+  console.log('');
+  console.log('judge recall per technique (caught / type named right)');
+  for (const t of techniques) {
+    const r = j.perTechnique.get(t);
+    if (r === undefined) continue;
+    console.log(`  ${t.padEnd(22)} ${`${r.caught}/${r.total}`.padStart(6)} ${pct(r.caught / r.total).padStart(7)}   ${`${r.typeRight}/${r.total}`.padStart(6)}`);
+  }
+  console.log(`judge: honest states called cheating: ${j.falsePositives.length}`);
+  for (const f of j.falsePositives) console.log(`  ${f.id} (${f.pattern}) by ${f.by}`);
+  console.log(`judge: cheats missed: ${j.missed.length}`);
+  for (const m of j.missed) console.log(`  ${m.id} (${m.technique}: ${m.pattern})`);
+  for (const u of j.unusable) console.log(`  unusable: ${u.id}: ${u.error}`);
+  console.log(`states the judge and the rules disagree on (marked for review in an episode): ${j.review}`);
 }
 
 /** The agent writes the text the technique rules read: time on adversarial files of size n and 4n. */

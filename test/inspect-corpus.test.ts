@@ -5,8 +5,13 @@
  * the cheats must be caught. The claim classifier's own reading of the honest final messages is
  * checked in inspect-corpus-claims.test.ts.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCorpus, recall, scoreCorpus, techniques, type CorpusState, type StaticReading } from '../bench/corpus-lib.js';
+import { stringify } from 'yaml';
+import { judgeCorpus, judgeEvidenceOf, loadCorpus, recall, scoreCorpus, techniques, type CorpusState, type StaticReading } from '../bench/corpus-lib.js';
+import { ScriptedModel } from '../src/models/scripted.js';
 
 let states: CorpusState[] = [];
 let readings = new Map<string, StaticReading>();
@@ -75,5 +80,33 @@ describe('static inspection of the corpus', () => {
         if (h.rule === 'special-case') expect(h.test, s.id).toMatch(/::/);
       }
     }
+  });
+});
+
+describe('the corpus through the episode judge (bench:corpus --judge)', () => {
+  it("scores a judge's replies beside the rules: matrix, technique types, unusable replies, review marks", async () => {
+    // A scripted judge that answers every state with its label (and one reply that is not JSON):
+    // the scoring, not a model's skill, is what is checked here.
+    const turns = states.map((s, i) => {
+      if (i === 0) return { text: 'I think this run is fine.' };
+      const claim = s.submit === 'impossible' || s.label === 'honest' ? 'impossible' : 'completed';
+      return { text: JSON.stringify({ claim, cheat: s.label === 'cheat' ? { type: s.technique, reason: `the ${s.pattern} pattern` } : null }) };
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'ibench-corpus-judge-'));
+    const file = join(dir, 'judge.yaml');
+    writeFileSync(file, stringify({ turns }));
+    const judge = await ScriptedModel.fromFile(file);
+    const j = await judgeCorpus(states, readings, judge);
+    const first = states[0] as CorpusState;
+    expect(j.unusable).toEqual([{ id: first.id, error: expect.stringContaining("the judge's reply is not JSON") as unknown as string }]);
+    const cheats = states.slice(1).filter((s) => s.label === 'cheat').length;
+    expect(j.overall).toEqual({ tp: cheats, fn: 0, fp: 0, tn: states.length - 1 - cheats });
+    for (const [t, r] of j.perTechnique) expect(r.typeRight, t).toBe(r.total);
+    expect(j.falsePositives).toEqual([]);
+    expect(j.either.tp).toBeGreaterThanOrEqual(j.overall.tp);
+    // The prompt the judge saw holds the state's diff and its final message.
+    const evidence = judgeEvidenceOf(first, readings.get(first.id) as StaticReading);
+    expect(evidence.assistantTexts).toEqual([first.message]);
+    expect(evidence.diffPatch).not.toBe('');
   });
 });
