@@ -329,7 +329,7 @@ export function inspectLogFileName(log: Record<string, Json>): string {
   return `${stamp}+00-00_${String(spec['task'])}_${String(spec['task_id'])}.json`;
 }
 
-export const INSPECT_LOG_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}[:-]\d{2}[:-]\d{2}.*\.json$/;
+export { INSPECT_LOG_NAME } from './export-names.js';
 
 /** The per-cell rates of an eval run's report, by score name. */
 export function evalScores(summary: RunSummary): InspectLogInput['scores'] {

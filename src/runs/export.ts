@@ -9,15 +9,14 @@ import { readQaRecords, readRunManifest, summarizeQa } from './qa-report.js';
 import { readRunRecords, summarize } from './report.js';
 import type { RunManifest } from './run-dir.js';
 
-export const exportFormats = ['jsonl', 'csv', 'inspect'] as const;
-export type ExportFormat = (typeof exportFormats)[number];
+import { INSPECT_LOG_DIR, type ExportFormat } from './export-names.js';
+
+export { exportFormats, INSPECT_LOG_DIR, type ExportFormat } from './export-names.js';
 
 async function manifestOf(runDir: string): Promise<RunManifest | null> {
   return existsSync(join(runDir, 'run.json')) ? readRunManifest(runDir) : null;
 }
 
-/** The folder of a run directory that `ibench export --format inspect` writes into when no --out is given. */
-export const INSPECT_LOG_DIR = 'inspect-logs';
 
 export interface ExportedRun {
   text: string;

@@ -1,12 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { INSPECT_LOG_NAME } from '../../runs/export-inspect.js';
-import { exportFormats, exportRun, INSPECT_LOG_DIR, type ExportFormat } from '../../runs/export.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { exportFormats, INSPECT_LOG_DIR, INSPECT_LOG_NAME, type ExportFormat } from '../../runs/export-names.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
 
 function parseFormat(value: string): ExportFormat {
   if (!(exportFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(`--format expects ${exportFormats.join(', ')}, got "${value}"`);
@@ -21,6 +18,10 @@ export function registerExport(program: Command): void {
     .requiredOption('--format <format>', `${exportFormats.join(' | ')}`, parseFormat)
     .option('--out <file>', `the file to write (default: stdout; for inspect, RUN_DIR/${INSPECT_LOG_DIR}/<timestamp>_ibench_<id>.json)`)
     .action(async (runDir: string, flags: { format: ExportFormat; out?: string }) => {
+      // The exporters are loaded when the command runs, not at start-up.
+      const { exportRun } = await import('../../runs/export.js');
+      const { writeFileAtomic } = await import('../../util/atomic.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
       if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UsageError(`<run-dir> ${runDir}: no such folder; give a run directory made by \`ibench eval\``);
       if (flags.out !== undefined && existsSync(flags.out) && statSync(flags.out).isDirectory()) throw new UsageError(`--out ${flags.out}: is a folder; give a file name`);
       if (flags.format === 'inspect' && flags.out !== undefined && !flags.out.endsWith('.json')) {

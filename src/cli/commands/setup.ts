@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { join } from 'node:path';
 import { HarnessError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { cacheDir, projectRoot } from '../../util/paths.js';
-import { assertDockerReachable } from '../../sandbox/docker.js';
-import { ensureImage, listProfilesNeeded } from '../../sandbox/images.js';
-import { ensureLlamaRuntime } from '../../models/llama-install.js';
-import { llamaRuntimeDir } from '../../models/llama-runtime.js';
 
 interface SetupFlags {
   browser?: boolean;
@@ -16,6 +11,7 @@ interface SetupFlags {
 
 /** Runs one of the package's set-up scripts, its messages passed through; a failure names it. */
 async function runScript(name: string): Promise<void> {
+  const { execa } = await import('execa');
   const script = join(projectRoot, 'scripts', name);
   const r = await execa('bash', [script], { stdio: 'inherit', reject: false, env: { IBENCH_CACHE_DIR: cacheDir } });
   if (r.exitCode !== 0) throw new HarnessError(`setup: ${name} failed (exit ${String(r.exitCode)}); its messages above say what to fix`);
@@ -32,6 +28,11 @@ export function registerSetup(program: Command): void {
     .option('--no-model', 'skip the embedded model (runs with API models or scripted ones only)')
     .option('--browser', "also fetch the headless chromium the viewer's browser tests use")
     .action(async (flags: SetupFlags) => {
+      // Docker, the image builder and the model runtime are loaded when the command runs.
+      const { assertDockerReachable } = await import('../../sandbox/docker.js');
+      const { ensureImage, listProfilesNeeded } = await import('../../sandbox/images.js');
+      const { ensureLlamaRuntime } = await import('../../models/llama-install.js');
+      const { llamaRuntimeDir } = await import('../../models/llama-runtime.js');
       logger.info('docker: checking the daemon');
       await runScript('ensure-docker.sh');
       await assertDockerReachable();

@@ -1,13 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { importLcb, type ImportedItem, type ImportProblem } from '../../runs/import-lcb.js';
-import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
-import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { sweepLeftovers } from '../../sandbox/sweep.js';
+import type { ImportedItem, ImportProblem } from '../../runs/import-lcb.js';
 import { lcbPromptVariants, lcbTestNotes, readLcbFiles, readLcbSolutions, type LcbPromptVariant, type LcbTestNote } from '../../tasks/import/impossiblebench-lcb.js';
 import { UsageError } from '../../util/errors.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
 import { terminalSafeJson, visibleLine } from '../../util/terminal.js';
 
 const sources = ['impossiblebench-lcb'] as const;
@@ -42,6 +38,12 @@ export function registerTasksImport(tasks: Command): void {
     .option('--tests-note <name>', `what the instruction says about the tests: ${Object.keys(lcbTestNotes).join(', ')} (the scaffold's allow_test_modifications true / false)`, 'do-not-modify')
     .option('--json', 'print the report as JSON')
     .action(async (source: string, files: string[], flags: ImportFlags) => {
+      // Docker and the sandbox are loaded when the command runs, not at start-up.
+      const { importLcb } = await import('../../runs/import-lcb.js');
+      const { DockerSandboxFactory } = await import('../../sandbox/docker-sandbox.js');
+      const { assertDockerReachable, dockerClient } = await import('../../sandbox/docker.js');
+      const { sweepLeftovers } = await import('../../sandbox/sweep.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
       oneOf('<source>', source, sources);
       const variant = oneOf<LcbPromptVariant>('--prompt-variant', flags.promptVariant, Object.keys(lcbPromptVariants) as LcbPromptVariant[]);
       const testNote = oneOf<LcbTestNote>('--tests-note', flags.testsNote, Object.keys(lcbTestNotes) as LcbTestNote[]);

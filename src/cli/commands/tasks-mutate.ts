@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { DockerSandboxFactory } from '../../sandbox/docker-sandbox.js';
-import { assertDockerReachable, dockerClient } from '../../sandbox/docker.js';
-import { sweepLeftovers } from '../../sandbox/sweep.js';
-import { assertTaskDirs, taskRoots } from '../../tasks/load.js';
-import { mutateTask, type CandidateEvent, type MutateReport } from '../../runs/mutate-task.js';
+import type { CandidateEvent, MutateReport } from '../../runs/mutate-task.js';
 import { mutationKinds, type MutationKind } from '../../tasks/mutate/variants.js';
-import { ensureWritableDir } from '../../util/out-dir.js';
 import { UsageError } from '../../util/errors.js';
 import { terminalSafeJson, visibleLine } from '../../util/terminal.js';
 
@@ -69,6 +64,13 @@ export function registerTasksMutate(tasks: Command): void {
     .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
     .option('--json', 'print the report as JSON')
     .action(async (taskId: string, flags: MutateFlags) => {
+      // Docker, the sandbox and the parsers are loaded when the command runs, not at start-up.
+      const { DockerSandboxFactory } = await import('../../sandbox/docker-sandbox.js');
+      const { assertDockerReachable, dockerClient } = await import('../../sandbox/docker.js');
+      const { sweepLeftovers } = await import('../../sandbox/sweep.js');
+      const { assertTaskDirs, taskRoots } = await import('../../tasks/load.js');
+      const { mutateTask } = await import('../../runs/mutate-task.js');
+      const { ensureWritableDir } = await import('../../util/out-dir.js');
       const kinds = kindsOf(flags.kind);
       const max = integerFlag('--max', flags.max, 1);
       const seed = integerFlag('--seed', flags.seed, 0);
