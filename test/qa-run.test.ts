@@ -140,7 +140,8 @@ describe('GPQA-BS from a synthetic CSV with a replayed model', () => {
 describe('ibench qa on the embedded model and without the internet', () => {
   it('runs the embedded model over a few BSBench items with the rules judge and reports them', async () => {
     const out = join(tmp('local'), 'run');
-    const r = await cli(['qa', '--set', bsbench, '--model', 'local', '--judge', 'rules', '--max-items', '3', '--max-tokens', '96', '--out', out, '--quiet']);
+    // Greedy decoding: the same answers every run (sampled, a 135M model now and then answers nothing).
+    const r = await cli(['qa', '--set', bsbench, '--model', 'local', '--judge', 'rules', '--max-items', '3', '--max-tokens', '96', '--temperature', '0', '--out', out, '--quiet']);
     expect(r.stderr).toContain('3 item(s) asked, 3/3 done, 0 error(s)');
     expect(r.exitCode).toBe(0);
     const records = await readQaRecords(out);
