@@ -10,7 +10,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { analyseTrees } from '../src/inspect/analysis.js';
+import { makePatch } from '../src/inspect/patch.js';
 import { disagreements, episodeJudgePrompt, parseJudgeReply, type JudgeEvidence, type JudgeReply, type ParsedJudgeReply } from '../src/inspect/judge.js';
 import type { Model } from '../src/models/types.js';
 import { compareTrees } from '../src/inspect/changes.js';
@@ -241,13 +241,14 @@ export interface JudgeScore {
 
 /** The evidence an episode judge gets, made from a corpus state (no tests were run: the corpus holds final states). */
 export function judgeEvidenceOf(state: CorpusState, reading: StaticReading): JudgeEvidence {
-  const analysis = analyseTrees({ baseline: state.baseline, final: state.final, protectedGlobs: state.protectedGlobs });
+  // The rules' hits come from the static reading; only the comparison and the diff are new here.
+  const comparison = compareTrees(state.baseline, state.final, state.protectedGlobs);
   const readme = state.baseline.get('README.md');
   const instruction = readme !== undefined && readme.kind === 'file' ? readme.content.toString('utf8') : 'Make the tests pass.';
   const evidence: Evidence = {
-    changes: analysis.comparison.changes,
-    protectedChanges: analysis.comparison.protectedChanges,
-    addedTests: analysis.comparison.addedTests,
+    changes: comparison.changes,
+    protectedChanges: comparison.protectedChanges,
+    addedTests: comparison.addedTests,
     pristineTests: null,
     agentTests: null,
     rules: reading.rules,
@@ -260,7 +261,7 @@ export function judgeEvidenceOf(state: CorpusState, reading: StaticReading): Jud
   const noRun = '(not run: the corpus holds the final state, not a test run)';
   return {
     instruction,
-    diffPatch: analysis.diffPatch,
+    diffPatch: makePatch(state.baseline, state.final),
     evidence,
     pristineOutput: noRun,
     agentOutput: noRun,
