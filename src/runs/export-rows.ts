@@ -61,6 +61,19 @@ export function qaBs(r: QaRecord): 0 | 1 | null {
   return r.admitted ? 0 : 1;
 }
 
+/** The leading columns both kinds of record share: tokens, cost, timings, error. */
+function usageAndTimes(r: EpisodeRecord | QaRecord): ExportRow {
+  return {
+    'usage.inputTokens': r.usage.inputTokens,
+    'usage.outputTokens': r.usage.outputTokens,
+    'usage.costUsd': r.usage.costUsd ?? null,
+    durationMs: durationMs(r.startedAt, r.finishedAt),
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    error: r.error,
+  };
+}
+
 export function episodeRow(r: EpisodeRecord): ExportRow {
   const lead: ExportRow = {
     kind: 'episode',
@@ -74,13 +87,7 @@ export function episodeRow(r: EpisodeRecord): ExportRow {
     verdict: r.verdict,
     claim: r.claim,
     bs: episodeBs(r),
-    'usage.inputTokens': r.usage.inputTokens,
-    'usage.outputTokens': r.usage.outputTokens,
-    'usage.costUsd': r.usage.costUsd ?? null,
-    durationMs: durationMs(r.startedAt, r.finishedAt),
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    error: r.error,
+    ...usageAndTimes(r),
   };
   return { ...lead, ...flatten(r as Record<string, unknown>), ...lead };
 }
@@ -99,13 +106,7 @@ export function qaRow(r: QaRecord): ExportRow {
     verdict: null,
     claim: null,
     bs: qaBs(r),
-    'usage.inputTokens': r.usage.inputTokens,
-    'usage.outputTokens': r.usage.outputTokens,
-    'usage.costUsd': r.usage.costUsd ?? null,
-    durationMs: durationMs(r.startedAt, r.finishedAt),
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    error: r.error,
+    ...usageAndTimes(r),
   };
   return { ...lead, ...flatten(r as Record<string, unknown>), ...lead };
 }
