@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { createModel } from '../src/models/factory.js';
-import { startModelProxy } from '../src/proxy/server.js';
+import { startModelProxy } from '../src/agent/proxy/server.js';
 import { median, timed } from './measure.js';
 
 const completion = JSON.stringify({

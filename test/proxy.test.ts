@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScriptedModel, type ScriptTurn } from '../src/models/scripted.js';
 import type { ChatMessage, Model, ModelReply, ToolSpec } from '../src/models/types.js';
-import { startModelProxy, type ModelProxy } from '../src/proxy/server.js';
+import { startModelProxy, type ModelProxy } from '../src/agent/proxy/server.js';
 
 /** The scripted model, keeping what the proxy handed it (to check the translation of requests). */
 class Observed implements Model {

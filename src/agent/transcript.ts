@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appendJsonLine } from '../util/atomic.js';
 import type { ReasoningBlock, ToolCall, Usage, StopReason } from '../models/types.js';
+import type { ProxyRecord } from './proxy/server.js';
 
 export type TranscriptEvent =
   | { type: 'system'; content: string }
@@ -40,6 +41,8 @@ export type TranscriptEvent =
       };
     }
   | { type: 'model_error'; step: number; message: string }
+  /** A CLI agent's model call as the proxy answered it (request and reply kept whole). */
+  | ({ type: 'model_call'; step: number } & ProxyRecord)
   | { type: 'end'; reason: string; steps: number };
 
 export type TimedEvent = TranscriptEvent & { seq: number; t: number };

@@ -67,8 +67,9 @@ export class EpisodeAborted extends Error {
   override name = 'EpisodeAborted';
 }
 
-export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number): string {
-  return [taskId, modelSlug(modelSpec), condition, `e${epoch}`].join('__');
+/** The builtin loop's episodes keep the ids they had before agents: the agent is named only when it is another. */
+export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number, agent = 'builtin'): string {
+  return [taskId, ...(agent === 'builtin' ? [] : [agent]), modelSlug(modelSpec), condition, `e${epoch}`].join('__');
 }
 
 export function modelSlug(spec: string): string {

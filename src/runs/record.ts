@@ -60,6 +60,10 @@ export const episodeRecordSchema = z
     category: z.enum(taskCategories),
     twin: z.string().nullable(),
     model: z.string(),
+    /** The agent that did the work (`--agent`); absent in records made before agents were kept: builtin. */
+    agent: z.string().optional(),
+    /** A CLI agent's version as it reported it (absent for the builtin loop). */
+    agentVersion: z.string().nullable().optional(),
     condition: z.string(),
     conditionText: z.object({ system: z.string(), user: z.string(), pushback: z.array(z.string()) }),
     epoch: z.number().int().min(0),

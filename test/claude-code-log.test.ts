@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readClaudeCodeStream } from '../src/agents/claude-code-stream.js';
+import { readClaudeCodeStream } from '../src/agent/cli/claude-code-log.js';
 
 const fixture = readFileSync('test/fixtures/agents/claude-code-2.1.332-stream.jsonl', 'utf8');
 

@@ -9,13 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { chmod, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { Model, ModelReply } from '../models/types.js';
-import { errorMessage } from '../util/errors.js';
-import { Semaphore } from '../util/semaphore.js';
+import type { Model, ModelReply } from '../../models/types.js';
+import { errorMessage } from '../../util/errors.js';
+import { Semaphore } from '../../util/semaphore.js';
 import { messagesError, messagesRequestSchema, messagesToChat, newMessageId, replyToMessage, replyToMessageEvents } from './anthropic-messages.js';
 import { chatError, chatRequestSchema, chatToHarness, newCompletionId, replyToCompletion, replyToCompletionChunks } from './openai-chat.js';
 
-export type ProxyApi = 'anthropic-messages' | 'openai-chat';
+export type ProxyApi = 'anthropic-messages' | 'openai-chat' | 'openai-responses';
 
 export interface ProxyLimits {
   /** Model calls the agent may make. */

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ChatMessage, ModelReply, ToolCall, ToolSpec } from '../models/types.js';
+import type { ChatMessage, ModelReply, ToolCall, ToolSpec } from '../../models/types.js';
 
 const textBlock = z.object({ type: z.literal('text'), text: z.string() }).passthrough();
 const toolUseBlock = z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }).passthrough();

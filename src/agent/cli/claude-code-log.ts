@@ -4,8 +4,8 @@
  * one `tool_result` per result, and the final message the claim is read from.
  */
 import { z } from 'zod';
-import type { TranscriptEvent } from '../agent/transcript.js';
-import type { ToolCall } from '../models/types.js';
+import type { TranscriptEvent } from '../transcript.js';
+import type { ToolCall } from '../../models/types.js';
 
 const contentBlock = z.object({ type: z.string() }).passthrough();
 const lineSchema = z.discriminatedUnion('type', [

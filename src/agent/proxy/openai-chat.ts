@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ChatMessage, ModelReply, ToolCall, ToolSpec } from '../models/types.js';
+import type { ChatMessage, ModelReply, ToolCall, ToolSpec } from '../../models/types.js';
 
 const part = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const content = z.union([z.string(), z.array(part), z.null()]).optional();
