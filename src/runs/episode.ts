@@ -26,6 +26,8 @@ import type { TestAccess } from '../tasks/schema.js';
 export interface EpisodeOptions {
   taskId: string;
   modelSpec: string;
+  /** `--agent`: `builtin` (the harness's own loop, the default) or an installed CLI agent's name. */
+  agent?: string;
   condition: string;
   epoch?: number;
   /** The episode's folder: episode.json and the other files go here. */
@@ -198,6 +200,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     category: task.spec.category,
     twin: task.spec.twin ?? null,
     model: model.spec,
+    agent: options.agent ?? 'builtin',
     condition: condition.name,
     conditionText: conditionText(condition, workspace.instruction),
     testAccess: workspace.access,
