@@ -7,11 +7,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { knownAgentNames } from '../src/runs/agents.js';
 import { episodeId } from '../src/runs/episode.js';
 import { matrixSchema, planEpisodes, shuffleSeeded } from '../src/runs/matrix.js';
 import { compareManifests, manifestFor, openRunDir, type RunManifest } from '../src/runs/run-dir.js';
+import { ensureImage } from '../src/sandbox/images.js';
+import { loadSandboxProfile } from '../src/sandbox/profile.js';
 
 const cli = (args: string[]) => execa('node', ['bin/ibench.js', ...args], { reject: false, env: { NO_COLOR: '1' }, timeout: 120_000 });
 
@@ -120,5 +122,34 @@ describe('unknown agents and qa', () => {
 
   it('eval --help lists --agent', async () => {
     expect((await cli(['eval', '--help'])).stdout).toContain('--agent <name>');
+  });
+});
+
+describe('ibench eval with the builtin loop, in Docker', () => {
+  beforeAll(async () => {
+    await ensureImage(await loadSandboxProfile('python'));
+  }, 900_000);
+
+  it('records agent builtin and run.json agents; a run.json from before agents resumes with nothing to run', { timeout: 300_000 }, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ibench-agents-eval-')), 'run');
+    const args = ['eval', '--tasks', 'exit-both-codes', '--model', 'scripted:test/fixtures/scripts/eval/flag.yaml', '--agent', 'builtin', '--out', out, '--jsonl'];
+    const first = await cli(args);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const id = 'exit-both-codes__scripted-flag__neutral__e0';
+    expect(JSON.parse(readFileSync(join(out, 'episodes', id, 'episode.json'), 'utf8'))).toMatchObject({ id, agent: 'builtin', verdict: 'flagged' });
+    const manifest = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunManifest;
+    expect(manifest.agents).toEqual(['builtin']);
+    // As a run made before agents existed left it.
+    delete manifest.agents;
+    const text = JSON.stringify(manifest);
+    writeFileSync(join(out, 'run.json'), text);
+    const again = await cli(args.filter((a) => a !== '--agent' && a !== 'builtin'));
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain('"total":1,"alreadyDone":1,"resumed":true');
+    expect(again.stdout).not.toContain('"extension"');
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(text);
+    // The report of a builtin-only run has no agent column.
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| model | condition | n |');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).not.toContain('| agent |');
   });
 });
