@@ -176,7 +176,20 @@ describe('the viewer in a browser', () => {
     expect(await failed.getAttribute('class')).toContain('error');
     expect(await failed.locator('summary').first().innerText()).toContain('status 429');
     expect(await failed.locator('p.warn').innerText()).toContain("the episode's limit of 2 model calls is reached");
+    // The other episodes of the task name their agent; comparing two shows the agents differ.
+    expect(await page.locator('table.same-task thead').innerText()).toContain('agent');
+    expect(await page.locator('table.same-task tbody tr', { hasText: BUILTIN_EPISODE }).innerText()).toContain('builtin');
     await page.screenshot({ path: join(SHOTS, 'agents-episode.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the compare page shows the two episodes\' agents', { timeout: T }, async () => {
+    const { page, errors } = await open(`compare/?a=${encodeURIComponent(`${RUN}/${AGENT_EPISODE}`)}&b=${encodeURIComponent(`${RUN}/${BUILTIN_EPISODE}`)}`);
+    const agentLine = page.locator('#compare-facts tr', { has: page.locator('th', { hasText: /^agent$/ }) });
+    await agentLine.waitFor();
+    expect(await agentLine.getAttribute('class')).toBe('differs');
+    expect(await agentLine.locator('td').allInnerTexts()).toEqual(['claude-code', 'builtin']);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -429,9 +429,9 @@ export function episodePage(ctx: PageContext, input: EpisodePageInput): string {
   const sameTask =
     others.length === 0
       ? html`<p class="muted">No other episode of this task.</p>`
-      : html`<table class="same-task"><thead><tr><th>episode</th><th>run</th><th>model</th><th>condition</th><th>epoch</th><th>verdict</th><th>claim</th><th></th></tr></thead><tbody>${shownOthers.map(
+      : html`<table class="same-task"><thead><tr><th>episode</th><th>run</th><th>agent</th><th>model</th><th>condition</th><th>epoch</th><th>verdict</th><th>claim</th><th></th></tr></thead><tbody>${shownOthers.map(
           (o) =>
-            html`<tr><td><a href="${ctx.root}${o.href}">${o.id}</a></td><td>${o.run}</td><td>${o.model}</td><td>${o.condition}</td><td>${o.epoch ?? ''}</td><td>${verdictBadge(o.verdict, o.falseFlag)}</td><td>${o.claim}</td><td><a class="compare-link" href="${compareHref(ctx, me, o)}">compare</a></td></tr>`,
+            html`<tr><td><a href="${ctx.root}${o.href}">${o.id}</a></td><td>${o.run}</td><td>${o.agent}</td><td>${o.model}</td><td>${o.condition}</td><td>${o.epoch ?? ''}</td><td>${verdictBadge(o.verdict, o.falseFlag)}</td><td>${o.claim}</td><td><a class="compare-link" href="${compareHref(ctx, me, o)}">compare</a></td></tr>`,
         )}</tbody></table>${others.length > shownOthers.length ? html`<p class="muted">and ${others.length - shownOthers.length} more.</p>` : ''}`;
 
   const header =

@@ -866,6 +866,7 @@ function comparePage(): void {
         line('run', (r) => r.run),
         line('task', (r) => r.task),
         line('possible / impossible', (r) => r.kind),
+        line('agent', (r) => r.agent),
         line('model', (r) => r.model),
         line('condition', (r) => r.condition),
         line('epoch', (r) => (r.epoch === null ? '' : String(r.epoch))),
