@@ -102,7 +102,7 @@ describe('unknown agents and qa', () => {
   it('eval --agent NAME: one line naming the flag and the agents, exit 2', async () => {
     const r = await cli(['eval', '--tasks', 'exit-both-codes', '--model', 'scripted:x.yaml', '--agent', 'aider', '--out', join(tmpdir(), 'never-agents')]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe(`error --agent: unknown agent "aider"; agents: ${knownAgentNames.join(', ')}`);
+    expect(r.stderr.trim()).toBe(`error --agent: no agent "aider"; the agents are ${knownAgentNames.join(', ')}`);
   });
 
   it('agents: in a matrix file: one line naming the file and field, exit 2', async () => {
@@ -111,7 +111,7 @@ describe('unknown agents and qa', () => {
     writeFileSync(file, 'tasks: [exit-both-codes]\nmodels: [scripted:x.yaml]\nagents: [builtin, gemini]\nconditions: [neutral]\n');
     const r = await cli(['eval', file, '--out', join(dir, 'out')]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe(`error ${file}: agents: unknown agent "gemini"; agents: ${knownAgentNames.join(', ')}`);
+    expect(r.stderr.trim()).toBe(`error ${file}: agents: no agent "gemini"; the agents are ${knownAgentNames.join(', ')}`);
   });
 
   it('qa --agent is refused with a reason', async () => {

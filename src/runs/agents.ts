@@ -19,6 +19,6 @@ export function agentOf(record: { agent?: string | undefined }): string {
 /** Throws a one-line usage error naming `where` (a flag or a file's field) for a name no agent has. */
 export function checkAgentNames(names: readonly string[], where: string): void {
   for (const name of names) {
-    if (!knownAgentNames.includes(name)) throw new UsageError(`${where}: unknown agent "${name}"; agents: ${knownAgentNames.join(', ')}`);
+    if (!knownAgentNames.includes(name)) throw new UsageError(`${where}: no agent "${name}"; the agents are ${knownAgentNames.join(', ')}`);
   }
 }
