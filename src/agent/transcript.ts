@@ -129,11 +129,12 @@ export function parseTranscriptLine(line: string): { event: ParsedTranscriptEven
 
 const modelCallReplySchema = z
   .object({
-    text: z.string().default(''),
-    toolCalls: z.array(toolCallSchema).default([]),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).passthrough().optional(),
-    stopReason: z.string().optional(),
-    reasoning: z.array(reasoningBlockSchema).optional(),
+    // Each part read on its own: one that does not parse is left out, not the whole reply.
+    text: z.string().catch(''),
+    toolCalls: z.array(toolCallSchema).catch([]),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).passthrough().optional().catch(undefined),
+    stopReason: z.string().optional().catch(undefined),
+    reasoning: z.array(reasoningBlockSchema).optional().catch(undefined),
   })
   .passthrough();
 
