@@ -111,6 +111,7 @@ describe('ibench show', () => {
   it('prints one line per model call: api, path, status, latency, tokens, stream, tool calls or error', async () => {
     const r = await execa('node', ['bin/ibench.js', 'show', join(runs, RUN, 'episodes', AGENT_EPISODE)], { reject: false, env: { NO_COLOR: '1' } });
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('model    anthropic:claude-sonnet-4-5   agent: claude-code 2.1.332   condition: neutral');
     const calls = r.stdout.split('\n').filter((l) => l.includes('[model call'));
     expect(calls).toEqual([
       '  [model call 1] anthropic-messages /v1/messages · status 200 · 612 ms · 1520 in / 41 out tokens · streamed · tool calls: Bash',
