@@ -8,7 +8,7 @@
  * Debian's chromium through playwright-core.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -29,6 +29,8 @@ const SHOTS = join(projectRoot, 'test-output', 'screenshots');
 const T = 120_000;
 const RUN = 'run-agents';
 const RUNNING = 'exit-code-by-input__codex__openai-gpt-5__must-pass__e1';
+/** What Claude Code wrote on stdout (stream-json), kept beside the transcript. */
+const AGENT_LOG = `${JSON.stringify({ type: 'system', subtype: 'init', claude_code_version: '2.1.332' })}\n`;
 
 let root = '';
 let runs = '';
@@ -43,7 +45,8 @@ beforeAll(async () => {
   const old = builtinRecord();
   delete old.agent;
   await writeSyntheticEpisode(run, BUILTIN_EPISODE, { record: old });
-  await writeSyntheticEpisode(run, AGENT_EPISODE, { record: agentRecord(), transcript: agentTranscript() });
+  const agentDir = await writeSyntheticEpisode(run, AGENT_EPISODE, { record: agentRecord(), transcript: agentTranscript() });
+  await writeFile(join(agentDir, EPISODE_FILES.agentLog), AGENT_LOG);
   // An episode still running: its agent read from the folder's name.
   await writeSyntheticEpisode(run, RUNNING, { record: null });
   server = await startViewer({ runsDir: runs, port: 0 });
@@ -177,6 +180,11 @@ describe('the viewer in a browser', () => {
     expect(await failed.getAttribute('class')).toContain('error');
     expect(await failed.locator('summary').first().innerText()).toContain('status 429');
     expect(await failed.locator('p.warn').innerText()).toContain("the episode's limit of 2 model calls is reached");
+    // The agent's own log is one of the episode's files.
+    const log = page.locator('#files a', { hasText: 'agent-log.jsonl' });
+    expect(await log.count()).toBe(1);
+    const served = await page.request.get(new URL((await log.getAttribute('href')) ?? '', page.url()).toString());
+    expect(await served.text()).toBe(AGENT_LOG);
     // The other episodes of the task name their agent; comparing two shows the agents differ.
     expect(await page.locator('table.same-task thead').innerText()).toContain('agent');
     expect(await page.locator('table.same-task tbody tr', { hasText: BUILTIN_EPISODE }).innerText()).toContain('builtin');

@@ -3,7 +3,7 @@
  * (escape.ts); lists and the transcript are drawn by the client script from the JSON embedded in
  * <script type="application/json" id="page-data"> (never as markup).
  */
-import { agentOf } from '../runs/agents.js';
+import { agentOf, BUILTIN_AGENT } from '../runs/agents.js';
 import type { EpisodeRecord } from '../runs/record.js';
 import { BASELINE_CONDITION, hasAgents, summarize, renderSvg, type Rate, type RunSummary } from '../runs/report.js';
 import { costText, type UsageSummary, type UsageTotal } from '../runs/usage-report.js';
@@ -470,7 +470,8 @@ ${evidenceBlock(r, raw('episode.json'))}
 <div id="diff-body" class="diff-body show-side-by-side">${diff.body}</div>`;
 
   const heldOutRan = r?.evidence?.heldOut?.ran === true;
-  const files = html`<ul class="raw-files">${['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt', ...(heldOutRan ? ['tests-held-out.txt'] : [])].map((f) => html`<li><a href="${raw(f)}">${f}</a></li>`)}</ul>`;
+  const cliAgent = r !== null && agentOf(r) !== BUILTIN_AGENT;
+  const files = html`<ul class="raw-files">${['episode.json', 'transcript.jsonl', 'diff.patch', 'tests-pristine.txt', 'tests-agent.txt', ...(heldOutRan ? ['tests-held-out.txt'] : []), ...(cliAgent ? ['agent-log.jsonl'] : [])].map((f) => html`<li><a href="${raw(f)}">${f}</a></li>`)}</ul>`;
   const body = html`${header}
 <nav class="sections"><a href="#transcript">transcript</a> · <a href="#diff">diff</a> · <a href="#tests">test output</a> · <a href="#same-task">same task</a> · <a href="#files">files</a></nav>
 <section id="transcript"><h2>Transcript</h2>
