@@ -98,7 +98,7 @@ export const EPISODE_FILES = {
   agent: 'tests-agent.txt',
   /** Only when the task's held-out tests ran. */
   heldOut: 'tests-held-out.txt',
-  /** Only for a CLI agent: its own event log (what it wrote on stdout). */
+  /** Only for a CLI agent: its own stdout (event log), capped. */
   agentLog: 'agent-log.jsonl',
 } as const;
 
