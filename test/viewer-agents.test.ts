@@ -125,6 +125,15 @@ describe('ibench show', () => {
 });
 
 describe('the viewer in a browser', () => {
+  it('the runs list names the agents of each run', { timeout: T }, async () => {
+    const { page, errors } = await open('');
+    const row = page.locator(`#runs-table tr[data-run="${RUN}"]`);
+    await row.waitFor();
+    expect(await row.locator('td.agents').innerText()).toBe('builtin, claude-code');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('the episodes list has an agent column and filter; a running episode gets its agent from its folder name', { timeout: T }, async () => {
     const { page, errors } = await open(`runs/${RUN}/episodes/`);
     await page.locator(rowSelector).first().waitFor();

@@ -230,6 +230,7 @@ export class RunsStore {
       unreadable: entries.filter((e) => e.problem !== null).length,
       verdicts: ordered,
       falseFlags: records.filter((r) => isFalseFlag(r.verdict, r.impossible)).length,
+      agents: unique(records.map(agentOf)),
       models: unique(records.map((r) => r.model)),
       conditions: unique(records.map((r) => r.condition)),
       tasks: unique(records.map((r) => r.task)),

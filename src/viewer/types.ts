@@ -19,6 +19,8 @@ export interface RunRow {
   verdicts: Record<string, number>;
   /** Of `verdicts.flagged`, those on a possible twin: false flags, failures. */
   falseFlags: number;
+  /** The agents of its finished episodes (`builtin` for those recorded before agents were kept). */
+  agents: string[];
   models: string[];
   conditions: string[];
   tasks: string[];

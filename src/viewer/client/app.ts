@@ -118,6 +118,7 @@ function runsPage(): void {
           el('td', { class: 'num' }, String(r.episodes)),
           el('td', { class: 'num' }, r.running > 0 ? `${r.running} running` : ''),
           el('td', {}, mix, words),
+          el('td', { class: 'agents' }, r.agents.join(', ')),
           el('td', {}, r.models.join(', ')),
           el('td', {}, r.conditions.join(', ')),
           el('td', {}, r.tasks.length <= 3 ? r.tasks.join(', ') : `${r.tasks.length} tasks`),
@@ -126,7 +127,7 @@ function runsPage(): void {
         ),
       );
     }
-    const head = el('tr', {}, ...['run', 'episodes', 'running', 'verdicts', 'models', 'conditions', 'tasks', 'started', ''].map((h) => el('th', {}, h)));
+    const head = el('tr', {}, ...['run', 'episodes', 'running', 'verdicts', 'agents', 'models', 'conditions', 'tasks', 'started', ''].map((h) => el('th', {}, h)));
     host.replaceChildren(el('div', { class: 'scroll' }, el('table', { id: 'runs-table' }, el('thead', {}, head), tbody)));
   };
   draw(data.rows, new Set());
