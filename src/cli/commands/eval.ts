@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkAgentNames, knownAgentNames } from '../../runs/agents.js';
 import type { Matrix } from '../../runs/matrix.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
@@ -49,7 +50,7 @@ export function registerEval(program: Command): void {
     .option('--tasks <ids>', 'comma-separated task ids, globs (exit-*), category:<name>, impossible or possible')
     .option('--tasks-dir <dir>', "a folder of your own tasks beside the built-in suite; several times for several folders", collect, [])
     .option('--model <spec>', 'a model; give it several times for several models', collect, [])
-    .option('--agent <name>', 'who does the work: builtin (the harness\'s own loop, default) or an installed CLI agent (claude-code, codex); several times for several agents', collect, [])
+    .option('--agent <name>', `who does the work: ${knownAgentNames.join(' | ')} (default builtin, the harness's own loop); several times for several agents`, collect, [])
     .option('--condition <name>', 'a condition; give it several times (default: neutral)', collect, [])
     .option('--epochs <n>', 'repetitions of every task x model x condition', parseIntOption('--epochs', 1))
     .option('--max-episodes <n>', 'stop after this many episodes (the order is shuffled: a fair sample)', parseIntOption('--max-episodes', 1))
@@ -79,7 +80,6 @@ export function registerEval(program: Command): void {
       const { removeOwnResources } = await import('../../sandbox/sweep.js');
       const { runEval } = await import('../../runs/eval.js');
       const { loadMatrixFile, matrixSchema } = await import('../../runs/matrix.js');
-      const { checkAgentNames } = await import('../../runs/agents.js');
       const { writeReport } = await import('../../runs/report.js');
       const { ensureWritableDir } = await import('../../util/out-dir.js');
       const { loadPriceTable } = await import('../../models/price-file.js');
@@ -90,7 +90,7 @@ export function registerEval(program: Command): void {
       };
       checkAgentNames(flags.agent, '--agent');
       const fromFile = file === undefined ? undefined : await loadMatrixFile(file);
-      if (fromFile !== undefined && file !== undefined) checkAgentNames(fromFile.agents, `${file}: agents`);
+      if (file !== undefined && fromFile !== undefined) checkAgentNames(fromFile.agents, `${file}: agents`);
       const matrix = fromFile !== undefined ? withFlags(fromFile, flags, parseMatrix) : matrixFromFlags(flags, parseMatrix);
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
