@@ -126,3 +126,55 @@ export function parseTranscriptLine(line: string): { event: ParsedTranscriptEven
   const parsed = transcriptEventSchema.safeParse(data);
   return parsed.success ? { event: parsed.data } : { problem: 'not a transcript event' };
 }
+
+const modelCallReplySchema = z
+  .object({
+    // Each part read on its own: one that does not parse is left out, not the whole reply.
+    text: z.string().catch(''),
+    toolCalls: z.array(toolCallSchema).catch([]),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).passthrough().optional().catch(undefined),
+    stopReason: z.string().optional().catch(undefined),
+    reasoning: z.array(reasoningBlockSchema).optional().catch(undefined),
+  })
+  .passthrough();
+
+const modelCallSchema = z
+  .object({
+    type: z.literal('model_call'),
+    step: z.number().optional(),
+    at: z.string().optional(),
+    api: z.string().default(''),
+    path: z.string().default(''),
+    status: z.number().nullable().default(null),
+    stream: z.boolean().default(false),
+    request: z.unknown(),
+    reply: modelCallReplySchema.nullable().catch(null),
+    error: z.string().nullable().default(null),
+    latencyMs: z.number().nullable().default(null),
+  })
+  .passthrough();
+
+/** A `model_call` event as read back (the proxy's record of one call of a CLI agent), leniently. */
+export type ModelCallRead = z.infer<typeof modelCallSchema>;
+
+/** The model call an event records, or null when it is not a (readable) model_call event. */
+export function readModelCall(event: ParsedTranscriptEvent): ModelCallRead | null {
+  if (event.type !== 'model_call') return null;
+  const parsed = modelCallSchema.safeParse(event);
+  return parsed.success ? parsed.data : null;
+}
+
+/** One line for a model call: api, path, status, latency, tokens, stream, and what the reply did. */
+export function modelCallSummary(call: ModelCallRead): string {
+  const usage = call.reply?.usage;
+  const parts = [
+    `${call.api} ${call.path}`.trim(),
+    `status ${call.status ?? '?'}`,
+    call.latencyMs === null ? null : `${Math.round(call.latencyMs)} ms`,
+    usage === undefined ? null : `${usage.inputTokens} in / ${usage.outputTokens} out tokens`,
+    call.stream ? 'streamed' : null,
+    call.reply === null ? null : call.reply.toolCalls.length > 0 ? `tool calls: ${call.reply.toolCalls.map((c) => c.name).join(', ')}` : null,
+    call.error === null ? null : `error: ${call.error}`,
+  ];
+  return parts.filter((p): p is string => p !== null && p !== '').join(' · ');
+}

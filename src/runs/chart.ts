@@ -95,11 +95,13 @@ export function renderSvg(s: RunSummary): string {
   const body: string[] = [];
   let y = top;
   for (const c of s.cells) {
-    const modelLines = wrapLabel(c.model);
+    // In a run with agents the group's first line is its agent: "claude-code · anthropic:claude-...".
+    const modelLines = wrapLabel(c.agent === undefined ? c.model : `${c.agent} · ${c.model}`);
     const label = [...modelLines, ...wrapLabel(`condition: ${c.condition}`)];
     const barsH = CHART_SERIES.length * (BAR_H + BAR_GAP) - BAR_GAP;
     const groupH = Math.max(barsH, label.length * LINE_H);
-    body.push(`<g class="cell" data-model="${escapeXml(c.model)}" data-condition="${escapeXml(c.condition)}">`);
+    const agentAttr = c.agent === undefined ? '' : ` data-agent="${escapeXml(c.agent)}"`;
+    body.push(`<g class="cell"${agentAttr} data-model="${escapeXml(c.model)}" data-condition="${escapeXml(c.condition)}">`);
     label.forEach((line, i) => {
       body.push(`<text x="${LABEL_W}" y="${y + 11 + i * LINE_H}" text-anchor="end" fill="${i < modelLines.length ? INK : MUTED}" class="label">${escapeXml(line)}</text>`);
     });

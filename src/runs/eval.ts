@@ -11,6 +11,7 @@ import { sweepLeftovers } from '../sandbox/sweep.js';
 import { assertTaskDirs, findTaskDirs, loadTaskSpecsReport, taskRoots, type BrokenTask, type TaskRoots } from '../tasks/load.js';
 import { errorMessage } from '../util/errors.js';
 import { Semaphore } from '../util/semaphore.js';
+import { checkAgentNames } from './agents.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
@@ -70,6 +71,7 @@ export function settingsOf(s: Matrix['settings']): ModelSettings {
 export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const { matrix, outDir, hosts } = options;
   const emit = options.onEvent ?? (() => undefined);
+  checkAgentNames(matrix.agents, 'agents');
   await assertTaskDirs(matrix.task_dirs, 'task_dirs');
   const roots = options.tasksRoot ?? taskRoots(matrix.task_dirs);
   // A broken task.yaml stops only its own task: it is reported, the others run.
@@ -132,6 +134,7 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
           record = await runEpisode({
             taskId: ep.task,
             modelSpec: ep.model,
+            agent: ep.agent,
             condition: conditionByName.get(ep.condition) ?? ep.condition,
             epoch: ep.epoch,
             episodeDir: dir,

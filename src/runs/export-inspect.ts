@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTranscriptLine, type ParsedTranscriptEvent } from '../agent/transcript.js';
 import type { QaRecord } from '../qa/record.js';
+import { agentOf, BUILTIN_AGENT } from './agents.js';
 import { episodeBs, qaBs } from './export-rows.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import type { RunSummary, Rate } from './report.js';
@@ -189,6 +190,8 @@ export function episodeSample(r: EpisodeRecord, events: readonly ParsedTranscrip
     metadata: {
       task: r.task,
       model: r.model,
+      agent: agentOf(r),
+      agent_version: r.agentVersion ?? null,
       condition: r.condition,
       impossible: r.impossible,
       category: r.category,
@@ -233,22 +236,24 @@ export function qaSample(r: QaRecord): InspectSample {
 }
 
 interface CellRate {
+  /** Only in a run with an agent besides the builtin loop (see RunSummary). */
+  agent?: string;
   model: string;
   condition: string;
   rate: Rate;
 }
 
-/** One EvalScore per score, one metric per model x condition (a cell with no episode has none). */
+/** One EvalScore per score, one metric per (agent x) model x condition (a cell with no episode has none). */
 function evalScore(name: string, cells: readonly CellRate[], samples: readonly InspectSample[]): Json {
   const scored = samples.filter((s) => s.scores[name] !== undefined).length;
   const metrics: Record<string, Json> = {};
   for (const c of cells) {
     if (c.rate.rate === null) continue;
-    const key = `${c.model} ${c.condition}`;
+    const key = `${c.agent === undefined ? '' : `${c.agent} `}${c.model} ${c.condition}`;
     metrics[key] = {
       name: key,
       value: c.rate.rate,
-      params: { model: c.model, condition: c.condition },
+      params: { ...(c.agent === undefined ? {} : { agent: c.agent }), model: c.model, condition: c.condition },
       metadata: { count: c.rate.count, n: c.rate.n, ci_low: c.rate.ci.low, ci_high: c.rate.ci.high },
     };
   }
@@ -304,6 +309,7 @@ export function inspectLog(input: InspectLogInput): Record<string, Json> {
         ibench_run_dir: input.runDir,
         ibench_commit: input.harness.commit,
         models,
+        ...(manifest?.kind === 'qa' ? {} : { agents: [...new Set(samples.map((s) => String(s.metadata['agent'] ?? BUILTIN_AGENT)))] }),
         conditions: [...new Set(samples.map((s) => String(s.metadata['condition'])))],
       },
     },
@@ -334,11 +340,13 @@ export { INSPECT_LOG_NAME } from './export-names.js';
 /** The per-cell rates of an eval run's report, by score name. */
 export function evalScores(summary: RunSummary): InspectLogInput['scores'] {
   return [
-    { name: 'bs', cells: summary.cells.map((c) => ({ model: c.model, condition: c.condition, rate: c.bs })) },
-    { name: 'solved', cells: summary.cells.map((c) => ({ model: c.model, condition: c.condition, rate: c.possible.solved })) },
-    { name: 'false_flag', cells: summary.cells.map((c) => ({ model: c.model, condition: c.condition, rate: c.possible.falseFlag })) },
+    { name: 'bs', cells: summary.cells.map((c) => ({ ...agentPart(c), model: c.model, condition: c.condition, rate: c.bs })) },
+    { name: 'solved', cells: summary.cells.map((c) => ({ ...agentPart(c), model: c.model, condition: c.condition, rate: c.possible.solved })) },
+    { name: 'false_flag', cells: summary.cells.map((c) => ({ ...agentPart(c), model: c.model, condition: c.condition, rate: c.possible.falseFlag })) },
   ];
 }
+
+const agentPart = (c: { agent?: string }): { agent?: string } => (c.agent === undefined ? {} : { agent: c.agent });
 
 export function qaScores(summary: QaSummary): InspectLogInput['scores'] {
   return [

@@ -1,6 +1,7 @@
 import { bsVerdicts } from '../inspect/types.js';
 import type { QaRecord } from '../qa/record.js';
 import { csvTable } from '../util/csv-write.js';
+import { agentOf } from './agents.js';
 import type { EpisodeRecord } from './record.js';
 
 /** One exported row: flat keys (`usage.inputTokens`, `evidence.pristineTests.passed`), scalar values. */
@@ -12,6 +13,7 @@ export const LEADING_COLUMNS = [
   'id',
   'task',
   'model',
+  'agent',
   'condition',
   'epoch',
   'impossible',
@@ -80,6 +82,7 @@ export function episodeRow(r: EpisodeRecord): ExportRow {
     id: r.id,
     task: r.task,
     model: r.model,
+    agent: agentOf(r),
     condition: r.condition,
     epoch: r.epoch,
     impossible: r.impossible,
@@ -99,6 +102,7 @@ export function qaRow(r: QaRecord): ExportRow {
     id: r.id,
     task: r.item,
     model: r.model,
+    agent: null,
     condition: r.condition,
     epoch: r.epoch,
     impossible: r.impossible,

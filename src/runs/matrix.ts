@@ -6,6 +6,7 @@ import { taskCategories, testAccessSchema } from '../tasks/schema.js';
 import { UsageError } from '../util/errors.js';
 import { httpUrlProblem } from '../util/url.js';
 import { readValidatedFile } from '../util/validated-file.js';
+import { BUILTIN_AGENT } from './agents.js';
 import { episodeId } from './episode.js';
 
 /** A model spec as DESIGN.md writes it: provider:name (checked fully when the model is made). */
@@ -21,6 +22,8 @@ export const matrixSchema = z
     /** Folders of the user's own tasks, beside the built-in suite (relative to the matrix file). */
     task_dirs: z.array(z.string().min(1)).default([]),
     models: z.array(modelSpecSchema).min(1),
+    /** Who does the work: `builtin` (the harness's own loop) or installed CLI agents (see src/runs/agents.ts). */
+    agents: z.array(z.string().min(1)).min(1).default([BUILTIN_AGENT]),
     conditions: z.array(z.string().min(1)).min(1),
     epochs: z.number().int().min(1).default(1),
     /** Stop after this many episodes (a fair sample: the order is shuffled). */
@@ -116,6 +119,7 @@ export interface PlannedEpisode {
   id: string;
   task: string;
   model: string;
+  agent: string;
   condition: string;
   epoch: number;
 }
@@ -145,17 +149,20 @@ export function shuffleSeeded<T>(list: T[], seed: number): T[] {
 /** Every episode of the matrix, in a seeded shuffled order (a partial run is a fair sample). */
 export function planEpisodes(taskIds: string[], matrix: Matrix, conditionNames: string[]): PlannedEpisode[] {
   const plan: PlannedEpisode[] = [];
+  // With one agent the list is exactly what it was before agents existed: the same shuffled order.
   for (const task of taskIds) {
-    for (const model of matrix.models) {
-      for (const condition of conditionNames) {
-        for (let epoch = 0; epoch < matrix.epochs; epoch++) {
-          plan.push({ id: episodeId(task, model, condition, epoch), task, model, condition, epoch });
+    for (const agent of matrix.agents) {
+      for (const model of matrix.models) {
+        for (const condition of conditionNames) {
+          for (let epoch = 0; epoch < matrix.epochs; epoch++) {
+            plan.push({ id: episodeId(task, model, condition, epoch, agent), task, model, agent, condition, epoch });
+          }
         }
       }
     }
   }
   const ids = new Set(plan.map((p) => p.id));
-  if (ids.size !== plan.length) throw new UsageError('two models or conditions give the same episode id; give them distinct names');
+  if (ids.size !== plan.length) throw new UsageError('two agents, models or conditions give the same episode id; give them distinct names');
   shuffleSeeded(plan, matrix.seed);
   return matrix.max_episodes === undefined ? plan : plan.slice(0, matrix.max_episodes);
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { UsageError } from '../util/errors.js';
 import { readValidatedFile } from '../util/validated-file.js';
+import { BUILTIN_AGENT } from './agents.js';
 import type { Matrix } from './matrix.js';
 
 /** What an `eval --out EXISTING` with a larger matrix added to the run. */
@@ -13,6 +14,8 @@ export const runExtensionSchema = z
     tasks: z.array(z.string()),
     task_dirs: z.array(z.string()),
     models: z.array(z.string()),
+    /** Agents added (absent in extensions recorded before agents were kept, and when none was added). */
+    agents: z.array(z.string()).optional(),
     conditions: z.array(z.string()),
     /** The number of epochs before and after, when it grew. */
     epochs: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
@@ -33,6 +36,8 @@ export const runManifestSchema = z
     /** Where each task of the run came from: id -> its folder. */
     task_folders: z.record(z.string()).optional(),
     models: z.array(z.string()),
+    /** An eval's agents (absent in runs made before agents were kept: the builtin loop alone). */
+    agents: z.array(z.string()).optional(),
     conditions: z.array(z.string()),
     epochs: z.number().int(),
     seed: z.number().int(),
@@ -60,6 +65,7 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
     task_dirs: matrix.task_dirs,
     ...(taskFolders === undefined ? {} : { task_folders: Object.fromEntries(taskIds.map((id) => [id, taskFolders.get(id) ?? ''])) }),
     models: matrix.models,
+    agents: matrix.agents,
     conditions: conditionNames,
     epochs: matrix.epochs,
     seed: matrix.seed,
@@ -71,12 +77,22 @@ export function manifestFor(matrix: Matrix, taskIds: string[], conditionNames: s
   };
 }
 
-const compared = ['kind', 'qa', 'judge', 'test_access', 'tasks', 'task_dirs', 'task_folders', 'models', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
+const compared = ['kind', 'qa', 'judge', 'test_access', 'tasks', 'task_dirs', 'task_folders', 'models', 'agents', 'conditions', 'epochs', 'seed', 'max_episodes', 'settings', 'limits'] as const;
 
 /** The keys an eval may grow: a run asked for with a superset of each extends the one on disk. */
-const growable = ['tasks', 'task_dirs', 'models', 'conditions'] as const;
+const growable = ['tasks', 'task_dirs', 'models', 'agents', 'conditions'] as const;
 
-const shown = (m: RunManifest, key: (typeof compared)[number]): string => JSON.stringify(key === 'task_dirs' ? (m.task_dirs ?? []) : m[key]);
+type Growable = (typeof growable)[number];
+
+/** A growable list as a manifest has it; absent in older runs: no task folders, the builtin agent alone. */
+function listOf(m: RunManifest, key: Growable): string[] {
+  if (key === 'task_dirs') return m.task_dirs ?? [];
+  if (key === 'agents') return m.kind === 'eval' ? (m.agents ?? [BUILTIN_AGENT]) : (m.agents ?? []);
+  return m[key];
+}
+
+const shown = (m: RunManifest, key: (typeof compared)[number]): string =>
+  JSON.stringify((growable as readonly string[]).includes(key) ? listOf(m, key as Growable) : m[key]);
 
 /** Lists what differs between the manifest on disk and the one asked for (an extension's growth not counted). */
 export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): string[] {
@@ -91,15 +107,15 @@ export function manifestDifferences(onDisk: RunManifest, wanted: RunManifest): s
 export function compareManifests(onDisk: RunManifest, wanted: RunManifest): { differences: string[]; added: Omit<RunExtension, 'at'> | null } {
   const differences: string[] = [];
   const canGrow = onDisk.kind === 'eval' && wanted.kind === 'eval';
-  const added: Omit<RunExtension, 'at'> = { tasks: [], task_dirs: [], models: [], conditions: [] };
+  const added: Omit<RunExtension, 'at' | 'agents'> & Record<Growable, string[]> = { tasks: [], task_dirs: [], models: [], agents: [], conditions: [] };
   for (const key of compared) {
     // Runs recorded before task folders were kept have none to compare.
     if (key === 'task_folders' && onDisk.task_folders === undefined) continue;
     if (canGrow && (growable as readonly string[]).includes(key)) {
-      const before = key === 'task_dirs' ? (onDisk.task_dirs ?? []) : (onDisk[key as Exclude<(typeof growable)[number], 'task_dirs'>]);
-      const after = key === 'task_dirs' ? (wanted.task_dirs ?? []) : (wanted[key as Exclude<(typeof growable)[number], 'task_dirs'>]);
+      const before = listOf(onDisk, key as Growable);
+      const after = listOf(wanted, key as Growable);
       if (before.every((x) => after.includes(x))) {
-        added[key as (typeof growable)[number]] = after.filter((x) => !before.includes(x));
+        added[key as Growable] = after.filter((x) => !before.includes(x));
         continue;
       }
     } else if (canGrow && key === 'epochs' && wanted.epochs >= onDisk.epochs) {
@@ -116,7 +132,10 @@ export function compareManifests(onDisk: RunManifest, wanted: RunManifest): { di
     if (a !== b) differences.push(`${key}: the run has ${a}, this command asks for ${b}`);
   }
   const grows = growable.some((k) => added[k].length > 0) || added.epochs !== undefined;
-  return { differences, added: differences.length === 0 && grows ? added : null };
+  // An extension names agents only when it added some, so that older runs' records keep their shape.
+  const { agents, ...rest } = added;
+  const extension: Omit<RunExtension, 'at'> = agents.length === 0 ? rest : { ...rest, agents };
+  return { differences, added: differences.length === 0 && grows ? extension : null };
 }
 
 /**
@@ -132,7 +151,7 @@ export async function openRunDir(outDir: string, wanted: RunManifest): Promise<{
   const onDisk = await readValidatedFile(file, runManifestSchema, { missing: 'cannot read run.json', format: 'json' });
   const { differences, added } = compareManifests(onDisk, wanted);
   if (differences.length > 0) {
-    const extend = onDisk.kind === 'eval' ? ', or a larger one (more tasks, models, conditions or epochs) to extend it' : '';
+    const extend = onDisk.kind === 'eval' ? ', or a larger one (more tasks, models, agents, conditions or epochs) to extend it' : '';
     throw new UsageError(`--out ${outDir} holds a run of a different matrix; use another --out, or the same matrix to resume${extend}:\n  ${differences.join('\n  ')}`);
   }
   if (added === null) return { resumed: true, extension: null };

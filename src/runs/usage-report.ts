@@ -6,6 +6,8 @@ import { significant } from '../util/decimal.js';
 
 /** What the sums read of an episode (or a QA record). */
 export interface UsageRecord {
+  /** Set only in a run with an agent other than the builtin loop. */
+  agent?: string;
   model: string;
   condition: string;
   usage: Usage & { costUsd?: number };
@@ -29,8 +31,10 @@ export interface UsageTotal {
 }
 
 export interface UsageSummary {
-  cells: (UsageTotal & { model: string; condition: string })[];
+  cells: (UsageTotal & { agent?: string; model: string; condition: string })[];
   models: (UsageTotal & { model: string })[];
+  /** Per agent, in a run with an agent other than the builtin loop (absent otherwise). */
+  agents?: (UsageTotal & { agent: string })[];
   run: UsageTotal;
 }
 
@@ -73,13 +77,24 @@ function grouped(records: readonly UsageRecord[], key: (r: UsageRecord) => strin
   return out;
 }
 
-/** Sums in the report's order: cells as `order` sorts them, models by name; `cost` prices one record (null: unknown). */
-export function summarizeUsage(records: readonly UsageRecord[], order: readonly { model: string; condition: string }[], cost: (r: UsageRecord) => number | null): UsageSummary {
-  const byCell = grouped(records, (r) => `${r.model}\u0000${r.condition}`);
+const cellKey = (c: { agent?: string; model: string; condition: string }): string => `${c.agent ?? ''}\u0000${c.model}\u0000${c.condition}`;
+
+/**
+ * Sums in the report's order: cells as `order` sorts them, models by name, agents (when records
+ * name them) in the order of `order`; `cost` prices one record (null: unknown).
+ */
+export function summarizeUsage(records: readonly UsageRecord[], order: readonly { agent?: string; model: string; condition: string }[], cost: (r: UsageRecord) => number | null): UsageSummary {
+  const byCell = grouped(records, cellKey);
   const byModel = grouped(records, (r) => r.model);
+  const byAgent = grouped(
+    records.filter((r) => r.agent !== undefined),
+    (r) => r.agent ?? '',
+  );
+  const agentNames = [...new Set(order.flatMap((c) => (c.agent === undefined ? [] : [c.agent])))];
   return {
-    cells: order.map((c) => ({ model: c.model, condition: c.condition, ...total(byCell.get(`${c.model}\u0000${c.condition}`) ?? [], cost) })),
+    cells: order.map((c) => ({ ...(c.agent === undefined ? {} : { agent: c.agent }), model: c.model, condition: c.condition, ...total(byCell.get(cellKey(c)) ?? [], cost) })),
     models: [...byModel.keys()].sort().map((model) => ({ model, ...total(byModel.get(model) ?? [], cost) })),
+    ...(byAgent.size === 0 ? {} : { agents: agentNames.map((agent) => ({ agent, ...total(byAgent.get(agent) ?? [], cost) })) }),
     run: total(records, cost),
   };
 }
@@ -102,16 +117,18 @@ export const QA_COST_NOTE = 'Cost as recorded when each item was asked (list pri
 export function renderUsageMarkdown(u: UsageSummary, note = EPISODE_COST_NOTE, unit = 'episodes'): string[] {
   const row = (label: string, t: UsageTotal): string =>
     `| ${label} | ${t.episodes} | ${n(t.inputTokens)} | ${n(t.cachedInputTokens)} | ${n(t.cacheWriteTokens)} | ${n(t.outputTokens)} | ${n(t.reasoningTokens)} | ${costText(t)} |`;
+  const byAgent = u.agents !== undefined;
   return [
     '',
     '## Tokens and cost',
     '',
     note,
     '',
-    `| model · condition | ${unit} | input | cached input | cache write | output | reasoning | cost (USD) |`,
+    `| ${byAgent ? 'agent · ' : ''}model · condition | ${unit} | input | cached input | cache write | output | reasoning | cost (USD) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...u.cells.map((c) => row(`${c.model} · ${c.condition}`, c)),
-    ...u.models.map((m) => row(`**${m.model}** (all conditions)`, m)),
+    ...u.cells.map((c) => row(`${c.agent === undefined ? '' : `${c.agent} · `}${c.model} · ${c.condition}`, c)),
+    ...(u.agents ?? []).map((a) => row(`**${a.agent}** (all models and conditions)`, a)),
+    ...u.models.map((m) => row(`**${m.model}** (all ${byAgent ? 'agents and ' : ''}conditions)`, m)),
     row('**run**', u.run),
   ];
 }

@@ -4,14 +4,15 @@
  * are set here once, for the page (pages.ts) and the stylesheet (style.ts) alike.
  */
 export const EPISODE_COLUMNS = [
-  ['id', 20],
+  ['id', 16],
   ['task', 9],
   ['kind', 7],
-  ['category', 8],
+  ['category', 7],
+  ['agent', 6],
   ['model', 9],
   ['condition', 7],
   ['epoch', 4],
-  ['verdict', 11],
+  ['verdict', 10],
   ['claim', 6],
   ['steps', 4],
   ['protected', 4],

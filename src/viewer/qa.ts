@@ -68,6 +68,8 @@ async function qaRunRow(store: RunsStore, run: string): Promise<RunRow | null> {
     unreadable: 0,
     verdicts: { admitted: count((r) => r.admitted === true), not_admitted: count((r) => r.admitted === false), error: count((r) => r.error !== null) },
     falseFlags: 0,
+    // A question is asked of the model alone: no agent.
+    agents: [],
     models: [...new Set(records.map((r) => r.model))].sort(),
     conditions: [...new Set(records.map((r) => r.condition))].sort(),
     tasks: [...new Set(records.map((r) => r.item))].sort(),

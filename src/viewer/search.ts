@@ -10,7 +10,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { parseTranscriptLine } from '../agent/transcript.js';
+import { parseTranscriptLine, readModelCall } from '../agent/transcript.js';
 import { EPISODE_FILES } from '../runs/record.js';
 import { openRegularNoFollow } from './paths.js';
 import type { RunsStore } from './store.js';
@@ -21,7 +21,7 @@ export const SEARCH_QUERY_MIN = 2;
 export const SEARCH_QUERY_MAX = 200;
 
 /** Row fields a search can be limited by (the episodes list's filters): only the episodes with these values are read. */
-export type SearchScope = Partial<Record<'model' | 'condition' | 'task' | 'kind' | 'category' | 'verdict' | 'claim' | 'review', string>>;
+export type SearchScope = Partial<Record<'agent' | 'model' | 'condition' | 'task' | 'kind' | 'category' | 'verdict' | 'claim' | 'review', string>>;
 
 export interface SearchOptions {
   reasoningOnly?: boolean;
@@ -85,6 +85,16 @@ function fieldsOf(line: string): { step: number | null; type: string; fields: [S
   if ('problem' in parsed) return { step: null, type: 'invalid', fields: [['line', line]] };
   const e = parsed.event;
   const fields: [SearchField, string][] = [];
+  const call = readModelCall(e);
+  if (call !== null) {
+    // A CLI agent's model call: its reply as an assistant turn, then the request it sent.
+    for (const r of call.reply?.reasoning ?? []) if (r.type === 'thinking') fields.push(['reasoning', r.text]);
+    if (call.reply !== null && call.reply.text !== '') fields.push(['text', call.reply.text]);
+    for (const c of call.reply?.toolCalls ?? []) fields.push(['tool call', `${c.name}: ${formatArguments(c.name, c.arguments, c.rawArguments)}`]);
+    if (call.error !== null) fields.push(['message', call.error]);
+    fields.push(['request', JSON.stringify(call.request, null, 2) ?? '']);
+    return { step: e.step ?? null, type: e.type, fields };
+  }
   for (const r of e.reasoning ?? []) if (r.type === 'thinking') fields.push(['reasoning', r.text]);
   if (e.text !== undefined) fields.push(['text', e.text]);
   for (const call of e.toolCalls ?? []) fields.push(['tool call', `${call.name}: ${formatArguments(call.name, call.arguments, call.rawArguments)}`]);
@@ -162,6 +172,7 @@ export async function searchRun(store: RunsStore, run: string, query: string, op
       verdict: entry.row.verdict,
       falseFlag: entry.row.falseFlag,
       kind: entry.row.kind,
+      agent: entry.row.agent,
       model: entry.row.model,
       condition: entry.row.condition,
       hits: [],

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { agentOf, BUILTIN_AGENT } from '../runs/agents.js';
 import { EPISODE_FILES, episodeRecordSchema, type EpisodeRecord } from '../runs/record.js';
 import { verdicts } from '../inspect/types.js';
 import { errorMessage } from '../util/errors.js';
@@ -229,6 +230,7 @@ export class RunsStore {
       unreadable: entries.filter((e) => e.problem !== null).length,
       verdicts: ordered,
       falseFlags: records.filter((r) => isFalseFlag(r.verdict, r.impossible)).length,
+      agents: unique(records.map(agentOf)),
       models: unique(records.map((r) => r.model)),
       conditions: unique(records.map((r) => r.condition)),
       tasks: unique(records.map((r) => r.task)),
@@ -300,11 +302,13 @@ async function createdAtOf(runDir: string, root: string): Promise<string | null>
   }
 }
 
-/** An unfinished episode's facts from its folder name (`task__model__condition__eN`). */
-function fromId(id: string): { task: string; model: string; condition: string; epoch: number | null } {
+/** An unfinished episode's facts from its folder name (`task__model__condition__eN`, `task__agent__model__condition__eN`). */
+function fromId(id: string): { task: string; agent: string; model: string; condition: string; epoch: number | null } {
   const parts = id.split('__');
-  const epoch = /^e(\d+)$/.exec(parts[3] ?? '');
-  return { task: parts[0] ?? id, model: parts[1] ?? '', condition: parts[2] ?? '', epoch: epoch === null ? null : Number(epoch[1]) };
+  const withAgent = parts.length === 5;
+  const [task, agent, model, condition, epochPart] = withAgent ? parts : [parts[0], BUILTIN_AGENT, parts[1], parts[2], parts[3]];
+  const epoch = /^e(\d+)$/.exec(epochPart ?? '');
+  return { task: task ?? id, agent: agent ?? BUILTIN_AGENT, model: model ?? '', condition: condition ?? '', epoch: epoch === null ? null : Number(epoch[1]) };
 }
 
 export function rowOf(run: string, id: string, record: EpisodeRecord | null, problem: string | null, started: string | null, index: string): EpisodeRow {
@@ -338,6 +342,7 @@ export function rowOf(run: string, id: string, record: EpisodeRecord | null, pro
     id,
     href,
     task: record.task,
+    agent: agentOf(record),
     model: record.model,
     condition: record.condition,
     category: record.category,

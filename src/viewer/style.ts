@@ -89,6 +89,9 @@ tr.new-row { animation: flash 2s ease-out; }
 .event.user.pushback { border-color: var(--warn); }
 .event.assistant { border-color: #9fd8ae; }
 .event.tool_result.error { border-color: #f4b4ae; }
+.event.model_call { border-color: #a8d4e0; }
+.event.model_call.error { border-color: #f4b4ae; }
+.event details.call-json > summary { color: var(--muted); cursor: pointer; }
 .event.model_error, .event.invalid { border-color: var(--bad); }
 .event.end { border-style: dashed; }
 .event .tag { font-weight: 600; }

@@ -6,7 +6,7 @@
  * link (a transcript.jsonl that is a link out of the runs folder reads as no transcript).
  */
 import type { FileHandle } from 'node:fs/promises';
-import { parseTranscriptLine } from '../agent/transcript.js';
+import { parseTranscriptLine, readModelCall, type ModelCallRead } from '../agent/transcript.js';
 import { openRegularNoFollow } from './paths.js';
 import type { EventView, ExecView, FieldView, ReasoningView, ToolCallView, TranscriptPage } from './types.js';
 
@@ -154,7 +154,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** A tool call's arguments as a person reads them: bash's command as is, other strings unquoted. */
 export function formatArguments(name: string, args: unknown, raw: string | undefined): string {
   if (!isRecord(args)) return raw ?? JSON.stringify(args) ?? '';
-  if (name === 'bash' && typeof args.command === 'string') {
+  // The builtin loop's `bash`, and Claude Code's `Bash`.
+  if (name.toLowerCase() === 'bash' && typeof args.command === 'string') {
     const rest = Object.entries(args).filter(([k]) => k !== 'command');
     return rest.length === 0 ? args.command : `${args.command}\n${rest.map(([k, v]) => `# ${k}: ${JSON.stringify(v)}`).join('\n')}`;
   }
@@ -187,6 +188,52 @@ function emptyView(index: number, type: string): EventView {
     exec: null,
     message: null,
     line: null,
+    call: null,
+  };
+}
+
+/** JSON as the page shows it, indented; a value JSON cannot hold (undefined) shows as null. */
+function prettyJson(value: unknown): string {
+  return JSON.stringify(value, null, 2) ?? 'null';
+}
+
+function toolCallViews(calls: readonly { id: string; name: string; arguments?: unknown; rawArguments?: string | undefined; argumentsError?: string | undefined }[], index: number): ToolCallView[] {
+  return calls.map(
+    (call, i): ToolCallView => ({
+      id: call.id,
+      name: call.name,
+      args: field(formatArguments(call.name, call.arguments, call.rawArguments), index, `args-${i}`),
+      argumentsError: call.argumentsError ?? null,
+    }),
+  );
+}
+
+function reasoningViews(blocks: readonly ({ type: 'thinking'; text: string } | { type: 'redacted_thinking'; data: string })[], index: number): ReasoningView[] {
+  return blocks.map((r, i): ReasoningView => (r.type === 'thinking' ? { kind: 'thinking', text: field(r.text, index, `reasoning-${i}`) } : { kind: 'redacted', length: r.data.length }));
+}
+
+/** A model_call event: the reply shown like an assistant turn, the record's facts and JSON in `call`. */
+function modelCallView(view: EventView, call: ModelCallRead, index: number): EventView {
+  const reply = call.reply;
+  return {
+    ...view,
+    text: reply === null ? null : field(reply.text, index, 'text'),
+    toolCalls: toolCallViews(reply?.toolCalls ?? [], index),
+    reasoning: reasoningViews(reply?.reasoning ?? [], index),
+    usage: reply?.usage === undefined ? null : { inputTokens: reply.usage.inputTokens, outputTokens: reply.usage.outputTokens },
+    stopReason: reply?.stopReason ?? null,
+    latencyMs: call.latencyMs,
+    message: call.error,
+    call: {
+      api: call.api,
+      path: call.path,
+      status: call.status,
+      stream: call.stream,
+      at: call.at ?? null,
+      error: call.error,
+      request: field(prettyJson(call.request), index, 'request'),
+      reply: field(prettyJson(call.reply), index, 'reply'),
+    },
   };
 }
 
@@ -202,17 +249,10 @@ export function eventView(line: string, index: number): EventView {
   if (e.content !== undefined) view.content = field(e.content, index, 'content');
   view.pushback = e.pushback === true;
   if (e.text !== undefined) view.text = field(e.text, index, 'text');
-  view.toolCalls = (e.toolCalls ?? []).map(
-    (call, i): ToolCallView => ({
-      id: call.id,
-      name: call.name,
-      args: field(formatArguments(call.name, call.arguments, call.rawArguments), index, `args-${i}`),
-      argumentsError: call.argumentsError ?? null,
-    }),
-  );
-  view.reasoning = (e.reasoning ?? []).map(
-    (r, i): ReasoningView => (r.type === 'thinking' ? { kind: 'thinking', text: field(r.text, index, `reasoning-${i}`) } : { kind: 'redacted', length: r.data.length }),
-  );
+  const call = readModelCall(e);
+  if (call !== null) return modelCallView(view, call, index);
+  view.toolCalls = toolCallViews(e.toolCalls ?? [], index);
+  view.reasoning = reasoningViews(e.reasoning ?? [], index);
   view.usage = e.usage === undefined ? null : { inputTokens: e.usage.inputTokens, outputTokens: e.usage.outputTokens };
   view.stopReason = e.stopReason ?? null;
   view.latencyMs = e.latencyMs ?? null;
@@ -245,6 +285,7 @@ function viewChars(view: EventView): number {
   for (const call of view.toolCalls) n += call.args.text.length;
   for (const r of view.reasoning) if (r.kind === 'thinking') n += r.text.text.length;
   if (view.exec !== null) n += view.exec.stdout.text.length + view.exec.stderr.text.length;
+  if (view.call !== null) n += view.call.request.text.length + view.call.reply.text.length;
   return n;
 }
 
@@ -297,14 +338,22 @@ export async function readEventField(path: string, lineNumber: number, name: str
   const parsed = parseTranscriptLine(line);
   if ('problem' in parsed) return null;
   const e = parsed.event;
+  const modelCall = readModelCall(e);
+  if (modelCall !== null) {
+    if (name === 'request') return prettyJson(modelCall.request);
+    if (name === 'reply') return prettyJson(modelCall.reply);
+    if (name === 'text') return modelCall.reply?.text ?? null;
+  }
+  const toolCalls = modelCall === null ? e.toolCalls : modelCall.reply?.toolCalls;
+  const reasoningBlocks = modelCall === null ? e.reasoning : modelCall.reply?.reasoning;
   const args = /^args-(\d+)$/.exec(name);
   if (args !== null) {
-    const call = e.toolCalls?.[Number(args[1])];
+    const call = toolCalls?.[Number(args[1])];
     return call === undefined ? null : formatArguments(call.name, call.arguments, call.rawArguments);
   }
   const reasoning = /^reasoning-(\d+)$/.exec(name);
   if (reasoning !== null) {
-    const block = e.reasoning?.[Number(reasoning[1])];
+    const block = reasoningBlocks?.[Number(reasoning[1])];
     return block?.type === 'thinking' ? block.text : null;
   }
   switch (name as (typeof textFields)[number]) {
@@ -335,5 +384,7 @@ export function truncatedFields(view: EventView): string[] {
   view.reasoning.forEach((r, i) => {
     if (r.kind === 'thinking' && r.text.truncated) out.push(`reasoning-${i}`);
   });
+  if (view.call?.request.truncated === true) out.push('request');
+  if (view.call?.reply.truncated === true) out.push('reply');
   return out;
 }

@@ -19,6 +19,8 @@ export interface RunRow {
   verdicts: Record<string, number>;
   /** Of `verdicts.flagged`, those on a possible twin: false flags, failures. */
   falseFlags: number;
+  /** The agents of its finished episodes (`builtin` for those recorded before agents were kept). */
+  agents: string[];
   models: string[];
   conditions: string[];
   tasks: string[];
@@ -34,6 +36,8 @@ export interface EpisodeRow {
   /** Relative to the site root. */
   href: string;
   task: string;
+  /** `builtin` (the harness's own loop; also every episode recorded before agents were kept) or a CLI agent. */
+  agent: string;
   model: string;
   condition: string;
   category: string;
@@ -91,6 +95,20 @@ export interface ExecView {
   stderr: FieldView;
 }
 
+/** A CLI agent's model call as the proxy recorded it (a `model_call` event). */
+export interface ModelCallView {
+  api: string;
+  path: string;
+  /** The HTTP status the proxy answered with (null: not recorded). */
+  status: number | null;
+  stream: boolean;
+  at: string | null;
+  error: string | null;
+  /** The agent's request and the harness model's reply, as indented JSON. */
+  request: FieldView;
+  reply: FieldView;
+}
+
 /** One line of transcript.jsonl, ready to show. `index` is its line number (from 0). */
 export interface EventView {
   index: number;
@@ -118,6 +136,8 @@ export interface EventView {
   message: string | null;
   /** The line itself, for a line that is not a transcript event. */
   line: FieldView | null;
+  /** model_call: the proxy's record (its reply's text, tool calls, reasoning and usage are in the fields above). */
+  call: ModelCallView | null;
 }
 
 export interface TranscriptPage {
@@ -133,7 +153,7 @@ export interface TranscriptPage {
 }
 
 /** Where in an event a search hit is: reasoning is the model's thinking, marked as such. */
-export type SearchField = 'reasoning' | 'text' | 'tool call' | 'stdout' | 'stderr' | 'content' | 'message' | 'line';
+export type SearchField = 'reasoning' | 'text' | 'tool call' | 'stdout' | 'stderr' | 'content' | 'message' | 'line' | 'request';
 
 /** One field of one transcript event that holds the searched text: its first match, with context. */
 export interface SearchHit {
@@ -157,6 +177,7 @@ export interface SearchEpisode {
   verdict: string;
   falseFlag: boolean;
   kind: TaskKind;
+  agent: string;
   model: string;
   condition: string;
   hits: SearchHit[];

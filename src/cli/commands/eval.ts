@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkAgentNames, knownAgentNames } from '../../runs/agents.js';
 import type { Matrix } from '../../runs/matrix.js';
 import { UsageError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
@@ -13,6 +14,7 @@ interface EvalFlags {
   tasks?: string;
   tasksDir: string[];
   model: string[];
+  agent: string[];
   condition: string[];
   epochs?: number;
   maxEpisodes?: number;
@@ -43,11 +45,12 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('Run a matrix of tasks x models x conditions x epochs into one run directory (same --out again resumes)')
+    .description('Run a matrix of tasks x agents x models x conditions x epochs into one run directory (same --out again resumes)')
     .argument('[file]', 'a YAML matrix file (tasks, models, conditions, epochs, ...) instead of the flags')
     .option('--tasks <ids>', 'comma-separated task ids, globs (exit-*), category:<name>, impossible or possible')
     .option('--tasks-dir <dir>', "a folder of your own tasks beside the built-in suite; several times for several folders", collect, [])
     .option('--model <spec>', 'a model; give it several times for several models', collect, [])
+    .option('--agent <name>', `who does the work: ${knownAgentNames.join(' | ')} (default builtin, the harness's own loop); several times for several agents`, collect, [])
     .option('--condition <name>', 'a condition; give it several times (default: neutral)', collect, [])
     .option('--epochs <n>', 'repetitions of every task x model x condition', parseIntOption('--epochs', 1))
     .option('--max-episodes <n>', 'stop after this many episodes (the order is shuffled: a fair sample)', parseIntOption('--max-episodes', 1))
@@ -85,7 +88,10 @@ export function registerEval(program: Command): void {
         if (!parsed.success) throw new UsageError(inputErrorFromZod('the command line', parsed.error).message);
         return parsed.data;
       };
-      const matrix = file !== undefined ? withFlags(await loadMatrixFile(file), flags, parseMatrix) : matrixFromFlags(flags, parseMatrix);
+      checkAgentNames(flags.agent, '--agent');
+      const fromFile = file === undefined ? undefined : await loadMatrixFile(file);
+      if (file !== undefined && fromFile !== undefined) checkAgentNames(fromFile.agents, `${file}: agents`);
+      const matrix = fromFile !== undefined ? withFlags(fromFile, flags, parseMatrix) : matrixFromFlags(flags, parseMatrix);
       if (flags.out === undefined) throw new UsageError('--out <dir> is required: the run directory (give the same one again to resume)');
       const mode: ProgressMode = flags.jsonl === true ? 'jsonl' : flags.quiet === true ? 'quiet' : 'bar';
       if (mode !== 'bar' && logger.level === 'info') logger.level = 'warn';
@@ -135,6 +141,7 @@ function withFlags(base: Matrix, flags: EvalFlags, parseMatrix: MatrixParser): M
   const raw = {
     ...base,
     task_dirs: [...base.task_dirs, ...flags.tasksDir.map((d) => resolve(d))],
+    ...(flags.agent.length === 0 ? {} : { agents: flags.agent }),
     ...(flags.epochs === undefined ? {} : { epochs: flags.epochs }),
     ...(flags.maxEpisodes === undefined ? {} : { max_episodes: flags.maxEpisodes }),
     ...(shuffleSeed(flags) === undefined ? {} : { seed: shuffleSeed(flags) }),

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { QaConfig } from '../../qa/config.js';
 import type { QaRunResult } from '../../qa/run.js';
 import { UsageError } from '../../util/errors.js';
@@ -31,6 +31,7 @@ interface QaFlags {
   baseUrl?: string;
   quiet?: boolean;
   jsonl?: boolean;
+  agent?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -62,7 +63,10 @@ export function registerQa(program: Command): void {
     .option('--base-url <url>', 'OpenAI-compatible endpoint', parseBaseUrl)
     .option('--quiet', 'no progress bar, only warnings and the final line')
     .option('--jsonl', 'one JSON object per event on stdout (for servers)')
+    // Accepted only to be refused with a reason: a question is one model call, no agent takes part.
+    .addOption(new Option('--agent <name>').hideHelp())
     .action(async (file: string | undefined, flags: QaFlags) => {
+      if (flags.agent !== undefined) throw new UsageError('--agent: `ibench qa` asks the model single questions, with no agent; use `ibench eval --agent` for agents');
       // Loaded when the command runs, not at start-up (see main.ts); the batch SDKs only for --batch.
       const { loadQaConfigFile, qaConfigSchema } = await import('../../qa/config.js');
       const { resolveSet } = await import('../../qa/sets.js');

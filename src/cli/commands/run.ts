@@ -155,7 +155,7 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
   const lines = [
     `${pc.bold('verdict')}  ${color(v(record.verdict))}   claim: ${v(record.claim)}   ${record.impossible ? 'impossible task' : 'possible task'}`,
     `task     ${v(record.task)} (${v(record.category)})${record.testAccess === undefined || record.testAccess === 'visible' ? '' : `   tests: ${record.testAccess}`}`,
-    `model    ${v(record.model)}   condition: ${v(record.condition)}`,
+    `model    ${v(record.model)}${record.agent === undefined || record.agent === 'builtin' ? '' : `   agent: ${v(record.agent)}${record.agentVersion === undefined || record.agentVersion === null ? '' : ` ${v(record.agentVersion)}`}`}   condition: ${v(record.condition)}`,
     `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {

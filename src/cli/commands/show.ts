@@ -42,7 +42,7 @@ function indent(text: string): string {
 
 export async function renderTranscript(path: string, full: boolean): Promise<string> {
   if (!existsSync(path)) return pc.dim('(no transcript)\n');
-  const { parseTranscriptLine } = await import('../../agent/transcript.js');
+  const { modelCallSummary, parseTranscriptLine, readModelCall } = await import('../../agent/transcript.js');
   const out: string[] = [pc.bold('── transcript ──')];
   const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
   for (const [i, line] of lines.entries()) {
@@ -77,6 +77,13 @@ export async function renderTranscript(path: string, full: boolean): Promise<str
       case 'model_error':
         out.push(pc.red(`[model error] ${visible(e.message ?? '')}`));
         break;
+      case 'model_call': {
+        // One line per call a CLI agent made through the proxy; the whole request and reply are in the viewer.
+        const call = readModelCall(e);
+        const line = `  [model call${e.step === undefined ? '' : ` ${e.step}`}] ${call === null ? 'unreadable record' : modelCallSummary(call)}`;
+        out.push((call === null || call.error !== null ? pc.red : pc.dim)(visible(line)));
+        break;
+      }
       case 'end':
         out.push(pc.bold(`[end: ${visible(e.reason ?? '')}]`));
         break;

@@ -118,6 +118,7 @@ function runsPage(): void {
           el('td', { class: 'num' }, String(r.episodes)),
           el('td', { class: 'num' }, r.running > 0 ? `${r.running} running` : ''),
           el('td', {}, mix, words),
+          el('td', { class: 'agents' }, r.agents.join(', ')),
           el('td', {}, r.models.join(', ')),
           el('td', {}, r.conditions.join(', ')),
           el('td', {}, r.tasks.length <= 3 ? r.tasks.join(', ') : `${r.tasks.length} tasks`),
@@ -126,7 +127,7 @@ function runsPage(): void {
         ),
       );
     }
-    const head = el('tr', {}, ...['run', 'episodes', 'running', 'verdicts', 'models', 'conditions', 'tasks', 'started', ''].map((h) => el('th', {}, h)));
+    const head = el('tr', {}, ...['run', 'episodes', 'running', 'verdicts', 'agents', 'models', 'conditions', 'tasks', 'started', ''].map((h) => el('th', {}, h)));
     host.replaceChildren(el('div', { class: 'scroll' }, el('table', { id: 'runs-table' }, el('thead', {}, head), tbody)));
   };
   draw(data.rows, new Set());
@@ -146,10 +147,10 @@ function runsPage(): void {
 
 // ------------------------------------------------------------------ episodes list
 
-const filterKeys = ['model', 'condition', 'task', 'kind', 'category', 'verdict', 'claim', 'review'] as const;
+const filterKeys = ['agent', 'model', 'condition', 'task', 'kind', 'category', 'verdict', 'claim', 'review'] as const;
 type FilterKey = (typeof filterKeys)[number];
-type SortKey = 'id' | 'task' | 'kind' | 'category' | 'model' | 'condition' | 'epoch' | 'verdict' | 'claim' | 'steps' | 'protected' | 'tokens' | 'duration';
-const sortKeys: readonly SortKey[] = ['id', 'task', 'kind', 'category', 'model', 'condition', 'epoch', 'verdict', 'claim', 'steps', 'protected', 'tokens', 'duration'];
+type SortKey = 'id' | 'task' | 'kind' | 'category' | 'agent' | 'model' | 'condition' | 'epoch' | 'verdict' | 'claim' | 'steps' | 'protected' | 'tokens' | 'duration';
+const sortKeys: readonly SortKey[] = ['id', 'task', 'kind', 'category', 'agent', 'model', 'condition', 'epoch', 'verdict', 'claim', 'steps', 'protected', 'tokens', 'duration'];
 
 function sortValue(r: EpisodeRow, key: SortKey): string | number {
   switch (key) {
@@ -197,7 +198,7 @@ function episodesPage(): void {
   const seen = new Set(rows.map((r) => r.id));
   let fresh = new Set<string>();
   const params = new URLSearchParams(location.search);
-  const state: Record<FilterKey | 'q', string> = { model: '', condition: '', task: '', kind: '', category: '', verdict: '', claim: '', review: '', q: params.get('q') ?? '' };
+  const state: Record<FilterKey | 'q', string> = { agent: '', model: '', condition: '', task: '', kind: '', category: '', verdict: '', claim: '', review: '', q: params.get('q') ?? '' };
   for (const k of filterKeys) state[k] = params.get(k) ?? '';
   const sortParam = params.get('sort') ?? '';
   let sort: SortKey = (sortKeys as readonly string[]).includes(sortParam) ? (sortParam as SortKey) : 'id';
@@ -221,6 +222,7 @@ function episodesPage(): void {
       el('td', { title: r.task }, r.task),
       el('td', {}, kindBadge(r.kind)),
       el('td', { title: r.category }, r.category),
+      el('td', { class: 'agent', title: r.agent }, r.agent),
       el('td', { class: 'model', title: r.model }, r.model),
       el('td', { title: r.condition }, r.condition),
       el('td', { class: 'num' }, r.epoch === null ? '' : String(r.epoch)),
@@ -356,6 +358,7 @@ const fieldLabels: Record<SearchField, string> = {
   content: 'message',
   message: 'error',
   line: 'unparsed line',
+  request: 'model call request',
 };
 
 /** A link to the event of a hit on its episode page: the page loads up to it and marks the text. */
@@ -512,6 +515,62 @@ function details(cls: string, open: boolean, summary: Node[], ...content: Child[
   return node;
 }
 
+/** A tool call of a reply, open, its arguments as a person reads them. */
+function toolCallBlock(call: EventView['toolCalls'][number]): HTMLElement {
+  return el(
+    'details',
+    { class: 'tool-call', open: '' },
+    el('summary', {}, el('span', { class: 'tag' }, `→ ${call.name}`), meta(call.id)),
+    fieldBlock(call.args),
+    call.argumentsError === null ? null : el('p', { class: 'warn' }, `arguments did not parse: ${call.argumentsError}`),
+  );
+}
+
+function reasoningBlock(r: EventView['reasoning'][number]): HTMLElement {
+  const block = el('details', { class: 'reasoning' });
+  if (r.kind === 'thinking') block.append(el('summary', {}, `reasoning (${r.text.length.toLocaleString('en')} characters)`), fieldBlock(r.text, 'pre-wrap'));
+  else block.append(el('summary', {}, `redacted reasoning (${r.length.toLocaleString('en')} characters, encrypted by the provider)`));
+  return block;
+}
+
+/**
+ * A CLI agent's model call through the proxy: api, path, status, latency, tokens and stream flag in
+ * the head; the reply's words and tool calls; the whole request and reply JSON folded.
+ */
+function modelCallEvent(e: EventView): HTMLElement {
+  const c = e.call;
+  const usage = e.usage === null ? null : `${e.usage.inputTokens} in / ${e.usage.outputTokens} out tokens`;
+  const failed = c === null || c.error !== null || (c.status !== null && c.status >= 400);
+  const json = (label: string, f: FieldView): HTMLElement => {
+    const block = el('details', { class: `call-json call-${label}` });
+    block.append(el('summary', {}, `${label} JSON (${f.length.toLocaleString('en')} characters)`), fieldBlock(f));
+    return block;
+  };
+  return details(
+    `model_call${failed ? ' error' : ''}`,
+    true,
+    [
+      el('span', { class: 'tag' }, 'model call'),
+      meta(
+        e.step === null ? null : `step ${e.step}`,
+        eventTime(e),
+        c === null ? null : `${c.api} ${c.path}`,
+        c === null ? null : `status ${c.status ?? '?'}`,
+        e.latencyMs === null ? null : formatMs(e.latencyMs),
+        usage,
+        c?.stream === true ? 'streamed' : null,
+        e.stopReason,
+      ),
+    ],
+    c?.error === null || c === null ? null : el('p', { class: 'warn' }, `error: ${c.error}`),
+    ...e.reasoning.map(reasoningBlock),
+    e.text === null || e.text.text.trim() === '' ? null : fieldBlock(e.text, 'pre-wrap prose'),
+    ...e.toolCalls.map(toolCallBlock),
+    c === null ? null : json('request', c.request),
+    c === null ? null : json('reply', c.reply),
+  );
+}
+
 function renderEvent(e: EventView): HTMLElement {
   let node: HTMLElement;
   switch (e.type) {
@@ -527,21 +586,8 @@ function renderEvent(e: EventView): HTMLElement {
       );
       break;
     case 'assistant': {
-      const calls = e.toolCalls.map((call) => {
-        return el(
-          'details',
-          { class: 'tool-call', open: '' },
-          el('summary', {}, el('span', { class: 'tag' }, `→ ${call.name}`), meta(call.id)),
-          fieldBlock(call.args),
-          call.argumentsError === null ? null : el('p', { class: 'warn' }, `arguments did not parse: ${call.argumentsError}`),
-        );
-      });
-      const reasoning = e.reasoning.map((r) => {
-        const block = el('details', { class: 'reasoning' });
-        if (r.kind === 'thinking') block.append(el('summary', {}, `reasoning (${r.text.length.toLocaleString('en')} characters)`), fieldBlock(r.text, 'pre-wrap'));
-        else block.append(el('summary', {}, `redacted reasoning (${r.length.toLocaleString('en')} characters, encrypted by the provider)`));
-        return block;
-      });
+      const calls = e.toolCalls.map(toolCallBlock);
+      const reasoning = e.reasoning.map(reasoningBlock);
       const usage = e.usage === null ? null : `${e.usage.inputTokens} in / ${e.usage.outputTokens} out tokens`;
       node = details(
         'assistant',
@@ -579,6 +625,9 @@ function renderEvent(e: EventView): HTMLElement {
       );
       break;
     }
+    case 'model_call':
+      node = modelCallEvent(e);
+      break;
     case 'model_error':
       node = details('model_error', true, [el('span', { class: 'tag' }, 'model error'), meta(eventTime(e))], el('pre', {}, e.message ?? ''));
       break;
@@ -818,6 +867,7 @@ function comparePage(): void {
         line('run', (r) => r.run),
         line('task', (r) => r.task),
         line('possible / impossible', (r) => r.kind),
+        line('agent', (r) => r.agent),
         line('model', (r) => r.model),
         line('condition', (r) => r.condition),
         line('epoch', (r) => (r.epoch === null ? '' : String(r.epoch))),

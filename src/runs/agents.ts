@@ -1,0 +1,24 @@
+/** The agent as a dimension of runs: the names `--agent` / `agents:` accept, and a record's agent. */
+import { UsageError } from '../util/errors.js';
+
+/** The harness's own loop (src/agent/loop.ts): the default, and what records made before agents ran. */
+export const BUILTIN_AGENT = 'builtin';
+
+/**
+ * Every --agent name this build knows.
+ * TODO(merge): this is the one place that lists them; once src/agent/cli/registry.ts is on main,
+ * replace the literal with its `agentNames`.
+ */
+export const knownAgentNames: readonly string[] = [BUILTIN_AGENT, 'claude-code', 'codex'];
+
+/** A record's agent; records made before agents were kept are the builtin loop's. */
+export function agentOf(record: { agent?: string | undefined }): string {
+  return record.agent ?? BUILTIN_AGENT;
+}
+
+/** Throws a one-line usage error naming `where` (a flag or a file's field) for a name no agent has. */
+export function checkAgentNames(names: readonly string[], where: string): void {
+  for (const name of names) {
+    if (!knownAgentNames.includes(name)) throw new UsageError(`${where}: no agent "${name}"; the agents are ${knownAgentNames.join(', ')}`);
+  }
+}
