@@ -160,8 +160,9 @@ export function readCodexLog(stdout: string, firstStep: number): AgentLog {
           finalText = text.data.text;
         }
       } else if (item.type === 'error') {
+        // Codex's own notices that did not stop it (unknown model metadata, ignored settings).
         const message = z.object({ message: z.string() }).passthrough().safeParse(item);
-        events.push({ type: 'model_error', step: open.event?.step ?? step + 1, message: message.success ? message.data.message : 'codex reported an error item' });
+        events.push({ type: 'model_error', step: open.event?.step ?? step + 1, message: `codex warning: ${message.success ? message.data.message : '(no message)'}` });
       } else if (startCall(item)) {
         if (finished.has(item.id)) continue;
         finished.add(item.id);
