@@ -3,9 +3,12 @@
  * SDK: plain and streamed responses, function and custom (freeform) tool calls both ways, reasoning
  * handed back, the SSE event sequence, limits and malformed requests in the API's error shape.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { ResponseInputItem, ResponseStreamEvent, Tool } from 'openai/resources/responses/responses';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createModel } from '../src/models/factory.js';
 import { ScriptedModel, type ScriptTurn } from '../src/models/scripted.js';
 import type { ChatMessage, Model, ModelReply, ReasoningBlock, ToolSpec } from '../src/models/types.js';
 import { startModelProxy, type ModelProxy } from '../src/agent/proxy/server.js';
@@ -195,5 +198,41 @@ describe('model proxy: OpenAI Responses through the openai SDK', () => {
     const body = (await res.json()) as { error: { message: string; type: string } };
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toMatch(/^ibench proxy: input/);
+  });
+
+  it('an episode of many calls through the openai model client leaves no listener behind (no MaxListenersExceededWarning)', async () => {
+    const completion = JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1750000000,
+      model: 'gpt-4o-2024-08-06',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Done.', refusal: null }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+    });
+    const upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(completion);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    const model = await createModel('openai:gpt-4o', { baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, env: { OPENAI_API_KEY: 'sk-test' }, maxRetries: 0 });
+    try {
+      proxy = await startModelProxy({ model, listen: { port: 0 } });
+      const client = new OpenAI({ baseURL: `${proxy.address}/v1`, apiKey: 'x', maxRetries: 0 });
+      for (let i = 0; i < 15; i++) expect((await client.responses.create({ model: 'm', input: 'go' })).output_text).toBe('Done.');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await model.close();
+      upstream.close();
+    }
   });
 });

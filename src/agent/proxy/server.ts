@@ -145,7 +145,12 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
       const responsesChat = responses === null ? null : responsesToHarness(responses);
       const chat = responsesChat ?? (api === 'anthropic-messages' ? messagesToChat(messagesRequestSchema.parse(request)) : chatToHarness(chatRequestSchema.parse(request)));
       used.calls += 1;
-      const reply = await model.generate(chat.messages, chat.tools, inFlight.signal);
+      // A signal of its own per call: the openai SDK leaves a listener on the signal it is given
+      // after each request, so one shared signal would gather one per call.
+      const call = new AbortController();
+      const stop = (): void => call.abort(inFlight.signal.reason);
+      inFlight.signal.addEventListener('abort', stop, { once: true });
+      const reply = await model.generate(chat.messages, chat.tools, call.signal).finally(() => inFlight.signal.removeEventListener('abort', stop));
       used.inputTokens += reply.usage.inputTokens;
       used.outputTokens += reply.usage.outputTokens;
       const name = parsed.data.model;
