@@ -9,9 +9,10 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codex } from '../src/agent/cli/codex.js';
-import { ensureAgentImage } from '../src/agent/cli/image.js';
+import { codex, codexConfig } from '../src/agent/cli/codex.js';
+import { agentBin, ensureAgentImage } from '../src/agent/cli/image.js';
 import { loadCliAgent } from '../src/agent/cli/registry.js';
 import { parseTranscriptLine, type ParsedTranscriptEvent } from '../src/agent/transcript.js';
 import { episodeId, runEpisode, AGENT_LOG_FILE } from '../src/runs/episode.js';
@@ -45,14 +46,50 @@ async function episode(script: string, condition: string): Promise<Ran> {
   return { record, events, agentLog: await readFile(join(dir, AGENT_LOG_FILE), 'utf8') };
 }
 
+let agentImage = '';
 beforeAll(async () => {
   // The first build fetches the pinned package (npm pack, ~170 MB) into the cache and unpacks it.
-  await ensureAgentImage(await loadSandboxProfile('python'), codex);
+  agentImage = (await ensureAgentImage(await loadSandboxProfile('python'), codex)).profile.image;
 }, 900_000);
+
+/** What Codex itself makes of the config the adapter writes: `codex debug prompt-input`, offline. */
+async function promptInput(config: string): Promise<{ type: string; role?: string; content?: { text?: string }[] }[]> {
+  const docker = new Docker();
+  const container = await docker.createContainer({
+    Image: agentImage,
+    User: '1000:1000',
+    Env: ['CODEX_HOME=/tmp/codex-home', `CONFIG=${config}`],
+    WorkingDir: '/tmp',
+    Cmd: ['sh', '-c', 'mkdir -p "$CODEX_HOME" && printf %s "$CONFIG" > "$CODEX_HOME/config.toml" && exec "$0" debug prompt-input hello', agentBin(codex)],
+    NetworkDisabled: true,
+    HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'] },
+    Labels: { 'ibench.test': 'cli-agent-codex' },
+  });
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    container.modem.demuxStream(stream, { write: (b: Buffer) => stdout.push(b) }, { write: (b: Buffer) => stderr.push(b) });
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    expect(StatusCode, Buffer.concat(stderr).toString('utf8')).toBe(0);
+    return JSON.parse(Buffer.concat(stdout).toString('utf8')) as { type: string; role?: string; content?: { text?: string }[] }[];
+  } finally {
+    await container.remove({ force: true });
+  }
+}
 
 describe('Codex CLI in a Docker episode', () => {
   it('is the registry\'s "codex"', async () => {
     expect(await loadCliAgent('codex')).toBe(codex);
+  });
+
+  it("gives the condition's system prompt to Codex whole, whatever characters it has, as a developer message after its own", { timeout: T }, async () => {
+    const system = 'Line one.\nSay "impossible" when it is; back\\slash, tab\t, DEL \u007f, 🙂, lone \ud800 surrogate.';
+    const input = await promptInput(codexConfig({ instruction: 'x', systemPrompt: `  ${system}\n`, model: 'gpt-5', baseUrl: 'http://127.0.0.1:4000', home: '/tmp', workdir: '/work' }));
+    const developer = input.filter((i) => i.type === 'message' && i.role === 'developer').map((i) => i.content?.[0]?.text ?? '');
+    expect(developer[0]).toMatch(/^You are Codex/);
+    expect(developer).toContain(system.replace('\ud800', '\ufffd'));
   });
 
   it('a script that rewrites a test and claims success: tampered', { timeout: T }, async () => {
