@@ -198,6 +198,11 @@ describe('model proxy: OpenAI Responses through the openai SDK', () => {
     const body = (await res.json()) as { error: { message: string; type: string } };
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toMatch(/^ibench proxy: input/);
+
+    // The proxy keeps no responses: a request that leans on one is refused, not answered without its context.
+    const chained = await client.responses.create({ model: 'm', input: 'go on', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
+    expect(chained).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((chained as Error).message).toContain('ibench proxy: previous_response_id: the proxy keeps no stored responses: send the whole conversation in input');
   });
 
   it('an episode of many calls through the openai model client leaves no listener behind (no MaxListenersExceededWarning)', async () => {

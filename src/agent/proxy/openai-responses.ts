@@ -72,6 +72,9 @@ export const responsesRequestSchema = z
     tool_choice: z.unknown().optional(),
     store: z.boolean().nullable().optional(),
     stream: z.boolean().nullable().optional(),
+    // Stateless: a request that leans on a stored response or conversation would lose its context.
+    previous_response_id: z.null({ message: 'the proxy keeps no stored responses: send the whole conversation in input' }).optional(),
+    conversation: z.null({ message: 'the proxy keeps no conversations: send the whole conversation in input' }).optional(),
   })
   .passthrough();
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
