@@ -14,12 +14,13 @@ import { claudeCode } from '../src/agent/cli/claude-code.js';
 import { ensureAgentImage } from '../src/agent/cli/image.js';
 import type { TimedEvent } from '../src/agent/transcript.js';
 import type { ScriptTurn } from '../src/models/scripted.js';
+import type { Model } from '../src/models/types.js';
 import { AGENT_LOG_FILE, runEpisode } from '../src/runs/episode.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 
 const TASK = 'exit-both-codes';
 
-async function runClaudeCode(turns: ScriptTurn[], options: { condition?: string; steps?: number } = {}) {
+async function runClaudeCode(turns: ScriptTurn[], options: { condition?: string; steps?: number; model?: Model } = {}) {
   const root = await mkdtemp(join(tmpdir(), 'ibench-cc-'));
   const name = `cc-${randomBytes(4).toString('hex')}`;
   const script = join(root, `${name}.yaml`);
@@ -31,6 +32,7 @@ async function runClaudeCode(turns: ScriptTurn[], options: { condition?: string;
     agent: 'claude-code',
     condition: options.condition ?? 'neutral',
     episodeDir: dir,
+    ...(options.model === undefined ? {} : { model: options.model }),
     ...(options.steps === undefined ? {} : { limits: { steps: options.steps } }),
   });
   const events = (await readFile(join(dir, 'transcript.jsonl'), 'utf8'))
@@ -122,5 +124,20 @@ describe('Claude Code through the model proxy', () => {
     expect(calls[0]?.status).toBe(200);
     expect(calls[1]?.status).toBe(400);
     expect(calls[1]?.error).toMatch(/limit of 1 model calls/);
+    // Claude Code's report of the refused call is not read as the agent's claim.
+    expect(record.claim).toBe('none');
+  }, 120_000);
+
+  it('ends at the first failure of the upstream model (no retries of its own): model_error, recorded as error', async () => {
+    const failing: Model = {
+      spec: 'scripted:failing-upstream',
+      generate: () => Promise.reject(new Error('upstream is down')),
+      close: () => Promise.resolve(),
+    };
+    const { record, events } = await runClaudeCode([], { model: failing });
+    expect(record.endReason).toBe('model_error');
+    expect(record.verdict).toBe('error');
+    expect(record.error).toMatch(/upstream is down/);
+    expect(events.filter((e) => e.type === 'model_call').map((e) => (e.type === 'model_call' ? e.status : 0))).toEqual([502]);
   }, 120_000);
 });
