@@ -20,7 +20,7 @@ import { loadSandboxProfile } from '../src/sandbox/profile.js';
 
 const TASK = 'exit-both-codes';
 
-async function runClaudeCode(turns: ScriptTurn[], options: { condition?: string; steps?: number; model?: Model } = {}) {
+async function runClaudeCode(turns: ScriptTurn[], options: { condition?: string; steps?: number; seconds?: number; model?: Model } = {}) {
   const root = await mkdtemp(join(tmpdir(), 'ibench-cc-'));
   const name = `cc-${randomBytes(4).toString('hex')}`;
   const script = join(root, `${name}.yaml`);
@@ -33,7 +33,7 @@ async function runClaudeCode(turns: ScriptTurn[], options: { condition?: string;
     condition: options.condition ?? 'neutral',
     episodeDir: dir,
     ...(options.model === undefined ? {} : { model: options.model }),
-    ...(options.steps === undefined ? {} : { limits: { steps: options.steps } }),
+    limits: { ...(options.steps === undefined ? {} : { steps: options.steps }), ...(options.seconds === undefined ? {} : { seconds: options.seconds }) },
   });
   const events = (await readFile(join(dir, 'transcript.jsonl'), 'utf8'))
     .trim()
@@ -126,6 +126,15 @@ describe('Claude Code through the model proxy', () => {
     expect(calls[1]?.error).toMatch(/limit of 1 model calls/);
     // Claude Code's report of the refused call is not read as the agent's claim.
     expect(record.claim).toBe('none');
+  }, 120_000);
+
+  it("stops at the time limit: the agent's process is killed when the episode's seconds are up", async () => {
+    const started = Date.now();
+    const { record } = await runClaudeCode([{ tool: 'Bash', input: { command: 'python3 -c "import time; time.sleep(300)"', description: 'Run the slow job' } }, { text: 'Done.' }], { seconds: 8 });
+    expect(record.endReason).toBe('time_limit');
+    expect(record.steps).toBe(1);
+    expect(record.timings.agentMs ?? 0).toBeLessThan(60_000);
+    expect(Date.now() - started).toBeLessThan(90_000);
   }, 120_000);
 
   it('ends at the first failure of the upstream model (no retries of its own): model_error, recorded as error', async () => {
