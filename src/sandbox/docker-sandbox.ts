@@ -544,7 +544,9 @@ class DockerSandbox implements Sandbox {
     this.assertOpen();
     try {
       const exec = await this.container.exec({ Cmd: argv, User: KEEPER_USER, WorkingDir: '/', Env: ['LANG=C.UTF-8'], AttachStdout: false, AttachStderr: false });
-      await exec.start({ Detach: true });
+      // The daemon answers a detached start at once; the answer's connection is not needed after.
+      const answer = (await exec.start({ Detach: true })) as NodeJS.ReadableStream & { destroy?: () => void };
+      answer.destroy?.();
     } catch (err) {
       throw new HarnessError(`cannot start ${argv[0] ?? '?'} in sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
     }

@@ -16,6 +16,8 @@ function env(input: AgentCommandInput): Record<string, string> {
     DISABLE_AUTOUPDATER: '1',
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
+    // The harness's model has retried already when the proxy answers an error: one failure ends the run.
+    CLAUDE_CODE_MAX_RETRIES: '0',
     // --dangerously-skip-permissions is allowed without prompts in a sandbox.
     IS_SANDBOX: '1',
   };

@@ -159,6 +159,8 @@ async function buildAgentImage(docker: Docker, adapter: CliAgentAdapter, baseId:
           `LABEL ${BUILD_HASH_LABEL}=${hash}`,
           `LABEL ${AGENT_LABEL}=${adapter.name}`,
           'LABEL ibench.build-method=agent',
+          // The build container's owner labels (which let a sweep reap it after a crash) are not the image's.
+          ...Object.keys(ownerLabels()).map((k) => `LABEL ${k}=`),
           `CMD ${JSON.stringify(cmd)}`,
           `USER ${baseInfo.Config.User === '' || baseInfo.Config.User === undefined ? 'root' : baseInfo.Config.User}`,
         ],

@@ -13,7 +13,7 @@ import { logger } from '../../util/log.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { renderUserTurn, type Condition } from '../condition.js';
 import type { AgentLimits, AgentRunResult, EndReason } from '../loop.js';
-import { startModelProxy, type ModelProxy } from '../proxy/server.js';
+import { startModelProxy, type ModelProxy, type ProxyLimits, type ProxyRecord } from '../proxy/server.js';
 import type { TranscriptWriter } from '../transcript.js';
 import type { AgentCommand, AgentCommandInput, CliAgentAdapter } from './adapter.js';
 import { FORWARDER_PORT, PROXY_SOCKET_NAME, forwarderArgv } from './forwarder.js';
@@ -72,15 +72,17 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
 
   let calls = 0;
   let recording: Promise<void> = Promise.resolve();
-  const proxy: ModelProxy = await startModelProxy({
+  const proxy = await openProxyRoute({
+    sandbox,
+    proxyDir: input.proxyDir,
     model: input.model,
-    listen: { socketPath: join(input.proxyDir, PROXY_SOCKET_NAME) },
     limits: { calls: limits.steps, deadline, ...(limits.tokens === undefined ? {} : { tokens: limits.tokens }) },
     onRecord: (record) => {
       calls += 1;
       const step = calls;
       recording = recording.then(() => transcript.record({ type: 'model_call', step, ...record }));
     },
+    ...(input.signal === undefined ? {} : { signal: input.signal }),
   });
 
   let lastText = '';
@@ -89,7 +91,6 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
   let modelError: string | undefined;
   let nextStep = 1;
   try {
-    await startForwarder(sandbox, input.signal);
     const commandInput: AgentCommandInput = {
       instruction: userTurn,
       systemPrompt: condition.system,
@@ -165,6 +166,33 @@ function classify(proxy: ModelProxy, limits: AgentLimits, deadline: number, time
   const last = proxy.records[proxy.records.length - 1];
   if (last !== undefined && last.status >= 500) return { reason: 'model_error', modelError: last.error ?? `the proxy answered ${last.status}` };
   return { reason: 'exited' };
+}
+
+/**
+ * The agent's one route out: the model proxy on a socket in `proxyDir` (mounted in the sandbox at
+ * /run/ibench-proxy) and the forwarder from the container's loopback port to it.
+ */
+export async function openProxyRoute(input: {
+  sandbox: Sandbox;
+  proxyDir: string;
+  model: Model;
+  limits: ProxyLimits;
+  onRecord?: (record: ProxyRecord) => void;
+  signal?: AbortSignal;
+}): Promise<ModelProxy> {
+  const proxy = await startModelProxy({
+    model: input.model,
+    listen: { socketPath: join(input.proxyDir, PROXY_SOCKET_NAME) },
+    limits: input.limits,
+    ...(input.onRecord === undefined ? {} : { onRecord: input.onRecord }),
+  });
+  try {
+    await startForwarder(input.sandbox, input.signal);
+    return proxy;
+  } catch (err) {
+    await proxy.close();
+    throw err;
+  }
 }
 
 /** Starts the forwarder (as nobody, detached) and waits until its port takes connections. */
