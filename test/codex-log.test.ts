@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { AgentCommandInput } from '../src/agent/cli/adapter.js';
+import { codex, codexConfig, tomlString } from '../src/agent/cli/codex.js';
 import { readCodexLog } from '../src/agent/cli/codex-log.js';
 
 const exec = readFileSync('test/fixtures/agents/codex-0.171.0-exec.jsonl', 'utf8');
@@ -85,5 +87,52 @@ describe("Codex CLI's exec --json log", () => {
     expect(failed.skippedLines).toBe(0);
     expect(failed.events.map((e) => e.type)).toEqual(['assistant', 'tool_result', 'model_error']);
     expect(failed.events[2]).toEqual({ type: 'model_error', step: 2, message: "ibench proxy: the episode's limit of 1 model calls is reached" });
+  });
+});
+
+describe('the Codex CLI adapter', () => {
+  const input: AgentCommandInput = { instruction: '-Make the tests pass.', systemPrompt: 'You are careful.\n', model: 'gpt-5', baseUrl: 'http://127.0.0.1:4000', home: '/home/agent', workdir: '/work' };
+  const bin = '/opt/ibench/agents/codex/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/bin/codex';
+  const flags = ['--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-m', 'gpt-5', '--'];
+
+  it('prints its version, then runs codex exec on the instruction (after --) with its sandbox off, its config in CODEX_HOME, and no real key', () => {
+    const cmd = codex.command(input);
+    expect(cmd.argv).toEqual(['/bin/sh', '-c', '"$0" --version && exec "$0" "$@"', bin, 'exec', ...flags, '-Make the tests pass.']);
+    expect(cmd.env).toEqual({ CODEX_HOME: '/home/agent/.codex', IBENCH_PROXY_KEY: 'ibench-proxy-no-key', NO_COLOR: '1' });
+    expect(cmd.files).toEqual([{ path: '/home/agent/.codex/config.toml', content: codexConfig(input) }]);
+    expect(codex.install.bin).toBe('node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/bin/codex');
+    expect(codex.install.packages).toEqual([{ name: '@openai/codex', version: '0.171.0-linux-x64', integrity: expect.stringMatching(/^sha512-/) }]);
+  });
+
+  it('resumes the newest session of the working directory with the pushback', () => {
+    expect(codex.resume?.(input, 'Try again.').argv.slice(3)).toEqual([bin, 'exec', 'resume', '--last', ...flags, 'Try again.']);
+  });
+
+  it("points the config at the proxy, turns off what would reach the network, and adds the condition's prompt", () => {
+    const config = codexConfig(input);
+    for (const line of [
+      'model_provider = "ibench"',
+      'check_for_update_on_startup = false',
+      'web_search = "disabled"',
+      'developer_instructions = "You are careful."',
+      '[analytics]\nenabled = false',
+      '[features]\nplugins = false',
+      'base_url = "http://127.0.0.1:4000/v1"',
+      'wire_api = "responses"',
+      'env_key = "IBENCH_PROXY_KEY"',
+      'request_max_retries = 0',
+    ]) {
+      expect(config).toContain(line);
+    }
+    expect(codexConfig({ ...input, systemPrompt: ' ' })).not.toContain('developer_instructions');
+    expect(tomlString('a "b" \\ \n \u007f \ud800 🙂')).toBe('"a \\"b\\" \\\\ \\n \\u007F \ufffd 🙂"');
+  });
+
+  it("reads the version line before the log, and numbers steps from the first it is given", () => {
+    const log = codex.readLog(`codex-cli 0.171.0\n${exec}`, 3);
+    expect(log.version).toBe('0.171.0');
+    expect(log.skippedLines).toBe(0);
+    expect(log.events[0]).toMatchObject({ type: 'assistant', step: 3 });
+    expect(codex.readLog(exec, 1).version).toBeNull();
   });
 });
