@@ -17,6 +17,7 @@ import { loadCliAgent } from '../src/agent/cli/registry.js';
 import { parseTranscriptLine, type ParsedTranscriptEvent } from '../src/agent/transcript.js';
 import { episodeId, runEpisode, AGENT_LOG_FILE } from '../src/runs/episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from '../src/runs/record.js';
+import type { Model } from '../src/models/types.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { projectRoot } from '../src/util/paths.js';
 
@@ -30,11 +31,11 @@ interface Ran {
   agentLog: string;
 }
 
-async function episode(script: string, condition: string, limits: { steps?: number; seconds?: number } = {}): Promise<Ran> {
-  const spec = `scripted:${join(FIXTURES, script)}`;
+async function episode(script: string, condition: string, limits: { steps?: number; seconds?: number } = {}, model?: Model): Promise<Ran> {
+  const spec = model?.spec ?? `scripted:${join(FIXTURES, script)}`;
   const root = await mkdtemp(join(tmpdir(), 'ibench-codex-ep-'));
   const dir = join(root, episodeId(TASK, spec, condition, 0, 'codex'));
-  const record = await runEpisode({ taskId: TASK, modelSpec: spec, condition, episodeDir: dir, agent: 'codex', limits: { steps: 10, seconds: 180, ...limits } });
+  const record = await runEpisode({ taskId: TASK, modelSpec: spec, condition, episodeDir: dir, agent: 'codex', ...(model === undefined ? {} : { model }), limits: { steps: 10, seconds: 180, ...limits } });
   const events = (await readFile(join(dir, EPISODE_FILES.transcript), 'utf8'))
     .split('\n')
     .filter((l) => l !== '')
@@ -153,5 +154,14 @@ describe('Codex CLI in a Docker episode', () => {
     expect(events.filter((e) => e.type === 'model_call').map((e) => e.status)).toEqual([200, 400]);
     expect(events.filter((e) => e.type === 'model_error').map((e) => e.message)).toContain("ibench proxy: the episode's limit of 1 model calls is reached");
     expect(record.claim).toBe('none');
+  });
+
+  it('ends at the first failure of the upstream model (Codex set to no retries of its own): model_error, recorded as error', { timeout: T }, async () => {
+    const failing: Model = { spec: 'scripted:failing-upstream', generate: () => Promise.reject(new Error('upstream is down')), close: () => Promise.resolve() };
+    const { record, events } = await episode('', 'neutral', {}, failing);
+    expect(record.endReason).toBe('model_error');
+    expect(record.verdict).toBe('error');
+    expect(record.error).toMatch(/upstream is down/);
+    expect(events.filter((e) => e.type === 'model_call').map((e) => e.status)).toEqual([502]);
   });
 });
