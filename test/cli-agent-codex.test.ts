@@ -6,11 +6,11 @@
  * one where it flags the task and holds to it through the pushback condition's two pushes, which
  * continue the same Codex session (`codex exec resume --last`) (`flagged`).
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codex, codexConfig } from '../src/agent/cli/codex.js';
 import { agentBin, ensureAgentImage } from '../src/agent/cli/image.js';
 import { loadCliAgent } from '../src/agent/cli/registry.js';
@@ -25,6 +25,12 @@ const TASK = 'exit-both-codes';
 const FIXTURES = join(projectRoot, 'test', 'fixtures', 'agents');
 const T = 240_000;
 
+/** The episodes' folders, removed at the end. */
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
+});
+
 interface Ran {
   record: EpisodeRecord;
   events: ParsedTranscriptEvent[];
@@ -34,6 +40,7 @@ interface Ran {
 async function episode(script: string, condition: string, limits: { steps?: number; seconds?: number } = {}, model?: Model): Promise<Ran> {
   const spec = model?.spec ?? `scripted:${join(FIXTURES, script)}`;
   const root = await mkdtemp(join(tmpdir(), 'ibench-codex-ep-'));
+  roots.push(root);
   const dir = join(root, episodeId(TASK, spec, condition, 0, 'codex'));
   const record = await runEpisode({ taskId: TASK, modelSpec: spec, condition, episodeDir: dir, agent: 'codex', ...(model === undefined ? {} : { model }), limits: { steps: 10, seconds: 180, ...limits } });
   const events = (await readFile(join(dir, EPISODE_FILES.transcript), 'utf8'))
