@@ -15,7 +15,8 @@ import { ensureAgentImage } from '../src/agent/cli/image.js';
 import type { TimedEvent } from '../src/agent/transcript.js';
 import type { ScriptTurn } from '../src/models/scripted.js';
 import type { Model } from '../src/models/types.js';
-import { AGENT_LOG_FILE, runEpisode } from '../src/runs/episode.js';
+import { runEpisode } from '../src/runs/episode.js';
+import { EPISODE_FILES } from '../src/runs/record.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 
 const TASK = 'exit-both-codes';
@@ -81,7 +82,7 @@ describe('Claude Code through the model proxy', () => {
     const result = events.find((e) => e.type === 'tool_result');
     expect(result?.type === 'tool_result' ? result.content : '').toMatch(/failed/);
     expect(events.map((e) => e.type)).toEqual(['system', 'user', 'model_call', 'model_call', 'assistant', 'tool_result', 'assistant', 'end']);
-    expect(await readFile(join(dir, AGENT_LOG_FILE), 'utf8')).toContain('"claude_code_version":"2.1.332"');
+    expect(await readFile(join(dir, EPISODE_FILES.agentLog), 'utf8')).toContain('"claude_code_version":"2.1.332"');
   }, 120_000);
 
   it('flags the task and keeps to it through the pushback condition: flagged, three sessions', async () => {

@@ -61,9 +61,6 @@ export interface EpisodeOptions {
   parallelTestRun?: () => (() => void) | null;
 }
 
-/** A CLI agent's own stdout (its event log), kept beside the transcript. */
-export const AGENT_LOG_FILE = 'agent-log.jsonl';
-
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
 export class EpisodeFailed extends Error {
   override name = 'EpisodeFailed';
@@ -164,7 +161,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
         instruction: workspace.instruction,
         limits,
         transcript,
-        logPath: join(options.episodeDir, AGENT_LOG_FILE),
+        logPath: join(options.episodeDir, EPISODE_FILES.agentLog),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       agent = run;
