@@ -116,6 +116,10 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
       await recording;
       if (input.logPath !== undefined) await appendFile(input.logPath, result.stdout.text);
       const log = adapter.readLog(result.stdout.text, nextStep);
+      if (result.exitCode !== 0 && !result.timedOut && log.events.length === 0 && log.version === null && proxy.records.length === 0 && input.signal?.aborted !== true) {
+        // It never got going (a broken image, too little memory, a bad flag): the harness's failure, not the agent's.
+        throw new HarnessError(`${adapter.name} exited ${result.exitCode} before it started: ${(result.stderr.text.trim() || result.stdout.text.trim()).slice(-500)}`);
+      }
       for (const event of log.events) {
         await transcript.record(event);
         if ('step' in event) nextStep = Math.max(nextStep, event.step + 1);
