@@ -10,7 +10,7 @@ import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
-import { dockerClient } from '../sandbox/docker.js';
+import { daemonIsLocal, dockerClient } from '../sandbox/docker.js';
 import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
 import type { CopyOutResult } from '../sandbox/copy-out.js';
@@ -104,6 +104,9 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const ownsModel = options.model === undefined;
   const docker = options.docker ?? dockerClient();
   const factory = options.factory ?? new DockerSandboxFactory(docker);
+  if (cliAgent !== null && !daemonIsLocal(docker)) {
+    throw new HarnessError(`--agent ${agentName}: CLI agents need the Docker daemon on this machine (the model proxy's socket is a folder of this machine mounted into the container); ${options.dockerHost ?? 'this daemon'} is remote`);
+  }
   const id = basename(options.episodeDir);
   await mkdir(options.episodeDir, { recursive: true });
   const transcript = new TranscriptWriter(join(options.episodeDir, EPISODE_FILES.transcript));
