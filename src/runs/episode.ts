@@ -100,13 +100,13 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.tests);
   const agentName = options.agent ?? 'builtin';
   const cliAgent: CliAgentAdapter | null = agentName === 'builtin' ? null : await loadCliAgent(agentName);
-  const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
-  const ownsModel = options.model === undefined;
   const docker = options.docker ?? dockerClient();
-  const factory = options.factory ?? new DockerSandboxFactory(docker);
   if (cliAgent !== null && !daemonIsLocal(docker)) {
     throw new HarnessError(`--agent ${agentName}: CLI agents need the Docker daemon on this machine (the model proxy's socket is a folder of this machine mounted into the container); ${options.dockerHost ?? 'this daemon'} is remote`);
   }
+  const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
+  const ownsModel = options.model === undefined;
+  const factory = options.factory ?? new DockerSandboxFactory(docker);
   const id = basename(options.episodeDir);
   await mkdir(options.episodeDir, { recursive: true });
   const transcript = new TranscriptWriter(join(options.episodeDir, EPISODE_FILES.transcript));
