@@ -146,13 +146,14 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
   }
   if (input.signal?.aborted === true) endReason = 'aborted';
   const used = proxy.usage();
+  const costs = proxy.records.flatMap((r) => (r.reply?.costUsd === undefined ? [] : [r.reply.costUsd]));
   await transcript.record({ type: 'end', reason: endReason, steps: used.calls });
   return {
     submit: null,
     lastAssistantText: lastText,
     endReason,
     steps: used.calls,
-    usage: { inputTokens: used.inputTokens, outputTokens: used.outputTokens },
+    usage: { inputTokens: used.inputTokens, outputTokens: used.outputTokens, ...(costs.length === 0 ? {} : { costUsd: costs.reduce((x, y) => x + y, 0) }) },
     agentVersion: version,
     ...(modelError === undefined ? {} : { modelError }),
   };
