@@ -153,7 +153,7 @@ describe('Claude Code through the model proxy', () => {
     const { record, events } = await runClaudeCode([], { model: failing });
     expect(record.endReason).toBe('model_error');
     expect(record.verdict).toBe('error');
-    expect(record.error).toMatch(/upstream is down/);
+    expect(record.error).toBe('model failed: upstream is down');
     expect(events.filter((e) => e.type === 'model_call').map((e) => (e.type === 'model_call' ? e.status : 0))).toEqual([502]);
   }, 120_000);
 

@@ -169,7 +169,9 @@ function classify(proxy: ModelProxy, limits: AgentLimits, deadline: number, time
     if (Date.now() >= deadline) return { reason: 'time_limit' };
   }
   const last = proxy.records[proxy.records.length - 1];
-  if (last !== undefined && last.status >= 500) return { reason: 'model_error', modelError: last.error ?? `the proxy answered ${last.status}` };
+  if (last !== undefined && last.status >= 500) {
+    return { reason: 'model_error', modelError: (last.error ?? `the proxy answered ${last.status}`).replace(/^the model failed: /, '') };
+  }
   return { reason: 'exited' };
 }
 
