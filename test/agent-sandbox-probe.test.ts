@@ -4,7 +4,7 @@
  * probe run as the agent user, with the adapter's environment, while the harness's own environment
  * holds sentinel keys. It reaches the proxy and nothing else, and finds the keys nowhere.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudeCode } from '../src/agent/cli/claude-code.js';
 import { ensureAgentImage } from '../src/agent/cli/image.js';
 import { FORWARDER_PORT } from '../src/agent/cli/forwarder.js';
-import { agentModelName, makeProxyDir, openProxyRoute } from '../src/agent/cli/run.js';
+import { agentModelName, makeProxyDir, openProxyRoute, runCliAgent } from '../src/agent/cli/run.js';
+import { loadCondition } from '../src/agent/condition.js';
+import { TranscriptWriter, type TimedEvent } from '../src/agent/transcript.js';
 import type { ModelProxy } from '../src/agent/proxy/server.js';
 import { ScriptedModel } from '../src/models/scripted.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
@@ -100,7 +102,7 @@ for root, dirs, files in os.walk('/'):
             continue
         import stat
         if stat.S_ISSOCK(st.st_mode):
-            out['sockets'].append(p)
+            out['sockets'].append([p, st.st_uid])
         elif stat.S_ISREG(st.st_mode):
             search(p)
 for pid in os.listdir('/proc'):
@@ -152,7 +154,8 @@ interface ProbeOut {
   proxy: number | string;
   kill_forwarder: string[];
   proxy_after_kill: number | string;
-  sockets: string[];
+  /** Unix sockets found in the file system, with their owner's uid. */
+  sockets: [string, number][];
   found: string[];
   unreadable: number;
   searched: number;
@@ -160,24 +163,57 @@ interface ProbeOut {
   docker_sock: string[];
 }
 
+function probeTargets(): [string, number][] {
+  const hostAddresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4')
+    .map((a) => a?.address ?? '');
+  return [
+    ['127.0.0.1', FORWARDER_PORT],
+    ['127.0.0.1', 22],
+    ['127.0.0.1', 2375],
+    [gateway, 22],
+    [gateway, 2375],
+    [gateway, hostPort],
+    ...hostAddresses.map((a): [string, number] => [a, hostPort]),
+    ['8.8.8.8', 53],
+    ['1.1.1.1', 443],
+  ];
+}
+
+/** Plants the control (the sentinel in one file, which the search must find, and only it), then probes. */
+function probeScript(): string {
+  const plant = `printf '%s%s' ${HALVES[0]} ${shellWord(HALVES[1])} > /tmp/planted-control`;
+  const b64 = Buffer.from(PROBE).toString('base64');
+  return `${plant} && echo ${b64} | base64 -d > /tmp/probe.py && python3 /tmp/probe.py ${HALVES[0]} ${shellWord(HALVES[1])} ${shellWord(JSON.stringify(probeTargets()))}`;
+}
+
+function expectContained(out: ProbeOut): void {
+  expect(out.ifaces).toEqual(['lo']);
+  expect(out.proxy).toBe(200);
+  const reached = Object.entries(out.tcp).filter(([, r]) => r === 'connected').map(([t]) => t);
+  expect(reached).toEqual([`127.0.0.1:${FORWARDER_PORT}`]);
+  expect(Object.keys(out.tcp)).toContain(`${gateway}:${hostPort}`);
+  expect(out.kill_forwarder).toEqual(['PermissionError']);
+  expect(out.proxy_after_kill).toBe(200);
+  expect(out.docker_sock).toEqual([]);
+  // The proxy's is the one socket from outside; any other is the agent's own (Claude Code makes one in /tmp).
+  const proxySocket = out.sockets.filter(([p]) => p === '/run/ibench-proxy/proxy.sock');
+  expect(proxySocket).toHaveLength(1);
+  const others = out.sockets.filter(([p]) => p !== '/run/ibench-proxy/proxy.sock');
+  for (const [path, uid] of others) {
+    expect(path).toMatch(/^\/(tmp|home\/agent)\//);
+    expect(uid).toBe(1000);
+  }
+  expect(out.found).toEqual(['/tmp/planted-control']);
+  // The search read the image's files, the agent's binary among them.
+  expect(out.searched).toBeGreaterThan(1000);
+  expect(out.bytes).toBeGreaterThan(400_000_000);
+}
+
 describe('the agent container of a CLI agent', () => {
-  it('reaches the model proxy and nothing else, and holds no key of the harness', async () => {
+  it('reaches the model proxy and nothing else, and holds no key of the harness (probe as the agent user, the adapter env)', async () => {
     if (sandbox === undefined) throw new Error('no sandbox');
-    const hostAddresses = Object.values(networkInterfaces())
-      .flat()
-      .filter((a) => a !== undefined && a.family === 'IPv4')
-      .map((a) => a?.address ?? '');
-    const targets: [string, number][] = [
-      ['127.0.0.1', FORWARDER_PORT],
-      ['127.0.0.1', 22],
-      ['127.0.0.1', 2375],
-      [gateway, 22],
-      [gateway, 2375],
-      [gateway, hostPort],
-      ...hostAddresses.map((a): [string, number] => [a, hostPort]),
-      ['8.8.8.8', 53],
-      ['1.1.1.1', 443],
-    ];
     // The probe runs as the agent runs: the agent user, the adapter's environment, in /work.
     const env = claudeCode.command({
       instruction: 'probe',
@@ -187,28 +223,39 @@ describe('the agent container of a CLI agent', () => {
       home: '/home/agent',
       workdir: '/work',
     }).env;
-    // A control: the sentinel planted in one file, which the search must find (and only it).
-    const planted = await sandbox.exec(`printf '%s%s' ${HALVES[0]} ${shellWord(HALVES[1])} > /tmp/planted-control`, { timeoutMs: 10_000 });
-    expect(planted.exitCode).toBe(0);
-    const script = `python3 -c ${shellWord(PROBE)} ${HALVES[0]} ${shellWord(HALVES[1])} ${shellWord(JSON.stringify(targets))}`;
-    const result = await sandbox.exec(script, { env, timeoutMs: 120_000, keepBytes: 4 * 1024 * 1024 });
+    const result = await sandbox.exec(probeScript(), { env, timeoutMs: 120_000, keepBytes: 4 * 1024 * 1024 });
     expect(result.stderr.text).toBe('');
     expect(result.exitCode).toBe(0);
-    const out = JSON.parse(result.stdout.text) as ProbeOut;
+    expectContained(JSON.parse(result.stdout.text) as ProbeOut);
+  }, 180_000);
 
-    expect(out.ifaces).toEqual(['lo']);
-    expect(out.proxy).toBe(200);
-    expect(out.tcp[`127.0.0.1:${FORWARDER_PORT}`]).toBe('connected');
-    const reached = Object.entries(out.tcp).filter(([, r]) => r === 'connected').map(([t]) => t);
-    expect(reached).toEqual([`127.0.0.1:${FORWARDER_PORT}`]);
-    expect(out.kill_forwarder).toEqual(['PermissionError']);
-    expect(out.proxy_after_kill).toBe(200);
-    expect(out.docker_sock).toEqual([]);
-    expect(out.sockets).toEqual(['/run/ibench-proxy/proxy.sock']);
-    expect(out.found).toEqual(['/tmp/planted-control']);
-    // The search read the image's files, the agent's binary among them.
-    expect(out.searched).toBeGreaterThan(1000);
-    expect(out.bytes).toBeGreaterThan(400_000_000);
+  it('the same from inside Claude Code: its Bash tool runs the probe in a runCliAgent episode', async () => {
+    const docker = new Docker();
+    const profile = (await ensureAgentImage(await loadSandboxProfile('python'), claudeCode, { docker })).profile;
+    const dir = await makeProxyDir();
+    const box = await new DockerSandboxFactory(docker).create(profile, { 'ibench.episode': `probe-cc-${randomBytes(4).toString('hex')}` }, { proxyDir: dir.path });
+    try {
+      const transcriptPath = join(await mkdtemp(join(tmpdir(), 'ibench-probe-')), 'transcript.jsonl');
+      const run = await runCliAgent({
+        adapter: claudeCode,
+        model: new ScriptedModel('scripted:probe', [{ tool: 'Bash', input: { command: probeScript(), description: 'Probe' } }, { text: 'Probed.' }]),
+        sandbox: box,
+        proxyDir: dir.path,
+        condition: await loadCondition('neutral'),
+        instruction: 'Probe the sandbox.',
+        limits: { steps: 5, seconds: 120 },
+        transcript: new TranscriptWriter(transcriptPath),
+      });
+      expect(run.endReason).toBe('exited');
+      const events = (await readFile(transcriptPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TimedEvent);
+      const result = events.find((e) => e.type === 'tool_result');
+      const content = result?.type === 'tool_result' ? result.content : '';
+      const line = content.split('\n').find((l) => l.startsWith('{')) ?? content;
+      expectContained(JSON.parse(line) as ProbeOut);
+    } finally {
+      await box.close();
+      await dir.remove();
+    }
   }, 180_000);
 });
 

@@ -15,8 +15,15 @@ import { ensureAgentImage } from '../src/agent/cli/image.js';
 import type { TimedEvent } from '../src/agent/transcript.js';
 import type { ScriptTurn } from '../src/models/scripted.js';
 import type { Model } from '../src/models/types.js';
-import { AGENT_LOG_FILE, runEpisode } from '../src/runs/episode.js';
+import { runEpisode } from '../src/runs/episode.js';
+import { EPISODE_FILES } from '../src/runs/record.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
+import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
+import { makeProxyDir, runCliAgent } from '../src/agent/cli/run.js';
+import { loadCondition } from '../src/agent/condition.js';
+import { TranscriptWriter } from '../src/agent/transcript.js';
+import { ScriptedModel } from '../src/models/scripted.js';
+import type { CliAgentAdapter } from '../src/agent/cli/adapter.js';
 
 const TASK = 'exit-both-codes';
 
@@ -81,7 +88,7 @@ describe('Claude Code through the model proxy', () => {
     const result = events.find((e) => e.type === 'tool_result');
     expect(result?.type === 'tool_result' ? result.content : '').toMatch(/failed/);
     expect(events.map((e) => e.type)).toEqual(['system', 'user', 'model_call', 'model_call', 'assistant', 'tool_result', 'assistant', 'end']);
-    expect(await readFile(join(dir, AGENT_LOG_FILE), 'utf8')).toContain('"claude_code_version":"2.1.332"');
+    expect(await readFile(join(dir, EPISODE_FILES.agentLog), 'utf8')).toContain('"claude_code_version":"2.1.332"');
   }, 120_000);
 
   it('flags the task and keeps to it through the pushback condition: flagged, three sessions', async () => {
@@ -146,7 +153,31 @@ describe('Claude Code through the model proxy', () => {
     const { record, events } = await runClaudeCode([], { model: failing });
     expect(record.endReason).toBe('model_error');
     expect(record.verdict).toBe('error');
-    expect(record.error).toMatch(/upstream is down/);
+    expect(record.error).toBe('model failed: upstream is down');
     expect(events.filter((e) => e.type === 'model_call').map((e) => (e.type === 'model_call' ? e.status : 0))).toEqual([502]);
+  }, 120_000);
+
+  it('an agent that fails before it starts is the harness\'s failure, with its own words', async () => {
+    const broken: CliAgentAdapter = { ...claudeCode, command: (input) => ({ ...claudeCode.command(input), argv: [claudeCode.command(input).argv[0] ?? '', '--no-such-flag'] }) };
+    const profile = (await ensureAgentImage(await loadSandboxProfile('python'), claudeCode)).profile;
+    const dir = await makeProxyDir();
+    const sandbox = await new DockerSandboxFactory().create(profile, { 'ibench.episode': `cc-broken-${randomBytes(4).toString('hex')}` }, { proxyDir: dir.path });
+    try {
+      await expect(
+        runCliAgent({
+          adapter: broken,
+          model: new ScriptedModel('scripted:none', []),
+          sandbox,
+          proxyDir: dir.path,
+          condition: await loadCondition('neutral'),
+          instruction: 'Nothing.',
+          limits: { steps: 3, seconds: 60 },
+          transcript: new TranscriptWriter(null),
+        }),
+      ).rejects.toThrow(/^claude-code exited 1 before it started: .*no-such-flag/s);
+    } finally {
+      await sandbox.close();
+      await dir.remove();
+    }
   }, 120_000);
 });

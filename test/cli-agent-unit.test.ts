@@ -17,6 +17,8 @@ import { agentModelName } from '../src/agent/cli/run.js';
 import type { AgentCommandInput } from '../src/agent/cli/adapter.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { UsageError } from '../src/util/errors.js';
+import Docker from 'dockerode';
+import { daemonIsLocal } from '../src/sandbox/docker.js';
 
 const input: AgentCommandInput = {
   instruction: 'Make the tests pass.',
@@ -112,5 +114,14 @@ describe('the model name an agent is started with', () => {
     expect(agentModelName('anthropic:claude-opus-4-1', claudeCode)).toBe('claude-opus-4-1');
     expect(agentModelName('scripted:/x/y.yaml', claudeCode)).toBe('claude-sonnet-4-6');
     expect(agentModelName('openai:gpt-5', claudeCode)).toBe('claude-sonnet-4-6');
+  });
+});
+
+describe('where a CLI agent can run', () => {
+  it('on a daemon of this machine (its socket, or loopback TCP), not on a remote one (the proxy folder is mounted)', () => {
+    expect(daemonIsLocal(new Docker({ socketPath: '/var/run/docker.sock' }))).toBe(true);
+    expect(daemonIsLocal(new Docker({ protocol: 'http', host: '127.0.0.1', port: 2375 }))).toBe(true);
+    expect(daemonIsLocal(new Docker({ protocol: 'http', host: '10.0.0.5', port: 2375 }))).toBe(false);
+    expect(daemonIsLocal(new Docker({ protocol: 'ssh', host: 'box', username: 'me' }))).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
-import { dockerClient } from '../sandbox/docker.js';
+import { daemonIsLocal, dockerClient } from '../sandbox/docker.js';
 import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
 import type { CopyOutResult } from '../sandbox/copy-out.js';
@@ -61,9 +61,6 @@ export interface EpisodeOptions {
   parallelTestRun?: () => (() => void) | null;
 }
 
-/** A CLI agent's own stdout (its event log), kept beside the transcript. */
-export const AGENT_LOG_FILE = 'agent-log.jsonl';
-
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
 export class EpisodeFailed extends Error {
   override name = 'EpisodeFailed';
@@ -103,9 +100,12 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.tests);
   const agentName = options.agent ?? 'builtin';
   const cliAgent: CliAgentAdapter | null = agentName === 'builtin' ? null : await loadCliAgent(agentName);
+  const docker = options.docker ?? dockerClient();
+  if (cliAgent !== null && !daemonIsLocal(docker)) {
+    throw new HarnessError(`--agent ${agentName}: CLI agents need the Docker daemon on this machine (the model proxy's socket is a folder of this machine mounted into the container); ${options.dockerHost ?? 'this daemon'} is remote`);
+  }
   const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
   const ownsModel = options.model === undefined;
-  const docker = options.docker ?? dockerClient();
   const factory = options.factory ?? new DockerSandboxFactory(docker);
   const id = basename(options.episodeDir);
   await mkdir(options.episodeDir, { recursive: true });
@@ -164,7 +164,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
         instruction: workspace.instruction,
         limits,
         transcript,
-        logPath: join(options.episodeDir, AGENT_LOG_FILE),
+        logPath: join(options.episodeDir, EPISODE_FILES.agentLog),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       agent = run;

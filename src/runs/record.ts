@@ -98,6 +98,8 @@ export const EPISODE_FILES = {
   agent: 'tests-agent.txt',
   /** Only when the task's held-out tests ran. */
   heldOut: 'tests-held-out.txt',
+  /** Only for a CLI agent: its own stdout (event log), capped. */
+  agentLog: 'agent-log.jsonl',
 } as const;
 
 export async function readEpisodeRecord(episodeDir: string): Promise<EpisodeRecord> {

@@ -116,6 +116,10 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
       await recording;
       if (input.logPath !== undefined) await appendFile(input.logPath, result.stdout.text);
       const log = adapter.readLog(result.stdout.text, nextStep);
+      if (result.exitCode !== 0 && !result.timedOut && log.events.length === 0 && log.version === null && proxy.records.length === 0 && input.signal?.aborted !== true) {
+        // It never got going (a broken image, too little memory, a bad flag): the harness's failure, not the agent's.
+        throw new HarnessError(`${adapter.name} exited ${result.exitCode} before it started: ${(result.stderr.text.trim() || result.stdout.text.trim()).slice(-500)}`);
+      }
       for (const event of log.events) {
         await transcript.record(event);
         if ('step' in event) nextStep = Math.max(nextStep, event.step + 1);
@@ -142,13 +146,14 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
   }
   if (input.signal?.aborted === true) endReason = 'aborted';
   const used = proxy.usage();
+  const costs = proxy.records.flatMap((r) => (r.reply?.costUsd === undefined ? [] : [r.reply.costUsd]));
   await transcript.record({ type: 'end', reason: endReason, steps: used.calls });
   return {
     submit: null,
     lastAssistantText: lastText,
     endReason,
     steps: used.calls,
-    usage: { inputTokens: used.inputTokens, outputTokens: used.outputTokens },
+    usage: { inputTokens: used.inputTokens, outputTokens: used.outputTokens, ...(costs.length === 0 ? {} : { costUsd: costs.reduce((x, y) => x + y, 0) }) },
     agentVersion: version,
     ...(modelError === undefined ? {} : { modelError }),
   };
@@ -164,7 +169,9 @@ function classify(proxy: ModelProxy, limits: AgentLimits, deadline: number, time
     if (Date.now() >= deadline) return { reason: 'time_limit' };
   }
   const last = proxy.records[proxy.records.length - 1];
-  if (last !== undefined && last.status >= 500) return { reason: 'model_error', modelError: last.error ?? `the proxy answered ${last.status}` };
+  if (last !== undefined && last.status >= 500) {
+    return { reason: 'model_error', modelError: (last.error ?? `the proxy answered ${last.status}`).replace(/^the model failed: /, '') };
+  }
   return { reason: 'exited' };
 }
 
