@@ -61,6 +61,9 @@ export interface EpisodeOptions {
   parallelTestRun?: () => (() => void) | null;
 }
 
+/** A CLI agent's own stdout in the episode folder (the name is EPISODE_FILES.agentLog). */
+export const AGENT_LOG_FILE = EPISODE_FILES.agentLog;
+
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
 export class EpisodeFailed extends Error {
   override name = 'EpisodeFailed';

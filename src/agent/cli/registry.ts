@@ -7,6 +7,7 @@ import type { CliAgentAdapter } from './adapter.js';
 
 const loaders: Record<string, () => Promise<CliAgentAdapter>> = {
   'claude-code': async () => (await import('./claude-code.js')).claudeCode,
+  codex: async () => (await import('./codex.js')).codex,
 };
 
 export const cliAgentNames: readonly string[] = Object.keys(loaders);
