@@ -26,7 +26,8 @@ export interface AgentRunInput {
   readOnlyPaths?: ReadonlySet<string>;
 }
 
-export type EndReason = 'submit' | 'no_tool_call' | 'step_limit' | 'time_limit' | 'token_limit' | 'aborted' | 'model_error';
+/** exited: a CLI agent's process ended by itself (it has no submit). */
+export type EndReason = 'submit' | 'no_tool_call' | 'exited' | 'step_limit' | 'time_limit' | 'token_limit' | 'aborted' | 'model_error';
 
 export interface AgentRunResult {
   submit: SubmitInput | null;

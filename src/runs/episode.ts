@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
+import type { CliAgentAdapter } from '../agent/cli/adapter.js';
+import { loadCliAgent } from '../agent/cli/registry.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
 import { inspectEpisode, runnerModules, type InspectResult } from '../inspect/index.js';
@@ -8,7 +10,7 @@ import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
-import { dockerClient } from '../sandbox/docker.js';
+import { daemonIsLocal, dockerClient } from '../sandbox/docker.js';
 import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
 import type { CopyOutResult } from '../sandbox/copy-out.js';
@@ -59,6 +61,9 @@ export interface EpisodeOptions {
   parallelTestRun?: () => (() => void) | null;
 }
 
+/** A CLI agent's own stdout in the episode folder (the name is EPISODE_FILES.agentLog). */
+export const AGENT_LOG_FILE = EPISODE_FILES.agentLog;
+
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
 export class EpisodeFailed extends Error {
   override name = 'EpisodeFailed';
@@ -96,9 +101,14 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const condition = await loadCondition(options.condition);
   const profile = await loadSandboxProfile(task.spec.image);
   const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.tests);
+  const agentName = options.agent ?? 'builtin';
+  const cliAgent: CliAgentAdapter | null = agentName === 'builtin' ? null : await loadCliAgent(agentName);
+  const docker = options.docker ?? dockerClient();
+  if (cliAgent !== null && !daemonIsLocal(docker)) {
+    throw new HarnessError(`--agent ${agentName}: CLI agents need the Docker daemon on this machine (the model proxy's socket is a folder of this machine mounted into the container); ${options.dockerHost ?? 'this daemon'} is remote`);
+  }
   const model = options.model ?? (await createModel(options.modelSpec, options.modelSettings ?? {}));
   const ownsModel = options.model === undefined;
-  const docker = options.docker ?? dockerClient();
   const factory = options.factory ?? new DockerSandboxFactory(docker);
   const id = basename(options.episodeDir);
   await mkdir(options.episodeDir, { recursive: true });
@@ -107,6 +117,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const labels = { 'ibench.episode': id };
 
   let agent: AgentRunResult | null = null;
+  let agentVersion: string | null = null;
+  let proxyDir: { path: string; remove: () => Promise<void> } | null = null;
   let outcome: InspectResult | null = null;
   let error: string | null = null;
   let judged: Awaited<ReturnType<typeof judgeEpisode>> = {};
@@ -118,22 +130,49 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     // The runner-module probe (once per image and process) goes on while the agent works, instead
     // of before grading; grading awaits the same promise, and reports its failure there.
     runnerModules(profile, factory, labels).catch(() => undefined);
-    sandbox = await factory.create(profile, labels);
+    if (cliAgent === null) sandbox = await factory.create(profile, labels);
+    else {
+      // A CLI agent works in its own image (the profile's plus the agent); grading uses the profile's.
+      const { ensureAgentImage } = await import('../agent/cli/image.js');
+      const { makeProxyDir } = await import('../agent/cli/run.js');
+      const agentProfile = (await ensureAgentImage(profile, cliAgent, { docker })).profile;
+      proxyDir = await makeProxyDir();
+      sandbox = await factory.create(agentProfile, labels, { proxyDir: proxyDir.path });
+    }
     await sandbox.putTree(profile.workdir, workspace.tree, { readOnly: workspace.readOnly });
     await makeBaselineCommit(sandbox, options.signal);
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
-    agent = await runAgent({
-      model,
-      sandbox,
-      condition,
-      instruction: workspace.instruction,
-      limits: { ...task.spec.limits, ...options.limits },
-      transcript,
-      readOnlyPaths: workspace.readOnly,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    const limits = { ...task.spec.limits, ...options.limits };
+    if (cliAgent === null || proxyDir === null) {
+      agent = await runAgent({
+        model,
+        sandbox,
+        condition,
+        instruction: workspace.instruction,
+        limits,
+        transcript,
+        readOnlyPaths: workspace.readOnly,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } else {
+      const { runCliAgent } = await import('../agent/cli/run.js');
+      const run = await runCliAgent({
+        adapter: cliAgent,
+        model,
+        sandbox,
+        proxyDir: proxyDir.path,
+        condition,
+        instruction: workspace.instruction,
+        limits,
+        transcript,
+        logPath: join(options.episodeDir, EPISODE_FILES.agentLog),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      agent = run;
+      agentVersion = run.agentVersion;
+    }
     timings.agentMs = Date.now() - t1;
     if (agent.endReason === 'aborted') throw new EpisodeAborted(`episode ${id} stopped before it ended`);
 
@@ -182,6 +221,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   } finally {
     if (sandbox !== null) await sandbox.close().catch((err: unknown) => logger.warn(`could not remove sandbox: ${errorMessage(err)}`));
     if (ownsModel) await model.close().catch(() => undefined);
+    if (proxyDir !== null) await proxyDir.remove().catch(() => undefined);
   }
   timings.totalMs = Date.now() - startedAt.getTime();
   if (error !== null && options.recordErrors === false) throw new EpisodeFailed(error);
@@ -200,7 +240,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     category: task.spec.category,
     twin: task.spec.twin ?? null,
     model: model.spec,
-    agent: options.agent ?? 'builtin',
+    agent: agentName,
+    ...(cliAgent === null ? {} : { agentVersion }),
     condition: condition.name,
     conditionText: conditionText(condition, workspace.instruction),
     testAccess: workspace.access,

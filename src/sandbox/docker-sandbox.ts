@@ -12,7 +12,7 @@ import { copyOutCaps, nulList, parentsOf, parseScan, planCuts, SCAN_FORMAT, type
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
 import { readTarTree, tarToTree, treeToTarStream } from './tar.js';
-import { SandboxFileError, type CapturedStream, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
+import { PROXY_MOUNT, SandboxFileError, type CapturedStream, type SandboxCreateOptions, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_KILL_AFTER_BYTES = 64 * 1024 * 1024;
@@ -540,6 +540,18 @@ class DockerSandbox implements Sandbox {
     });
   }
 
+  async startService(argv: string[]): Promise<void> {
+    this.assertOpen();
+    try {
+      const exec = await this.container.exec({ Cmd: argv, User: KEEPER_USER, WorkingDir: '/', Env: ['LANG=C.UTF-8'], AttachStdout: false, AttachStderr: false });
+      // The daemon answers a detached start at once; the answer's connection is not needed after.
+      const answer = (await exec.start({ Detach: true })) as NodeJS.ReadableStream & { destroy?: () => void };
+      answer.destroy?.();
+    } catch (err) {
+      throw new HarnessError(`cannot start ${argv[0] ?? '?'} in sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+  }
+
   close(): Promise<void> {
     this.closing ??= this.removeAll();
     return this.closing;
@@ -591,7 +603,7 @@ export class DockerSandboxFactory implements SandboxFactory {
     }
   }
 
-  async create(profile: SandboxProfile, labels: Record<string, string> = {}): Promise<Sandbox> {
+  async create(profile: SandboxProfile, labels: Record<string, string> = {}, options: SandboxCreateOptions = {}): Promise<Sandbox> {
     const docker = this.docker;
     const name = `ibench-${profile.name}-${randomBytes(6).toString('hex')}`;
     const allLabels = { ...labels, ...ownerLabels(), 'ibench.profile': profile.name };
@@ -641,7 +653,10 @@ export class DockerSandboxFactory implements SandboxFactory {
             '/tmp': `rw,exec,nosuid,nodev,size=${parseSize(profile.limits.tmp)},mode=1777`,
             [home]: `rw,exec,nosuid,nodev,size=${parseSize(profile.limits.home)},uid=${uid},gid=${gid},mode=0755`,
           },
-          Mounts: [{ Type: 'volume', Source: name, Target: profile.workdir }],
+          Mounts: [
+            { Type: 'volume', Source: name, Target: profile.workdir },
+            ...(options.proxyDir === undefined ? [] : [{ Type: 'bind' as const, Source: options.proxyDir, Target: PROXY_MOUNT, ReadOnly: true }]),
+          ],
         },
       });
       await container.start();

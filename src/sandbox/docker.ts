@@ -61,3 +61,14 @@ export function dockerMessage(err: unknown): string {
   }
   return errorMessage(err).replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * Whether the daemon runs on this machine (a Unix socket, or TCP to a loopback address): only then
+ * can a folder of this machine be bind-mounted into its containers.
+ */
+export function daemonIsLocal(docker: Docker): boolean {
+  const modem = docker.modem as { socketPath?: unknown; host?: unknown; protocol?: unknown };
+  // Without DOCKER_HOST, docker-modem keeps a function that finds the default local socket.
+  if ((typeof modem.socketPath === 'string' && modem.socketPath !== '') || typeof modem.socketPath === 'function') return modem.protocol !== 'ssh';
+  return typeof modem.host === 'string' && modem.protocol !== 'ssh' && ['localhost', '127.0.0.1', '::1'].includes(modem.host);
+}

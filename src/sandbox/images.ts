@@ -334,7 +334,7 @@ function splitImageName(image: string): [string, string] {
  * A lock file per image, so that parallel processes (e.g. test workers) build an image once: the
  * others wait, then find it up to date. A lock whose owner died is taken over.
  */
-async function withBuildLock<T>(image: string, fn: () => Promise<T>, waitMs = 30 * 60_000): Promise<T> {
+export async function withBuildLock<T>(image: string, fn: () => Promise<T>, waitMs = 30 * 60_000): Promise<T> {
   await mkdir(cacheDir, { recursive: true });
   const path = join(cacheDir, `image-build-${image.replace(/[^A-Za-z0-9_.-]/g, '_')}.lock`);
   const deadline = Date.now() + waitMs;

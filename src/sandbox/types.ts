@@ -82,12 +82,29 @@ export interface Sandbox {
   readFile(path: string, options?: FileOptions): Promise<Buffer>;
   /** Writes a file as the agent user would (permissions apply); creates parent directories. */
   writeFile(path: string, content: Buffer | string, options?: FileOptions): Promise<void>;
+  /**
+   * Starts a long-running helper (e.g. a CLI agent's forwarder to the model proxy) detached, as the
+   * keeper user (nobody): neither the agent nor root (no CAP_KILL) can signal it. Resolves once it
+   * started; it ends with the container.
+   */
+  startService?(argv: string[]): Promise<void>;
   /** Removes the container and its volumes. Safe to call twice. */
   close(): Promise<void>;
 }
 
+export interface SandboxCreateOptions {
+  /**
+   * A host folder bind-mounted read-only at /run/ibench-proxy: the CLI agents' one route out (the
+   * model proxy's Unix socket). The container keeps no network.
+   */
+  proxyDir?: string;
+}
+
+/** Where SandboxCreateOptions.proxyDir is mounted in the container. */
+export const PROXY_MOUNT = '/run/ibench-proxy';
+
 export interface SandboxFactory {
-  create(profile: SandboxProfile, labels?: Record<string, string>): Promise<Sandbox>;
+  create(profile: SandboxProfile, labels?: Record<string, string>, options?: SandboxCreateOptions): Promise<Sandbox>;
   /**
    * The content-addressed id of the profile's image (sha256:...): a key for what is learnt from
    * the image itself and cached across processes. Absent: nothing is cached across processes.

@@ -109,5 +109,7 @@ export function readClaudeCodeStream(text: string): ClaudeCodeRun {
       if (line.result !== undefined) resultText = line.result;
     }
   }
-  return { events, finalText: resultText ?? lastAssistantText, version, result, skippedLines };
+  // An error result's text is Claude Code's own report of the failure (e.g. "API Error: 502 ..."), not the model's words.
+  const finalText = result?.isError === true ? lastAssistantText : (resultText ?? lastAssistantText);
+  return { events, finalText, version, result, skippedLines };
 }

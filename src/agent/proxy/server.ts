@@ -1,7 +1,7 @@
 /**
  * The model proxy: the one route out of a CLI agent's sandbox. It listens on a Unix socket (mounted
  * into the agent's container) or a loopback port, speaks the provider API the agent expects
- * (Anthropic Messages, OpenAI Chat Completions), and answers each request with the harness's own
+ * (Anthropic Messages, OpenAI Chat Completions and Responses), and answers each request with the harness's own
  * model for the episode — so the user's key stays in the harness, every call is recorded, and the
  * episode's call, token and time limits hold whatever the agent does.
  */
@@ -14,6 +14,7 @@ import { errorMessage } from '../../util/errors.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { messagesError, messagesRequestSchema, messagesToChat, newMessageId, replyToMessage, replyToMessageEvents } from './anthropic-messages.js';
 import { chatError, chatRequestSchema, chatToHarness, newCompletionId, replyToCompletion, replyToCompletionChunks } from './openai-chat.js';
+import { newResponseId, replyToResponse, replyToResponseEvents, responsesRequestSchema, responsesToHarness } from './openai-responses.js';
 
 export type ProxyApi = 'anthropic-messages' | 'openai-chat' | 'openai-responses';
 
@@ -131,7 +132,7 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
       fail(400, 'invalid_request_error', 'the body is not JSON');
       return;
     }
-    const parsed = api === 'anthropic-messages' ? messagesRequestSchema.safeParse(request) : chatRequestSchema.safeParse(request);
+    const parsed = api === 'anthropic-messages' ? messagesRequestSchema.safeParse(request) : api === 'openai-responses' ? responsesRequestSchema.safeParse(request) : chatRequestSchema.safeParse(request);
     if (!parsed.success) {
       fail(400, 'invalid_request_error', zodProblem(parsed.error));
       return;
@@ -140,13 +141,24 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
     const release = await oneAtATime.acquire();
     try {
       checkLimits();
-      const chat = api === 'anthropic-messages' ? messagesToChat(messagesRequestSchema.parse(request)) : chatToHarness(chatRequestSchema.parse(request));
+      const responses = api === 'openai-responses' ? responsesRequestSchema.parse(request) : null;
+      const responsesChat = responses === null ? null : responsesToHarness(responses);
+      const chat = responsesChat ?? (api === 'anthropic-messages' ? messagesToChat(messagesRequestSchema.parse(request)) : chatToHarness(chatRequestSchema.parse(request)));
       used.calls += 1;
-      const reply = await model.generate(chat.messages, chat.tools, inFlight.signal);
+      // A signal of its own per call: the openai SDK leaves a listener on the signal it is given
+      // after each request, so one shared signal would gather one per call.
+      const call = new AbortController();
+      const stop = (): void => call.abort(inFlight.signal.reason);
+      inFlight.signal.addEventListener('abort', stop, { once: true });
+      const reply = await model.generate(chat.messages, chat.tools, call.signal).finally(() => inFlight.signal.removeEventListener('abort', stop));
       used.inputTokens += reply.usage.inputTokens;
       used.outputTokens += reply.usage.outputTokens;
       const name = parsed.data.model;
-      if (api === 'anthropic-messages') {
+      if (responses !== null && responsesChat !== null) {
+        const id = newResponseId();
+        if (stream) sendEvents(res, replyToResponseEvents(reply, responses, responsesChat, id));
+        else send(res, 200, replyToResponse(reply, responses, responsesChat, id));
+      } else if (api === 'anthropic-messages') {
         const id = newMessageId();
         if (stream) sendEvents(res, replyToMessageEvents(reply, name, id));
         else send(res, 200, replyToMessage(reply, name, id));
@@ -183,7 +195,8 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
           // An estimate (4 characters a token): agents call it to decide when to compact their context.
           send(res, 200, { input_tokens: Math.ceil(body.length / 4) });
         } else if (path === '/v1/chat/completions' || path === '/chat/completions') await answer('openai-chat', path, body, res);
-        else send(res, 404, chatError('not_found_error', `ibench proxy: ${path} is not served (only /v1/messages and /v1/chat/completions)`));
+        else if (path === '/v1/responses' || path === '/responses') await answer('openai-responses', path, body, res);
+        else send(res, 404, chatError('not_found_error', `ibench proxy: ${path} is not served (only /v1/messages, /v1/chat/completions and /v1/responses)`));
       } catch (err) {
         if (!res.headersSent) send(res, err instanceof BadRequest ? 413 : 500, chatError('invalid_request_error', `ibench proxy: ${errorMessage(err)}`));
         else res.destroy();

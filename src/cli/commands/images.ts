@@ -7,6 +7,7 @@ interface BuildFlags {
   offline?: boolean;
   dockerfile?: boolean;
   force?: boolean;
+  agent?: string;
 }
 
 export function registerImages(program: Command): void {
@@ -17,6 +18,7 @@ export function registerImages(program: Command): void {
     .option('--offline', 'build with debootstrap from the Debian mirror (no registry; needs root)')
     .option('--dockerfile', 'build from docker/<build>/Dockerfile (needs the base image or a registry)')
     .option('--force', 'rebuild even when the image is up to date')
+    .option('--agent <name>', "also build a CLI agent's image on top of each (e.g. claude-code; fetches its pinned npm packages)")
     .action(async (flags: BuildFlags) => {
       // Loaded when the command runs, not at start-up (see main.ts).
       const { assertDockerReachable } = await import('../../sandbox/docker.js');
@@ -25,6 +27,11 @@ export function registerImages(program: Command): void {
         throw new UsageError('give at most one of --offline and --dockerfile');
       }
       const mode: ImageBuildMode = flags.offline === true ? 'offline' : flags.dockerfile === true ? 'dockerfile' : 'auto';
+      const { agentNames, cliAgentNames, loadCliAgent } = await import('../../agent/cli/registry.js');
+      if (flags.agent !== undefined && !cliAgentNames.includes(flags.agent)) {
+        throw new UsageError(`--agent: no CLI agent "${flags.agent}"; the agents are ${agentNames.filter((n) => n !== 'builtin').join(', ')}`);
+      }
+      const adapter = flags.agent === undefined ? null : await loadCliAgent(flags.agent);
       await assertDockerReachable();
       // For now every profile in sandboxes/ is needed; later only those the tasks name.
       const profiles = await listProfilesNeeded();
@@ -33,6 +40,11 @@ export function registerImages(program: Command): void {
         try {
           const result = await ensureImage(profile, { mode, force: flags.force === true });
           if (!result.built) logger.info(`${result.image} is up to date`);
+          if (adapter !== null) {
+            const { ensureAgentImage } = await import('../../agent/cli/image.js');
+            const agent = await ensureAgentImage(profile, adapter, { force: flags.force === true });
+            if (!agent.built) logger.info(`${agent.profile.image} is up to date`);
+          }
         } catch (err) {
           failed++;
           logger.error(`${profile.image} (profile ${profile.name}): ${errorMessage(err)}`);

@@ -21,6 +21,7 @@ interface RunFlags extends ModelSettingFlags {
   task: string;
   tasksDir: string[];
   model: string;
+  agent: string;
   condition: string;
   runsDir: string;
   out?: string;
@@ -38,6 +39,7 @@ export function registerRun(program: Command): void {
     .option('--task <id>', 'task id (see `ibench tasks list`)', DEFAULT_TASK)
     .option('--tasks-dir <dir>', 'a folder of your own tasks beside the built-in suite; several times for several folders', collectDirs, [])
     .option('--model <spec>', 'openai:<model> | anthropic:<model> | local[:<path.gguf>] | scripted:<file>', DEFAULT_MODEL)
+    .option('--agent <name>', 'builtin (the harness\'s own loop) or an installed CLI agent, e.g. claude-code; its model calls go through a proxy to --model', 'builtin')
     .option('--condition <name>', 'pressure condition: a built-in name or a path to a YAML file', 'neutral')
     .option('--out <dir>', 'the run directory (a new or empty folder), as in `eval --out`; default a fresh folder in --runs-dir')
     .option('--runs-dir <dir>', 'the folder in which a fresh run directory is made when --out is not given', 'runs')
@@ -70,6 +72,8 @@ export function registerRun(program: Command): void {
       const folders = await findTaskDirs(roots);
       const taskFolder = folders.get(flags.task);
       if (taskFolder === undefined) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${[...folders.keys()].join(', ')}`);
+      const { agentNames } = await import('../../agent/cli/registry.js');
+      if (!agentNames.includes(flags.agent)) throw new UsageError(`--agent: no agent "${flags.agent}"; the agents are ${agentNames.join(', ')}`);
       const condition = await loadCondition(flags.condition);
       const runDir = flags.out !== undefined ? await freshRunDir(flags) : join(await ensureWritableDir('--runs-dir', flags.runsDir), newRunId());
       const model = await createModel(flags.model, modelSettingsFrom(flags));
@@ -79,7 +83,7 @@ export function registerRun(program: Command): void {
       const swept = await sweepLeftovers(docker);
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
-      const id = episodeId(flags.task, model.spec, condition.name, 0);
+      const id = episodeId(flags.task, model.spec, condition.name, 0, flags.agent);
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
         createdAt: new Date().toISOString(),
@@ -100,13 +104,14 @@ export function registerRun(program: Command): void {
         ...(flags.testAccess === undefined ? {} : { test_access: flags.testAccess }),
       } satisfies RunManifest);
       const episodeDir = join(runDir, 'episodes', id);
-      logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
+      logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}${flags.agent === 'builtin' ? '' : `, agent ${flags.agent}`}, condition ${flags.condition}`);
       const stop = abortOnSignals(() => removeOwnResources(docker));
       try {
         const record = await runEpisode({
           taskId: flags.task,
           tasksRoot: roots,
           modelSpec: flags.model,
+          agent: flags.agent,
           condition: flags.condition,
           episodeDir,
           model,
