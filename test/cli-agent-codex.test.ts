@@ -15,7 +15,7 @@ import { codex, codexConfig } from '../src/agent/cli/codex.js';
 import { agentBin, ensureAgentImage } from '../src/agent/cli/image.js';
 import { loadCliAgent } from '../src/agent/cli/registry.js';
 import { parseTranscriptLine, type ParsedTranscriptEvent } from '../src/agent/transcript.js';
-import { episodeId, runEpisode, AGENT_LOG_FILE } from '../src/runs/episode.js';
+import { episodeId, runEpisode } from '../src/runs/episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from '../src/runs/record.js';
 import type { Model } from '../src/models/types.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
@@ -51,7 +51,7 @@ async function episode(script: string, condition: string, limits: { steps?: numb
       if ('problem' in parsed) throw new Error(parsed.problem);
       return parsed.event;
     });
-  return { record, events, agentLog: await readFile(join(dir, AGENT_LOG_FILE), 'utf8') };
+  return { record, events, agentLog: await readFile(join(dir, EPISODE_FILES.agentLog), 'utf8') };
 }
 
 let agentImage = '';
