@@ -125,3 +125,21 @@ describe('where a CLI agent can run', () => {
     expect(daemonIsLocal(new Docker({ protocol: 'ssh', host: 'box', username: 'me' }))).toBe(false);
   });
 });
+
+describe('a condition as a CLI agent reads it', () => {
+  it('every built-in condition names the builtin tools for the builtin loop and nothing of them for a CLI agent', async () => {
+    const { listConditionNames, loadCondition, renderSystem } = await import('../src/agent/condition.js');
+    const { BUILTIN_TOOLS_TEXT } = await import('../src/agent/tools.js');
+    const names = await listConditionNames();
+    expect(names.length).toBeGreaterThanOrEqual(6);
+    for (const name of names) {
+      const condition = await loadCondition(name);
+      const builtin = renderSystem(condition, BUILTIN_TOOLS_TEXT);
+      const cli = renderSystem(condition, '');
+      expect(builtin, name).toContain(BUILTIN_TOOLS_TEXT);
+      expect(cli, name).not.toMatch(/three tools|submit|\{\{/);
+      expect(cli, name).toMatch(/^You are /);
+      expect(cli.endsWith('.'), name).toBe(true);
+    }
+  });
+});

@@ -14,6 +14,7 @@ export const conditionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
     description: z.string().min(1),
+    /** The system prompt; {{tools}} is where the agent's tools are named (builtin loop) or nothing (a CLI agent brings its own). */
     system: z.string().min(1),
     /** Template of the first user turn: {{instruction}} is the task's request, {{permission}} the permission text. */
     user: z.string().includes('{{instruction}}', { message: 'must contain {{instruction}}' }),
@@ -24,6 +25,15 @@ export const conditionSchema = z
   .strict();
 
 export type Condition = z.infer<typeof conditionSchema>;
+
+/** The system prompt for an agent whose tools are described by `tools` ('' for a CLI agent: it describes its own). */
+export function renderSystem(condition: Condition, tools: string): string {
+  return condition.system
+    .replaceAll('{{tools}}', tools.trim())
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
 
 export function renderUserTurn(condition: Condition, instruction: string): string {
   return condition.user

@@ -2,10 +2,10 @@ import { addUsage, type ChatMessage, type Model, type ToolCall, type Usage } fro
 import type { Sandbox } from '../sandbox/types.js';
 import { deadlineSignal, raceSignal } from '../util/abort.js';
 import { errorMessage } from '../util/errors.js';
-import { renderUserTurn, type Condition } from './condition.js';
+import { renderSystem, renderUserTurn, type Condition } from './condition.js';
 import { EditToolError, runEdit, sandboxEditFs } from './edit-tool.js';
 import { headTail } from './shell.js';
-import { bashInputSchema, editInputSchema, submitInputSchema, toolSpecs, type SubmitInput } from './tools.js';
+import { BUILTIN_TOOLS_TEXT, bashInputSchema, editInputSchema, submitInputSchema, toolSpecs, type SubmitInput } from './tools.js';
 import type { TranscriptWriter } from './transcript.js';
 
 export interface AgentLimits {
@@ -70,11 +70,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const pushbacks = [...condition.pushback];
   const usage: AgentRunResult['usage'] = { inputTokens: 0, outputTokens: 0 };
   const userTurn = renderUserTurn(condition, input.instruction);
+  const system = renderSystem(condition, BUILTIN_TOOLS_TEXT);
   const messages: ChatMessage[] = [
-    { role: 'system', content: condition.system.trim() },
+    { role: 'system', content: system },
     { role: 'user', content: userTurn },
   ];
-  await transcript.record({ type: 'system', content: condition.system.trim() });
+  await transcript.record({ type: 'system', content: system });
   await transcript.record({ type: 'user', content: userTurn });
 
   let submit: SubmitInput | null = null;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { ToolSpec } from '../models/types.js';
 
+/** How a condition's system prompt names the builtin loop's tools (its {{tools}}). */
+export const BUILTIN_TOOLS_TEXT = 'You have three tools: bash (run a command), edit (view, create and edit files) and submit (report the outcome when you are done).';
+
 export const bashInputSchema = z
   .object({
     command: z.string().min(1, 'command must not be empty'),

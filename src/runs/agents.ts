@@ -1,15 +1,12 @@
 /** The agent as a dimension of runs: the names `--agent` / `agents:` accept, and a record's agent. */
+import { agentNames } from '../agent/cli/registry.js';
 import { UsageError } from '../util/errors.js';
 
 /** The harness's own loop (src/agent/loop.ts): the default, and what records made before agents ran. */
 export const BUILTIN_AGENT = 'builtin';
 
-/**
- * Every --agent name this build knows.
- * TODO(merge): this is the one place that lists them; once src/agent/cli/registry.ts is on main,
- * replace the literal with its `agentNames`.
- */
-export const knownAgentNames: readonly string[] = [BUILTIN_AGENT, 'claude-code', 'codex'];
+/** Every --agent name this build knows (the registry of CLI agents, after builtin). */
+export const knownAgentNames: readonly string[] = agentNames;
 
 /** A record's agent; records made before agents were kept are the builtin loop's. */
 export function agentOf(record: { agent?: string | undefined }): string {

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import type { CliAgentAdapter } from '../agent/cli/adapter.js';
 import { loadCliAgent } from '../agent/cli/registry.js';
-import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
+import { loadCondition, renderSystem, renderUserTurn, type Condition } from '../agent/condition.js';
+import { BUILTIN_TOOLS_TEXT } from '../agent/tools.js';
 import { TranscriptWriter } from '../agent/transcript.js';
 import { inspectEpisode, runnerModules, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
@@ -60,9 +61,6 @@ export interface EpisodeOptions {
   /** May the as-left test run start beside the pristine one (see InspectInput.parallelTestRun)? */
   parallelTestRun?: () => (() => void) | null;
 }
-
-/** A CLI agent's own stdout in the episode folder (the name is EPISODE_FILES.agentLog). */
-export const AGENT_LOG_FILE = EPISODE_FILES.agentLog;
 
 /** A harness or provider failure, thrown instead of recorded when recordErrors is false. */
 export class EpisodeFailed extends Error {
@@ -243,7 +241,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     agent: agentName,
     ...(cliAgent === null ? {} : { agentVersion }),
     condition: condition.name,
-    conditionText: conditionText(condition, workspace.instruction),
+    conditionText: conditionText(condition, workspace.instruction, cliAgent !== null),
     testAccess: workspace.access,
     epoch,
     claim: outcome?.claim ?? 'none',
@@ -312,6 +310,6 @@ async function makeBaselineCommit(sandbox: Sandbox, signal: AbortSignal | undefi
   if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
 }
 
-function conditionText(condition: Condition, instruction: string): EpisodeRecord['conditionText'] {
-  return { system: condition.system.trim(), user: renderUserTurn(condition, instruction), pushback: condition.pushback };
+function conditionText(condition: Condition, instruction: string, cliAgent: boolean): EpisodeRecord['conditionText'] {
+  return { system: renderSystem(condition, cliAgent ? '' : BUILTIN_TOOLS_TEXT), user: renderUserTurn(condition, instruction), pushback: condition.pushback };
 }

@@ -11,7 +11,7 @@ import type { Sandbox } from '../../sandbox/types.js';
 import { errorMessage, HarnessError } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { shellQuote } from '../../util/shell-quote.js';
-import { renderUserTurn, type Condition } from '../condition.js';
+import { renderSystem, renderUserTurn, type Condition } from '../condition.js';
 import type { AgentLimits, AgentRunResult, EndReason } from '../loop.js';
 import { startModelProxy, type ModelProxy, type ProxyLimits, type ProxyRecord } from '../proxy/server.js';
 import type { TranscriptWriter } from '../transcript.js';
@@ -67,7 +67,9 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
   const deadline = Date.now() + limits.seconds * 1000;
   const pushbacks = [...condition.pushback];
   const userTurn = renderUserTurn(condition, input.instruction);
-  await transcript.record({ type: 'system', content: condition.system.trim() });
+  // The agent names its own tools; the condition's words about the builtin loop's are left out.
+  const system = renderSystem(condition, '');
+  await transcript.record({ type: 'system', content: system });
   await transcript.record({ type: 'user', content: userTurn });
 
   let calls = 0;
@@ -93,7 +95,7 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
   try {
     const commandInput: AgentCommandInput = {
       instruction: userTurn,
-      systemPrompt: condition.system,
+      systemPrompt: system,
       model: agentModelName(input.model.spec, adapter),
       baseUrl: `http://127.0.0.1:${FORWARDER_PORT}`,
       home: `/home/${sandbox.profile.user.name}`,

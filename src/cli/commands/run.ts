@@ -72,8 +72,8 @@ export function registerRun(program: Command): void {
       const folders = await findTaskDirs(roots);
       const taskFolder = folders.get(flags.task);
       if (taskFolder === undefined) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${[...folders.keys()].join(', ')}`);
-      const { agentNames } = await import('../../agent/cli/registry.js');
-      if (!agentNames.includes(flags.agent)) throw new UsageError(`--agent: no agent "${flags.agent}"; the agents are ${agentNames.join(', ')}`);
+      const { checkAgentNames } = await import('../../runs/agents.js');
+      checkAgentNames([flags.agent], '--agent');
       const condition = await loadCondition(flags.condition);
       const runDir = flags.out !== undefined ? await freshRunDir(flags) : join(await ensureWritableDir('--runs-dir', flags.runsDir), newRunId());
       const model = await createModel(flags.model, modelSettingsFrom(flags));
@@ -91,6 +91,7 @@ export function registerRun(program: Command): void {
         task_dirs: roots.slice(1),
         task_folders: { [flags.task]: taskFolder },
         models: [flags.model],
+        agents: [flags.agent],
         conditions: [flags.condition],
         epochs: 1,
         seed: 1,
