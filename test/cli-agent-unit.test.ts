@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { claudeCode } from '../src/agent/cli/claude-code.js';
+import { codex } from '../src/agent/cli/codex.js';
 import { agentBuildHash, agentImageName } from '../src/agent/cli/image.js';
 import { fetchPinnedPackage, integrityMatches, tarballName } from '../src/agent/cli/packages.js';
 import { agentNames, cliAgentNames, loadCliAgent } from '../src/agent/cli/registry.js';
@@ -114,6 +115,9 @@ describe('the model name an agent is started with', () => {
     expect(agentModelName('anthropic:claude-opus-4-1', claudeCode)).toBe('claude-opus-4-1');
     expect(agentModelName('scripted:/x/y.yaml', claudeCode)).toBe('claude-sonnet-4-6');
     expect(agentModelName('openai:gpt-5', claudeCode)).toBe('claude-sonnet-4-6');
+    expect(agentModelName('openai:gpt-5.6-mini', codex)).toBe('gpt-5.6-mini');
+    expect(agentModelName('scripted:/x/y.yaml', codex)).toBe('gpt-5.5');
+    expect(agentModelName('anthropic:claude-opus-4-1', codex)).toBe('gpt-5.5');
   });
 });
 

@@ -62,6 +62,11 @@ export interface CliAgentAdapter {
   readonly name: string;
   /** The provider API its model calls speak; the proxy answers in it. */
   readonly api: ProxyApi;
+  /**
+   * The model name it is started with when --model names no model of its provider (scripted:, replay:,
+   * local, or another provider's model): one in its own catalogue, so it runs with its usual tools.
+   */
+  readonly defaultModel: string;
   readonly install: AgentInstall;
   /** One non-interactive session on the instruction, its event log on stdout. */
   command(input: AgentCommandInput): AgentCommand;

@@ -41,6 +41,7 @@ function baseArgv(input: AgentCommandInput, bin: string, prompt: string): string
 export const claudeCode: CliAgentAdapter = {
   name: 'claude-code',
   api: 'anthropic-messages',
+  defaultModel: 'claude-sonnet-4-6',
   install: {
     packages: [
       {

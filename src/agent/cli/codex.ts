@@ -85,6 +85,7 @@ const VERSION_LINE = /^codex-cli (\S+)\s*$/;
 export const codex: CliAgentAdapter = {
   name: 'codex',
   api: 'openai-responses',
+  defaultModel: 'gpt-5.5',
   install: {
     packages: [{ name: PACKAGE, version: `${VERSION}-linux-x64`, integrity: 'sha512-l66NZkQgdk2C3pbcfULDz42yEUB581MVA6I+Y43Wp4OIqEy73HCdmZ0GTjeAHY2ycuH4N00d9VsLrwT1jxshTw==' }],
     bin: BIN,

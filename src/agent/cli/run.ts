@@ -59,7 +59,7 @@ export function agentModelName(spec: string, adapter: CliAgentAdapter): string {
   if ((provider === 'anthropic' && adapter.api === 'anthropic-messages') || (provider === 'openai' && adapter.api !== 'anthropic-messages')) {
     if (name !== '') return name;
   }
-  return adapter.api === 'anthropic-messages' ? 'claude-sonnet-4-6' : 'gpt-5';
+  return adapter.defaultModel;
 }
 
 export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunResult> {
