@@ -278,6 +278,22 @@ async function hasRootfsStep(profile: SandboxProfile): Promise<boolean> {
 }
 
 /**
+ * Starts a build container and waits for its command; a failure throws with the last `tailLines`
+ * lines of its output.
+ */
+export async function runToCompletion(container: Docker.Container, what: string, tailLines: number): Promise<void> {
+  const logs = await container.attach({ stream: true, stdout: true, stderr: true });
+  const output: Buffer[] = [];
+  logs.on('data', (chunk: Buffer) => output.push(chunk));
+  await container.start();
+  const result = (await container.wait()) as { StatusCode: number };
+  if (result.StatusCode !== 0) {
+    const text = Buffer.concat(output).toString('utf8').replace(/[\x00-\x08]/g, '');
+    throw new HarnessError(`${what} failed (exit ${result.StatusCode}):\n${text.split('\n').slice(-tailLines).join('\n')}`);
+  }
+}
+
+/**
  * The offline build's second half for a build folder with rootfs.sh: the build folder and the
  * downloads are put into a container of the debootstrapped image, rootfs.sh runs there as root on
  * "/" (no network), the folder is removed, and the container is committed as the profile's image
@@ -302,15 +318,7 @@ async function runRootfsStep(docker: Docker, profile: SandboxProfile, base: stri
   try {
     // Put under /tmp, not with /tmp in the archive: that would give /tmp the archive's mode (not 1777).
     await container.putArchive(await treeToTar(tree, { prefix: 'ibench-build', uid: 0, gid: 0 }), { path: '/tmp' });
-    const logs = await container.attach({ stream: true, stdout: true, stderr: true });
-    const output: Buffer[] = [];
-    logs.on('data', (chunk: Buffer) => output.push(chunk));
-    await container.start();
-    const result = (await container.wait()) as { StatusCode: number };
-    if (result.StatusCode !== 0) {
-      const text = Buffer.concat(output).toString('utf8').replace(/[\x00-\x08]/g, '');
-      throw new HarnessError(`${ROOTFS_SCRIPT} of ${profile.image} failed (exit ${result.StatusCode}):\n${text.split('\n').slice(-20).join('\n')}`);
-    }
+    await runToCompletion(container, `${ROOTFS_SCRIPT} of ${profile.image}`, 20);
     const [repo, tag] = splitImageName(profile.image);
     await container.commit({
       repo,

@@ -38,3 +38,26 @@ export async function readJsonLines<T>(file: string, schema: z.ZodType<T, z.ZodT
   }
   return out;
 }
+
+/**
+ * The lines of a log someone else wrote (an agent's own event stream) that are JSON and fit the
+ * schema, in order, and how many were not: counted, never fatal. Blank lines are neither.
+ */
+export function lenientJsonLines<T>(text: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): { lines: T[]; skipped: number } {
+  const lines: T[] = [];
+  let skipped = 0;
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      skipped += 1;
+      continue;
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) lines.push(parsed.data);
+    else skipped += 1;
+  }
+  return { lines, skipped };
+}

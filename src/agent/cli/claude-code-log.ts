@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { TranscriptEvent } from '../transcript.js';
 import type { ToolCall } from '../../models/types.js';
+import { lenientJsonLines } from '../../util/jsonl.js';
 
 const contentBlock = z.object({ type: z.string() }).passthrough();
 const lineSchema = z.discriminatedUnion('type', [
@@ -54,21 +55,9 @@ export function readClaudeCodeStream(text: string): ClaudeCodeRun {
   let step = 0;
   let current: { id: string; event: Extract<TranscriptEvent, { type: 'assistant' }> } | null = null;
 
-  for (const raw of text.split('\n')) {
-    if (raw.trim() === '') continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      skippedLines += 1;
-      continue;
-    }
-    const parsed = lineSchema.safeParse(json);
-    if (!parsed.success) {
-      skippedLines += 1;
-      continue;
-    }
-    const line = parsed.data;
+  const log = lenientJsonLines(text, lineSchema);
+  skippedLines += log.skipped;
+  for (const line of log.lines) {
     if (line.type === 'system') {
       if (line.subtype === 'init') version = line.claude_code_version ?? null;
     } else if (line.type === 'assistant') {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { TranscriptEvent } from '../transcript.js';
 import type { AgentLog } from './adapter.js';
+import { lenientJsonLines } from '../../util/jsonl.js';
 
 const itemSchema = z.object({ id: z.string(), type: z.string() }).passthrough();
 const agentMessage = z.object({ text: z.string() }).passthrough();
@@ -118,21 +119,9 @@ export function readCodexLog(stdout: string, firstStep: number): AgentLog {
     return true;
   };
 
-  for (const raw of stdout.split('\n')) {
-    if (raw.trim() === '') continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      skippedLines += 1;
-      continue;
-    }
-    const parsed = lineSchema.safeParse(json);
-    if (!parsed.success) {
-      skippedLines += 1;
-      continue;
-    }
-    const line = parsed.data;
+  const log = lenientJsonLines(stdout, lineSchema);
+  skippedLines += log.skipped;
+  for (const line of log.lines) {
     if (line.type === 'turn.started') open.event = null;
     else if (line.type === 'turn.completed') ended = true;
     else if (line.type === 'turn.failed' || line.type === 'error') {

@@ -16,7 +16,7 @@ import { cacheDir } from '../../util/paths.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { ownerLabels } from '../../sandbox/docker-sandbox.js';
 import { dockerClient, dockerMessage, dockerStatus } from '../../sandbox/docker.js';
-import { BUILD_HASH_LABEL, ensureImage, withBuildLock } from '../../sandbox/images.js';
+import { BUILD_HASH_LABEL, ensureImage, runToCompletion, withBuildLock } from '../../sandbox/images.js';
 import type { SandboxProfile } from '../../sandbox/profile.js';
 import type { CliAgentAdapter } from './adapter.js';
 import { FORWARDER_PATH, FORWARDER_SOURCE } from './forwarder.js';
@@ -141,15 +141,7 @@ async function buildAgentImage(docker: Docker, adapter: CliAgentAdapter, baseId:
       if (archive.stdout === null) throw new HarnessError('cannot read the build archive');
       await container.putArchive(archive.stdout, { path: '/tmp' });
       await archive;
-      const logs = await container.attach({ stream: true, stdout: true, stderr: true });
-      const output: Buffer[] = [];
-      logs.on('data', (chunk: Buffer) => output.push(chunk));
-      await container.start();
-      const result = (await container.wait()) as { StatusCode: number };
-      if (result.StatusCode !== 0) {
-        const text = Buffer.concat(output).toString('utf8').replace(/[\x00-\x08]/g, '');
-        throw new HarnessError(`building ${image} failed (exit ${result.StatusCode}):\n${text.split('\n').slice(-10).join('\n')}`);
-      }
+      await runToCompletion(container, `building ${image}`, 10);
       const colon = image.lastIndexOf(':');
       const cmd = baseInfo.Config.Cmd ?? ['bash'];
       await container.commit({
