@@ -15,8 +15,9 @@ import type { CopyOutResult } from '../sandbox/copy-out.js';
 import type { Sandbox, SandboxFactory } from '../sandbox/types.js';
 import { loadTask, type LoadedTask, type TaskRoots } from '../tasks/load.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { HarnessError, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
+import { putWorkspaceWithBaseline } from './baseline-commit.js';
 import { harnessProvenance } from './provenance.js';
 import { judgeEpisode } from './judge-episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
@@ -119,8 +120,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     // of before grading; grading awaits the same promise, and reports its failure there.
     runnerModules(profile, factory, labels).catch(() => undefined);
     sandbox = await factory.create(profile, labels);
-    await sandbox.putTree(profile.workdir, workspace.tree, { readOnly: workspace.readOnly });
-    await makeBaselineCommit(sandbox, options.signal);
+    await putWorkspaceWithBaseline(sandbox, factory, workspace, options.signal === undefined ? {} : { signal: options.signal });
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
@@ -260,15 +260,6 @@ function inspect(
     ...(signal === undefined ? {} : { signal }),
     ...(parallelTestRun === undefined ? {} : { parallelTestRun }),
   });
-}
-
-/** The baseline commit inside the container: the agent may use git; grading never trusts it. */
-async function makeBaselineCommit(sandbox: Sandbox, signal: AbortSignal | undefined): Promise<void> {
-  const result = await sandbox.exec(
-    'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline',
-    { timeoutMs: 60_000, ...(signal === undefined ? {} : { signal }) },
-  );
-  if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
 }
 
 function conditionText(condition: Condition, instruction: string): EpisodeRecord['conditionText'] {
