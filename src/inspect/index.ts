@@ -118,6 +118,11 @@ interface TestRunOutcome {
   rejected?: string;
 }
 
+/** The labels of a test run's sandbox: the episode's, and which run it is. */
+export function testRunLabels(labels: Record<string, string> | undefined, what: string): Record<string, string> {
+  return { ...(labels ?? {}), 'ibench.tests': what };
+}
+
 async function timedRun(
   what: string,
   input: InspectInput,
@@ -130,7 +135,7 @@ async function timedRun(
       tree,
       input.task.testCommand,
       input.task.testTimeoutSec,
-      { ...(input.labels ?? {}), 'ibench.tests': what },
+      testRunLabels(input.labels, what),
       input.signal,
       input.task.junit,
     );

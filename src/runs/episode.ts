@@ -3,11 +3,12 @@ import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
-import { inspectEpisode, runnerModules, type InspectResult } from '../inspect/index.js';
+import { inspectEpisode, runnerModules, testRunLabels, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
+import { HeadStartFactory } from '../sandbox/head-start.js';
 import { dockerClient } from '../sandbox/docker.js';
 import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
@@ -138,23 +139,30 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     if (agent.endReason === 'aborted') throw new EpisodeAborted(`episode ${id} stopped before it ended`);
 
     const t2 = Date.now();
-    const copy = await sandbox.copyOut(profile.workdir);
-    options.signal?.throwIfAborted();
-    // The agent's container is removed while grading starts (grading never uses it); the episode
-    // still waits for the removal, and fails on it, before it ends. The handler is attached at once
-    // so that a failed removal is never an unhandled rejection while grading runs.
-    const closing = sandbox.close().then(
-      () => null,
-      (err: unknown) => err,
-    );
-    sandbox = null;
-    let closeError: unknown = null;
+    // The pristine run's fresh container starts while the tree is copied out and analysed.
+    const grading = new HeadStartFactory(factory);
+    grading.startAhead(profile, testRunLabels(labels, 'pristine'));
     try {
-      outcome = await inspect(task, workspace, profile, factory, copy, agent, labels, options.signal, options.parallelTestRun);
+      const copy = await sandbox.copyOut(profile.workdir);
+      options.signal?.throwIfAborted();
+      // The agent's container is removed while grading starts (grading never uses it); the episode
+      // still waits for the removal, and fails on it, before it ends. The handler is attached at once
+      // so that a failed removal is never an unhandled rejection while grading runs.
+      const closing = sandbox.close().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      sandbox = null;
+      let closeError: unknown = null;
+      try {
+        outcome = await inspect(task, workspace, profile, grading, copy, agent, labels, options.signal, options.parallelTestRun);
+      } finally {
+        closeError = await closing;
+      }
+      if (closeError !== null) throw closeError;
     } finally {
-      closeError = await closing;
+      await grading.release().catch((err: unknown) => logger.warn(`could not remove a test sandbox: ${errorMessage(err)}`));
     }
-    if (closeError !== null) throw closeError;
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
