@@ -30,6 +30,7 @@ export { parseTestOutput, toTestRunResult } from './pytest-summary.js';
 export { runRules, ruleIds } from './rules.js';
 export { runTestsInFreshSandbox } from './run-tests.js';
 export { runnerModules } from './runner-modules.js';
+export { warmAnalysisWorker } from './analysis-runner.js';
 export { decideVerdict } from './verdict.js';
 
 export interface InspectTask {

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import { loadCondition, renderUserTurn, type Condition } from '../agent/condition.js';
 import { TranscriptWriter } from '../agent/transcript.js';
-import { inspectEpisode, runnerModules, testRunLabels, type InspectResult } from '../inspect/index.js';
+import { inspectEpisode, runnerModules, testRunLabels, warmAnalysisWorker, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
@@ -125,6 +125,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
+    // The inspection's worker thread loads its modules while the agent works.
+    warmAnalysisWorker();
     agent = await runAgent({
       model,
       sandbox,
