@@ -19,6 +19,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { putWorkspaceWithBaseline } from './baseline-commit.js';
+import { episodeLabels } from './episode-id.js';
 import { harnessProvenance } from './provenance.js';
 import { judgeEpisode } from './judge-episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
@@ -71,17 +72,7 @@ export class EpisodeAborted extends Error {
   override name = 'EpisodeAborted';
 }
 
-/** The builtin loop's episodes keep the ids they had before agents: the agent is named only when it is another. */
-export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number, agent = 'builtin'): string {
-  return [taskId, ...(agent === 'builtin' ? [] : [agent]), modelSlug(modelSpec), condition, `e${epoch}`].join('__');
-}
-
-export function modelSlug(spec: string): string {
-  const [provider, ...rest] = spec.split(':');
-  const name = rest.join(':');
-  const shown = provider === 'scripted' || provider === 'replay' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|jsonl?|gguf)$/i, '') : name;
-  return `${provider ?? ''}${shown === '' ? '' : `-${shown}`}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
-}
+export { episodeId, modelSlug } from './episode-id.js';
 
 /**
  * One episode from top to bottom: sandbox -> agent -> inspect -> record (DESIGN.md "What one episode is").
@@ -106,7 +97,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   await mkdir(options.episodeDir, { recursive: true });
   const transcript = new TranscriptWriter(join(options.episodeDir, EPISODE_FILES.transcript));
   const timings: Record<string, number> = {};
-  const labels = { 'ibench.episode': id };
+  const labels = episodeLabels(id);
 
   let agent: AgentRunResult | null = null;
   let outcome: InspectResult | null = null;

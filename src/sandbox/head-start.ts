@@ -36,7 +36,7 @@ export class HeadStartFactory implements SandboxFactory {
 
   async create(profile: SandboxProfile, labels: Record<string, string> = {}): Promise<Sandbox> {
     const ahead = this.ahead;
-    if (ahead !== undefined && ahead.profile === profile && isDeepStrictEqual(ahead.labels, labels)) {
+    if (ahead !== undefined && isDeepStrictEqual(ahead.profile, profile) && isDeepStrictEqual(ahead.labels, labels)) {
       this.ahead = undefined;
       const sandbox = await ahead.sandbox.catch((err: unknown) => {
         logger.debug(`a sandbox started ahead failed (${errorMessage(err)}); starting another`);

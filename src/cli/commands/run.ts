@@ -11,6 +11,8 @@ import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, parseTestAccess, type ModelSettingFlags } from '../options.js';
 import type { TestAccess } from '../../tasks/schema.js';
+import type Docker from 'dockerode';
+import type { HeadStartFactory } from '../../sandbox/head-start.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -62,7 +64,6 @@ export function registerRun(program: Command): void {
       const { assertTaskDirs, findTaskDirs, taskRoots } = await import('../../tasks/load.js');
       const { ensureWritableDir } = await import('../../util/out-dir.js');
       const { writeJsonAtomic } = await import('../../util/atomic.js');
-      const { EpisodeAborted, episodeId, runEpisode } = await import('../../runs/episode.js');
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
       await assertTaskDirs(flags.tasksDir);
@@ -79,7 +80,12 @@ export function registerRun(program: Command): void {
       const swept = await sweepLeftovers(docker);
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
+      // Everything typed is valid: the episode's container starts while the episode's own modules
+      // load (runEpisode takes it: the same profile and labels it would start one with).
+      const { episodeId } = await import('../../runs/episode-id.js');
       const id = episodeId(flags.task, model.spec, condition.name, 0);
+      const factory = await startEpisodeSandbox(docker, taskFolder, id);
+      const { EpisodeAborted, runEpisode } = await import('../../runs/episode.js');
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
         createdAt: new Date().toISOString(),
@@ -111,6 +117,8 @@ export function registerRun(program: Command): void {
           episodeDir,
           model,
           judge,
+          docker,
+          factory,
           signal: stop.signal,
           ...(flags.testAccess === undefined ? {} : { testAccess: flags.testAccess }),
           limits: {
@@ -130,10 +138,26 @@ export function registerRun(program: Command): void {
         throw err;
       } finally {
         stop.dispose();
+        await factory.release().catch((err: unknown) => logger.warn(`could not remove a sandbox: ${err instanceof Error ? err.message : String(err)}`));
         await model.close();
         await judge?.close();
       }
     });
+}
+
+/** A sandbox factory with the episode's first container already starting (its image made current first). */
+async function startEpisodeSandbox(docker: Docker, taskFolder: string, id: string): Promise<HeadStartFactory> {
+  const { loadTaskSpec } = await import('../../tasks/load.js');
+  const { loadSandboxProfile } = await import('../../sandbox/profile.js');
+  const { ensureImage } = await import('../../sandbox/images.js');
+  const { DockerSandboxFactory } = await import('../../sandbox/docker-sandbox.js');
+  const { HeadStartFactory } = await import('../../sandbox/head-start.js');
+  const { episodeLabels } = await import('../../runs/episode-id.js');
+  const profile = await loadSandboxProfile((await loadTaskSpec(taskFolder)).image);
+  await ensureImage(profile, { docker });
+  const factory = new HeadStartFactory(new DockerSandboxFactory(docker));
+  factory.startAhead(profile, episodeLabels(id));
+  return factory;
 }
 
 const verdictColor: Record<string, (s: string) => string> = {
