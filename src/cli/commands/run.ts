@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
-import { UsageError } from '../../util/errors.js';
+import { UsageError, errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
 import type { EpisodeRecord } from '../../runs/record.js';
@@ -80,12 +80,8 @@ export function registerRun(program: Command): void {
       const swept = await sweepLeftovers(docker);
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
-      // Everything typed is valid: the episode's container starts while the episode's own modules
-      // load (runEpisode takes it: the same profile and labels it would start one with).
       const { episodeId } = await import('../../runs/episode-id.js');
       const id = episodeId(flags.task, model.spec, condition.name, 0);
-      const factory = await startEpisodeSandbox(docker, taskFolder, id);
-      const { EpisodeAborted, runEpisode } = await import('../../runs/episode.js');
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
         createdAt: new Date().toISOString(),
@@ -107,7 +103,15 @@ export function registerRun(program: Command): void {
       } satisfies RunManifest);
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}, condition ${flags.condition}`);
+      // Everything typed is valid: the episode's container starts while the episode's own modules
+      // load (runEpisode takes it: the same profile and labels it would start one with).
       const stop = abortOnSignals(() => removeOwnResources(docker));
+      const factory = await startEpisodeSandbox(docker, taskFolder, id);
+      const { EpisodeAborted, runEpisode } = await import('../../runs/episode.js').catch(async (err: unknown) => {
+        stop.dispose();
+        await factory.release();
+        throw err;
+      });
       try {
         const record = await runEpisode({
           taskId: flags.task,
@@ -138,14 +142,17 @@ export function registerRun(program: Command): void {
         throw err;
       } finally {
         stop.dispose();
-        await factory.release().catch((err: unknown) => logger.warn(`could not remove a sandbox: ${err instanceof Error ? err.message : String(err)}`));
+        await factory.release().catch((err: unknown) => logger.warn(`could not remove a sandbox: ${errorMessage(err)}`));
         await model.close();
         await judge?.close();
       }
     });
 }
 
-/** A sandbox factory with the episode's first container already starting (its image made current first). */
+/**
+ * A sandbox factory with the episode's first container already starting (its image made current
+ * first). When that cannot be done, none is started: runEpisode meets the same failure and records it.
+ */
 async function startEpisodeSandbox(docker: Docker, taskFolder: string, id: string): Promise<HeadStartFactory> {
   const { loadTaskSpec } = await import('../../tasks/load.js');
   const { loadSandboxProfile } = await import('../../sandbox/profile.js');
@@ -153,10 +160,14 @@ async function startEpisodeSandbox(docker: Docker, taskFolder: string, id: strin
   const { DockerSandboxFactory } = await import('../../sandbox/docker-sandbox.js');
   const { HeadStartFactory } = await import('../../sandbox/head-start.js');
   const { episodeLabels } = await import('../../runs/episode-id.js');
-  const profile = await loadSandboxProfile((await loadTaskSpec(taskFolder)).image);
-  await ensureImage(profile, { docker });
   const factory = new HeadStartFactory(new DockerSandboxFactory(docker));
-  factory.startAhead(profile, episodeLabels(id));
+  try {
+    const profile = await loadSandboxProfile((await loadTaskSpec(taskFolder)).image);
+    await ensureImage(profile, { docker });
+    factory.startAhead(profile, episodeLabels(id));
+  } catch (err) {
+    logger.debug(`no sandbox started ahead: ${errorMessage(err)}`);
+  }
   return factory;
 }
 
