@@ -12,7 +12,9 @@
  *            same image (ibench-python:latest, the same user, workdir, no network, 1 CPU, 1 GiB),
  *            with Inspect's own mock model (mockllm/model) whose custom outputs make the same tool
  *            calls (bash cmd=..., then submit), and a scorer that runs the same test command.
- * The four cases are interleaved rep by rep; medians; the ratios ibench / Inspect come last.
+ * The four cases are interleaved rep by rep; medians; the ratios ibench / Inspect come last, and
+ * the load average before and after (ibench's episodes are CPU-bound, Inspect's wait more: a busy
+ * machine slows ibench more, so compare ratios measured at a low load).
  * Goal (issue 14): at most 0.2x for one episode, at most 0.25x for ten at concurrency 4.
  *
  * How Inspect runs offline here (nothing is fetched at run time):
@@ -32,7 +34,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readTreeFromDir } from '../src/sandbox/file-tree.js';
@@ -117,6 +119,9 @@ async function main(): Promise<void> {
   const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
   const work = await mkdtemp(join(tmpdir(), 'ibench-side-by-side-'));
   const cli = join(projectRoot, 'bin', 'ibench.js');
+  // The machine may be shared: the load around the run says how far its numbers can be trusted.
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
   try {
     const task = await loadTask(TASK);
     const profile = await loadSandboxProfile(task.spec.image);
@@ -199,7 +204,7 @@ async function main(): Promise<void> {
 
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     const lines = [
-      `side by side, task ${TASK}, scripted honest agent, median of ${reps} interleaved reps`,
+      `side by side, task ${TASK}, scripted honest agent, median of ${reps} interleaved reps; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after`,
       `ibench   1 episode:                      ${s(median(samples.ibenchOne))}`,
       `ibench   ${MANY} episodes at concurrency ${CONCURRENCY}:   ${s(median(samples.ibenchMany))} (${s(median(samples.ibenchMany) / MANY)} per episode)`,
     ];

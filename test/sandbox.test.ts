@@ -25,6 +25,12 @@ function withLimits(limits: Partial<SandboxProfile['limits']>): SandboxProfile {
   return { ...base, limits: { ...base.limits, ...limits } };
 }
 
+/** The container's processes as `uid args` lines, read by the daemon (`docker top`), not by an exec. */
+async function processes(s: Sandbox): Promise<string[]> {
+  const top = (await docker.getContainer(s.containerId).top({ ps_args: '-eo pid,uid,args' })) as { Processes: string[][] };
+  return top.Processes.map((p) => p.slice(1).join(' '));
+}
+
 async function open(profile: SandboxProfile, labels: Record<string, string> = {}): Promise<Sandbox> {
   const s = await factory.create(profile, { ...runLabel, ...labels });
   opened.push(s);
@@ -96,6 +102,19 @@ describe('exec', () => {
     expect(after.stdout.text).toMatch(/nobody\s+\/sbin\/docker-init -- sleep infinity/);
   }, 60_000);
 
+  it("runs a sandbox's last command without a kill after it, and refuses anything after it", async () => {
+    const last = await open(base);
+    const r = await last.exec('sleep 1000 & echo ran', { last: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.text).toBe('ran\n');
+    // No kill ran after it: what it left behind is still there for close() to end with the container.
+    expect(await processes(last)).toContainEqual(expect.stringMatching(new RegExp(`^${base.user.uid}\\s+sleep 1000$`)));
+    await expect(last.exec('true')).rejects.toThrow(/ran its last command/);
+    await expect(last.readFile('/work/x')).rejects.toThrow(/ran its last command/);
+    await last.close();
+    await expect(docker.getContainer(last.containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  }, 60_000);
+
   it('caps a long output to head and tail and counts what it left out', async () => {
     const r = await sb.exec(`printf 'H%.0s' $(seq 600); head -c 100000 /dev/zero | tr '\\0' m; printf 'T%.0s' $(seq 600)`, {
       keepBytes: 1000,
@@ -151,6 +170,22 @@ describe('limits', () => {
     expect(alive).toBe('alive');
     expect(Number(count)).toBeLessThan(10);
     expect(max).toBe('64');
+  }, 120_000);
+
+  it('copies out past a fork bomb at the pids limit, every process of the agent killed first', async () => {
+    const bombed = await open(withLimits({ pids: 64 }));
+    await bombed.putTree('/work', new Map([['kept.txt', fileEntry('kept\n')]]));
+    // Started beside the sandbox's own execs, as an escaped process would be: the copy-out's scan
+    // kills it before it lists anything (or, when not even its shell can start, the kill with the
+    // pids headroom does).
+    const exec = await docker.getContainer(bombed.containerId).exec({ Cmd: ['bash', '-c', 'cd /work && :(){ :|:& };:'], User: `${base.user.uid}:${base.user.gid}` });
+    await exec.start({ Detach: true });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const copy = await bombed.copyOut('/work');
+    expect(copy.problems).toEqual([]);
+    expect(copy.complete).toBe(true);
+    expect(copy.tree.get('kept.txt')).toEqual(fileEntry('kept\n'));
+    expect((await processes(bombed)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
   }, 120_000);
 
   it('stops a disk fill of /work at ENOSPC without touching the host disk', async () => {

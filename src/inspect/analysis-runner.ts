@@ -9,6 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../util/paths.js';
 import { rebuildPristine, type AnalysisInput, type PristineSource, type TreeAnalysis } from './analysis.js';
 import type { TreeComparison } from './changes.js';
+import type { FileTree } from '../sandbox/file-tree.js';
+import type { InspectContext } from './paths.js';
 import type { RuleHit } from './types.js';
 
 /** What the worker sends: the comparison as soon as it is known, then the rest. */
@@ -42,30 +44,92 @@ function workerFile(): string {
   throw new Error(`the inspection worker is not built (expected ${built}): run npx tsc -p tsconfig.json`);
 }
 
+/** What the worker is sent for one analysis (structured-cloned, as the trees' Buffers are). */
+export interface WorkerInput {
+  baseline: FileTree;
+  final: FileTree;
+  protectedGlobs: string[];
+  context: InspectContext;
+  cutPaths: string[];
+  copyComplete: boolean;
+  hiddenPaths?: string[];
+  instruction?: string;
+}
+
+/**
+ * One idle worker, its modules loaded, kept for the next analysis (unref'd: it never keeps the
+ * process alive). A worker goes back to it only after an analysis that finished; one stopped at
+ * its budget, or that failed, is terminated.
+ */
+let spare: { worker: Worker; maxHeapMb: number | undefined } | undefined;
+
+function spawnWorker(maxHeapMb: number | undefined): Worker {
+  const worker = new Worker(workerFile(), maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
+  // While idle, a worker that fails or exits is simply no longer the spare.
+  const drop = (): void => {
+    if (spare?.worker === worker) spare = undefined;
+  };
+  worker.on('error', drop);
+  worker.on('exit', drop);
+  return worker;
+}
+
+function keepAsSpare(worker: Worker, maxHeapMb: number | undefined): boolean {
+  if (spare !== undefined) return false;
+  worker.unref();
+  spare = { worker, maxHeapMb };
+  return true;
+}
+
+/**
+ * Starts the worker of the next analysis now, so that loading its modules is not on the way of
+ * the inspection (an episode calls it while its agent works). Does nothing when one is waiting.
+ */
+export function warmAnalysisWorker(options: Pick<AnalysisOptions, 'maxHeapMb'> = {}): void {
+  if (spare === undefined) keepAsSpare(spawnWorker(options.maxHeapMb), options.maxHeapMb);
+}
+
+/** The thread id of the idle worker kept for the next analysis, if any (tests). */
+export function spareAnalysisWorker(): number | undefined {
+  return spare?.worker.threadId;
+}
+
+function takeWorker(maxHeapMb: number | undefined): Worker {
+  const idle = spare;
+  if (idle !== undefined && idle.maxHeapMb === maxHeapMb) {
+    spare = undefined;
+    idle.worker.ref();
+    return idle.worker;
+  }
+  return spawnWorker(maxHeapMb);
+}
+
 export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisOutcome> {
   const budgetMs = options.budgetMs ?? defaultAnalysisBudgetMs;
-  const file = workerFile();
   return new Promise((resolve, reject) => {
     let comparison: TreeComparison | undefined;
     let settled = false;
-    const worker = new Worker(file, {
-      workerData: {
-        baseline: input.baseline,
-        final: input.final,
-        protectedGlobs: [...input.protectedGlobs],
-        context: input.context ?? {},
-        cutPaths: [...(input.cutPaths ?? [])],
-        copyComplete: input.copyComplete ?? true,
-        ...(input.hiddenPaths === undefined ? {} : { hiddenPaths: [...input.hiddenPaths] }),
-        ...(input.instruction === undefined ? {} : { instruction: input.instruction }),
-      },
-      ...(options.maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } }),
-    });
+    const worker = takeWorker(options.maxHeapMb);
+    const data: WorkerInput = {
+      baseline: input.baseline,
+      final: input.final,
+      protectedGlobs: [...input.protectedGlobs],
+      context: input.context ?? {},
+      cutPaths: [...(input.cutPaths ?? [])],
+      copyComplete: input.copyComplete ?? true,
+      ...(input.hiddenPaths === undefined ? {} : { hiddenPaths: [...input.hiddenPaths] }),
+      ...(input.instruction === undefined ? {} : { instruction: input.instruction }),
+    };
     const finish = (outcome: AnalysisOutcome | Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // Only a worker that finished its analysis is kept; any other is stopped where it is.
+      const finished = !(outcome instanceof Error) && outcome.status === 'done';
+      if (!finished || !keepAsSpare(worker, options.maxHeapMb)) void worker.terminate();
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
@@ -74,7 +138,7 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
       const budget = budgetMs >= 1000 ? `${Math.round(budgetMs / 1000)} s` : `${budgetMs} ms`;
       finish(ungradable(`inspecting the agent's tree took longer than ${budget} (its CPU steps were stopped)`));
     }, budgetMs);
-    worker.on('message', (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage): void => {
       if (message.type === 'comparison') {
         comparison = message.comparison;
         return;
@@ -89,14 +153,18 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
       } catch (err) {
         finish(err instanceof Error ? err : new Error(String(err)));
       }
-    });
-    worker.on('error', (err: Error & { code?: string }) => {
+    };
+    const onError = (err: Error & { code?: string }): void => {
       // Out of memory on the agent's tree is the tree's doing; any other failure is the harness's.
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') finish(ungradable(`inspecting the agent's tree ran out of memory (${err.message})`));
       else finish(new Error(`inspection worker failed: ${err.message}`));
-    });
-    worker.on('exit', (code) => {
+    };
+    const onExit = (code: number): void => {
       if (!settled) finish(new Error(`inspection worker exited (code ${code}) before it finished`));
-    });
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(data);
   });
 }

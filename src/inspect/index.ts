@@ -30,6 +30,7 @@ export { parseTestOutput, toTestRunResult } from './pytest-summary.js';
 export { runRules, ruleIds } from './rules.js';
 export { runTestsInFreshSandbox } from './run-tests.js';
 export { runnerModules } from './runner-modules.js';
+export { warmAnalysisWorker } from './analysis-runner.js';
 export { decideVerdict } from './verdict.js';
 
 export interface InspectTask {
@@ -118,6 +119,11 @@ interface TestRunOutcome {
   rejected?: string;
 }
 
+/** The labels of a test run's sandbox: the episode's, and which run it is. */
+export function testRunLabels(labels: Record<string, string> | undefined, what: string): Record<string, string> {
+  return { ...(labels ?? {}), 'ibench.tests': what };
+}
+
 async function timedRun(
   what: string,
   input: InspectInput,
@@ -130,7 +136,7 @@ async function timedRun(
       tree,
       input.task.testCommand,
       input.task.testTimeoutSec,
-      { ...(input.labels ?? {}), 'ibench.tests': what },
+      testRunLabels(input.labels, what),
       input.signal,
       input.task.junit,
     );

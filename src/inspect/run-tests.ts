@@ -70,6 +70,9 @@ export async function runTestsInFreshSandbox(
       cwd: profile.workdir,
       timeoutMs: Math.max(1, timeoutSec) * 1000,
       keepBytes: KEEP_BYTES,
+      // Without a report to read back, nothing runs after the tests: what they leave behind dies
+      // with the container. With one, it is killed first, so that nothing rewrites the report.
+      last: report === undefined,
       ...(signal === undefined ? {} : { signal }),
       ...(report === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: report.path } }),
     });

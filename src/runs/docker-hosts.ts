@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { DockerClient } from '../sandbox/dockerode.js';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
 import { assertDockerReachable, dockerWhere } from '../sandbox/docker.js';
 import { buildHash, copyImage, ensureImage, imageIsCurrent } from '../sandbox/images.js';
@@ -45,7 +46,7 @@ export function dockerForHost(spec: string, fresh = false): Docker {
   } catch {
     throw new UsageError(`--docker-host: "${spec}" is not unix:///path, tcp://host:port or ssh://user@host`);
   }
-  const client = (options: ClientOptions): Docker => new Docker(options);
+  const client = (options: ClientOptions): Docker => new DockerClient(options);
   switch (url.protocol) {
     case 'unix:':
       return client({ socketPath: url.pathname, ...(fresh ? freshConnections() : {}) });
@@ -55,7 +56,7 @@ export function dockerForHost(spec: string, fresh = false): Docker {
     case 'https:':
       return client({ protocol: 'https', host: url.hostname, port: Number(url.port === '' ? 2376 : url.port), ...(fresh ? freshConnections(true) : {}) });
     case 'ssh:':
-      return new Docker({
+      return new DockerClient({
         protocol: 'ssh',
         host: url.hostname,
         port: Number(url.port === '' ? 22 : url.port),
@@ -85,7 +86,7 @@ export class HostPool {
     const tls = process.env.DOCKER_TLS_VERIFY === '1' || /:2376\/?$/.test(process.env.DOCKER_HOST ?? '');
     const docker: { name: string; address?: string; docker: Docker; probe: Docker }[] =
       specs.length === 0
-        ? [{ name: process.env.DOCKER_HOST ?? 'local', docker: new Docker(), probe: new Docker(freshConnections(tls)) }]
+        ? [{ name: process.env.DOCKER_HOST ?? 'local', docker: new DockerClient(), probe: new DockerClient(freshConnections(tls)) }]
         : specs.map((s) => ({ name: s, address: s, docker: dockerForHost(s), probe: dockerForHost(s, true) }));
     return new HostPool(docker.map((d) => ({ ...d, factory: new DockerSandboxFactory(d.docker), capacity, active: 0, down: null })));
   }

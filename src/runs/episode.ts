@@ -6,11 +6,12 @@ import { loadCliAgent } from '../agent/cli/registry.js';
 import { loadCondition, renderSystem, renderUserTurn, type Condition } from '../agent/condition.js';
 import { BUILTIN_TOOLS_TEXT } from '../agent/tools.js';
 import { TranscriptWriter } from '../agent/transcript.js';
-import { inspectEpisode, runnerModules, type InspectResult } from '../inspect/index.js';
+import { inspectEpisode, runnerModules, testRunLabels, warmAnalysisWorker, type InspectResult } from '../inspect/index.js';
 import { createModel } from '../models/factory.js';
 import type { Model, ModelSettings } from '../models/types.js';
 import type Docker from 'dockerode';
 import { DockerSandboxFactory } from '../sandbox/docker-sandbox.js';
+import { HeadStartFactory } from '../sandbox/head-start.js';
 import { daemonIsLocal, dockerClient } from '../sandbox/docker.js';
 import { ensureImage } from '../sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../sandbox/profile.js';
@@ -20,6 +21,8 @@ import { loadTask, type LoadedTask, type TaskRoots } from '../tasks/load.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
+import { putWorkspaceWithBaseline } from './baseline-commit.js';
+import { episodeLabels } from './episode-id.js';
 import { harnessProvenance } from './provenance.js';
 import { judgeEpisode } from './judge-episode.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
@@ -72,17 +75,7 @@ export class EpisodeAborted extends Error {
   override name = 'EpisodeAborted';
 }
 
-/** The builtin loop's episodes keep the ids they had before agents: the agent is named only when it is another. */
-export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number, agent = 'builtin'): string {
-  return [taskId, ...(agent === 'builtin' ? [] : [agent]), modelSlug(modelSpec), condition, `e${epoch}`].join('__');
-}
-
-export function modelSlug(spec: string): string {
-  const [provider, ...rest] = spec.split(':');
-  const name = rest.join(':');
-  const shown = provider === 'scripted' || provider === 'replay' || (provider === 'local' && name !== '') ? basename(name).replace(/\.(ya?ml|jsonl?|gguf)$/i, '') : name;
-  return `${provider ?? ''}${shown === '' ? '' : `-${shown}`}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-');
-}
+export { episodeId, modelSlug } from './episode-id.js';
 
 /**
  * One episode from top to bottom: sandbox -> agent -> inspect -> record (DESIGN.md "What one episode is").
@@ -112,7 +105,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   await mkdir(options.episodeDir, { recursive: true });
   const transcript = new TranscriptWriter(join(options.episodeDir, EPISODE_FILES.transcript));
   const timings: Record<string, number> = {};
-  const labels = { 'ibench.episode': id };
+  const labels = episodeLabels(id);
 
   let agent: AgentRunResult | null = null;
   let agentVersion: string | null = null;
@@ -138,10 +131,12 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
       sandbox = await factory.create(agentProfile, labels, { proxyDir: proxyDir.path });
     }
     await sandbox.putTree(profile.workdir, workspace.tree, { readOnly: workspace.readOnly });
-    await makeBaselineCommit(sandbox, options.signal);
+    await putWorkspaceWithBaseline(sandbox, factory, workspace, options.signal === undefined ? {} : { signal: options.signal });
     timings.setupMs = Date.now() - t0;
 
     const t1 = Date.now();
+    // The inspection's worker thread loads its modules while the agent works.
+    warmAnalysisWorker();
     const limits = { ...task.spec.limits, ...options.limits };
     if (cliAgent === null || proxyDir === null) {
       agent = await runAgent({
@@ -175,23 +170,30 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     if (agent.endReason === 'aborted') throw new EpisodeAborted(`episode ${id} stopped before it ended`);
 
     const t2 = Date.now();
-    const copy = await sandbox.copyOut(profile.workdir);
-    options.signal?.throwIfAborted();
-    // The agent's container is removed while grading starts (grading never uses it); the episode
-    // still waits for the removal, and fails on it, before it ends. The handler is attached at once
-    // so that a failed removal is never an unhandled rejection while grading runs.
-    const closing = sandbox.close().then(
-      () => null,
-      (err: unknown) => err,
-    );
-    sandbox = null;
-    let closeError: unknown = null;
+    // The pristine run's fresh container starts while the tree is copied out and analysed.
+    const grading = new HeadStartFactory(factory);
+    grading.startAhead(profile, testRunLabels(labels, 'pristine'));
     try {
-      outcome = await inspect(task, workspace, profile, factory, copy, agent, labels, options.signal, options.parallelTestRun);
+      const copy = await sandbox.copyOut(profile.workdir);
+      options.signal?.throwIfAborted();
+      // The agent's container is removed while grading starts (grading never uses it); the episode
+      // still waits for the removal, and fails on it, before it ends. The handler is attached at once
+      // so that a failed removal is never an unhandled rejection while grading runs.
+      const closing = sandbox.close().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      sandbox = null;
+      let closeError: unknown = null;
+      try {
+        outcome = await inspect(task, workspace, profile, grading, copy, agent, labels, options.signal, options.parallelTestRun);
+      } finally {
+        closeError = await closing;
+      }
+      if (closeError !== null) throw closeError;
     } finally {
-      closeError = await closing;
+      await grading.release().catch((err: unknown) => logger.warn(`could not remove a test sandbox: ${errorMessage(err)}`));
     }
-    if (closeError !== null) throw closeError;
     timings.inspectMs = Date.now() - t2;
     if (outcome.error !== undefined) error = outcome.error;
     // A protected change stands whatever failed after it (DESIGN.md's verdict table).
@@ -299,15 +301,6 @@ function inspect(
     ...(signal === undefined ? {} : { signal }),
     ...(parallelTestRun === undefined ? {} : { parallelTestRun }),
   });
-}
-
-/** The baseline commit inside the container: the agent may use git; grading never trusts it. */
-async function makeBaselineCommit(sandbox: Sandbox, signal: AbortSignal | undefined): Promise<void> {
-  const result = await sandbox.exec(
-    'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline',
-    { timeoutMs: 60_000, ...(signal === undefined ? {} : { signal }) },
-  );
-  if (result.exitCode !== 0) throw new HarnessError(`baseline commit failed (exit ${result.exitCode}): ${result.stderr.text.trim()}`);
 }
 
 function conditionText(condition: Condition, instruction: string, cliAgent: boolean): EpisodeRecord['conditionText'] {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
 import { projectRoot } from '../util/paths.js';
 
 export interface Provenance {
@@ -17,6 +16,8 @@ export function harnessProvenance(): Promise<Provenance> {
     const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version?: string };
     const version = pkg.version ?? '0.0.0';
     try {
+      // Loaded here, while the episode's containers start, not with the episode's modules.
+      const { simpleGit } = await import('simple-git');
       const git = simpleGit(projectRoot);
       if (!(await git.checkIsRepo())) return { version, commit: null };
       const head = (await git.revparse(['HEAD'])).trim();

@@ -28,12 +28,16 @@ const PIDS_HEADROOM = 256;
 const KEEPER_USER = '65534:65534';
 
 /**
- * Kills every process of the calling user (repeated: a fork bomb may still be forking). Run as an
- * exec of its own after every command, whatever became of the command: a clean-up inside the
- * command's own process tree is skipped when the command kills its parent (`kill -9 $PPID`). pid 1
- * and the keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
+ * Kills every process of the calling user but the calling shell itself (repeated: a fork bomb may
+ * still be forking). pid 1 and the keeper (nobody) are out of reach of both the agent and root (no
+ * CAP_KILL).
  */
-const KILLER = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || exit 0; done; exit 0';
+const KILL_ROUNDS = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || break; done';
+/**
+ * KILL_ROUNDS as an exec of its own after every command, whatever became of the command: a clean-up
+ * inside the command's own process tree is skipped when the command kills its parent (`kill -9 $PPID`).
+ */
+const KILLER = `${KILL_ROUNDS}; exit 0`;
 /** Bytes of the copy-out's metadata scan kept (a path per entry: far more than the entry cap needs). */
 const SCAN_KEEP_BYTES = 64 * 1024 * 1024;
 const COPY_OUT_STEP_MS = 120_000;
@@ -179,8 +183,12 @@ class DockerSandbox implements Sandbox {
     return next;
   }
 
+  /** Set by a command run with `last`: nothing runs after it. */
+  private finished = false;
+
   private assertOpen(): void {
     if (this.closing !== undefined) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is closed`);
+    if (this.finished) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} ran its last command`);
   }
 
   /** One docker exec: create, start (hijacked), demux into captures, wait, read the exit code. */
@@ -377,7 +385,10 @@ class DockerSandbox implements Sandbox {
     options: ExecOptions,
     retried = false,
   ): Promise<{ result: ExecResult; stdout: Capture; stderr: Capture }> {
-    this.assertOpen();
+    if (!retried) {
+      this.assertOpen();
+      if (options.last === true) this.finished = true;
+    }
     const started = Date.now();
     const user = options.user ?? 'agent';
     const r = await this.run({
@@ -398,8 +409,9 @@ class DockerSandbox implements Sandbox {
       await this.killAll(user);
       return this.execLocked(script, options, true);
     }
-    // What the command left running dies with it (a timeout or output kill has done this already).
-    if (!r.timedOut && !r.outputLimitHit) await this.killAll(user);
+    // What the command left running dies with it (a timeout or output kill has done this already;
+    // after the last command, the container's removal does).
+    if (!r.timedOut && !r.outputLimitHit && options.last !== true) await this.killAll(user);
     let oomKilled = false;
     if (r.exitCode >= 128) {
       const count = await this.oomKills();
@@ -466,15 +478,22 @@ class DockerSandbox implements Sandbox {
       this.assertOpen();
       const caps = copyOutCaps(this.profile, over);
       const problems: TreeProblem[] = [];
-      try {
-        await this.killAll('agent');
-      } catch (err) {
-        // Whatever still runs may change the tree while it is copied: no copy of it can be trusted.
-        problems.push({ path: '.', reason: `the agent's processes could not be stopped before the copy-out: ${errorMessage(err)}`, sabotage: true });
-      }
       const step = (cmd: string[], stdin?: Buffer, keepBytes = 64 * 1024): Promise<RunResult> =>
         this.run({ cmd, user: 'agent', cwd: dir, timeoutMs: COPY_OUT_STEP_MS, keepBytes, killAfterBytes: keepBytes, killOnLimit: true, ...(stdin === undefined ? {} : { stdin }) });
-      const scan = await step(['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT], undefined, SCAN_KEEP_BYTES);
+      const find = ['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT];
+      // The scan's shell first kills every other process of the agent's, then becomes find: nothing
+      // the agent started runs from here on. When no process can start (a fork bomb holds the pids
+      // limit), the kill with its pids headroom comes first, then the scan alone.
+      let scan = await step(['bash', '-c', `${KILL_ROUNDS}; exec "$@"`, 'bash', ...find], undefined, SCAN_KEEP_BYTES);
+      if (scan.startFailed) {
+        try {
+          await this.killAll('agent');
+        } catch (err) {
+          // Whatever still runs may change the tree while it is copied: no copy of it can be trusted.
+          problems.push({ path: '.', reason: `the agent's processes could not be stopped before the copy-out: ${errorMessage(err)}`, sabotage: true });
+        }
+        scan = await step(find, undefined, SCAN_KEEP_BYTES);
+      }
       if (scan.timedOut || scan.outputLimitHit) {
         problems.push({ path: '.', reason: `the scan of ${dir} ${scan.timedOut ? 'took too long' : `listed more than ${SCAN_KEEP_BYTES} bytes of names`}: the tree is too large to grade`, sabotage: true });
       }

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { DockerClient } from './dockerode.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
 
 let client: Docker | undefined;
@@ -8,7 +9,7 @@ let client: Docker | undefined;
  * DOCKER_CERT_PATH) itself; without it the local socket /var/run/docker.sock is used.
  */
 export function dockerClient(): Docker {
-  client ??= new Docker();
+  client ??= new DockerClient();
   return client;
 }
 

@@ -4,7 +4,6 @@ import { constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { pidAlive } from '../util/process.js';
@@ -186,6 +185,8 @@ async function fetchDownloads(profile: SandboxProfile): Promise<string | undefin
   }
   const dest = join(cacheDir, 'image-downloads', profile.build);
   logger.info(`fetching what ${profile.image} needs into ${dest}`);
+  // Loaded only to build (about 0.1 s of start-up that an episode does not need).
+  const { execa } = await import('execa');
   const result = await execa('bash', [script, dest], { all: true, reject: false });
   if (result.exitCode !== 0) {
     throw new HarnessError(`fetching the downloads of ${profile.image} (${script}) failed (exit ${String(result.exitCode)}):\n${result.all}`);
@@ -234,6 +235,7 @@ async function buildOffline(profile: SandboxProfile, image: string, hash: string
   }
   const script = join(dockerDir, OFFLINE_SCRIPT);
   logger.info(`building ${profile.image} offline with debootstrap (about a minute)`);
+  const { execa } = await import('execa');
   const proc = execa('bash', [script, buildDir(profile), image, hash], {
     env: {
       AGENT_USER: profile.user.name,

@@ -21,6 +21,12 @@ export interface ExecOptions {
    * reason and the command is left to die with the sandbox, which the caller then closes.
    */
   signal?: AbortSignal;
+  /**
+   * The sandbox's last command: the caller closes it right after and runs nothing else in it. What
+   * the command leaves behind dies with the container, so no separate kill runs after it; every
+   * later call but close() is refused.
+   */
+  last?: boolean;
 }
 
 export interface PutTreeOptions {
@@ -65,7 +71,7 @@ export interface Sandbox {
   readonly profile: SandboxProfile;
   /**
    * Runs `bash -lc <script>`. Every process of the user left behind is killed before it returns,
-   * from a separate exec that the command cannot stop.
+   * from a separate exec that the command cannot stop (but for `options.last`: then by close()).
    */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /** Copies a tree into a directory of the container, owned by the agent user (but `options.readOnly`). */

@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { createJudgeModel, RULES_JUDGE } from '../../qa/judge.js';
-import { UsageError } from '../../util/errors.js';
+import { UsageError, errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
 import type { EpisodeRecord } from '../../runs/record.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, parseTestAccess, type ModelSettingFlags } from '../options.js';
 import type { TestAccess } from '../../tasks/schema.js';
+import type Docker from 'dockerode';
+import type { HeadStartFactory } from '../../sandbox/head-start.js';
 
 const collectDirs = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -64,7 +66,6 @@ export function registerRun(program: Command): void {
       const { assertTaskDirs, findTaskDirs, taskRoots } = await import('../../tasks/load.js');
       const { ensureWritableDir } = await import('../../util/out-dir.js');
       const { writeJsonAtomic } = await import('../../util/atomic.js');
-      const { EpisodeAborted, episodeId, runEpisode } = await import('../../runs/episode.js');
       if (flags.json === true && logger.level === 'info') logger.level = 'warn';
       // Validate everything the user typed before any container starts.
       await assertTaskDirs(flags.tasksDir);
@@ -83,6 +84,7 @@ export function registerRun(program: Command): void {
       const swept = await sweepLeftovers(docker);
       if (swept.containers > 0) logger.info(`removed ${swept.containers} container(s) left by an earlier crash`);
 
+      const { episodeId } = await import('../../runs/episode-id.js');
       const id = episodeId(flags.task, model.spec, condition.name, 0, flags.agent);
       await writeJsonAtomic(join(runDir, 'run.json'), {
         kind: 'single',
@@ -106,7 +108,16 @@ export function registerRun(program: Command): void {
       } satisfies RunManifest);
       const episodeDir = join(runDir, 'episodes', id);
       logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}${flags.agent === 'builtin' ? '' : `, agent ${flags.agent}`}, condition ${flags.condition}`);
+      // Everything typed is valid: the builtin loop's container starts while the episode's own
+      // modules load (runEpisode takes it: the same profile and labels it would start one with).
+      // A CLI agent's container is another image, with the proxy's mount: it is not started ahead.
       const stop = abortOnSignals(() => removeOwnResources(docker));
+      const factory = await startEpisodeSandbox(docker, taskFolder, id, flags.agent === 'builtin');
+      const { EpisodeAborted, runEpisode } = await import('../../runs/episode.js').catch(async (err: unknown) => {
+        stop.dispose();
+        await factory.release();
+        throw err;
+      });
       try {
         const record = await runEpisode({
           taskId: flags.task,
@@ -117,6 +128,8 @@ export function registerRun(program: Command): void {
           episodeDir,
           model,
           judge,
+          docker,
+          factory,
           signal: stop.signal,
           ...(flags.testAccess === undefined ? {} : { testAccess: flags.testAccess }),
           limits: {
@@ -136,10 +149,34 @@ export function registerRun(program: Command): void {
         throw err;
       } finally {
         stop.dispose();
+        await factory.release().catch((err: unknown) => logger.warn(`could not remove a sandbox: ${errorMessage(err)}`));
         await model.close();
         await judge?.close();
       }
     });
+}
+
+/**
+ * A sandbox factory with the episode's first container already starting (its image made current
+ * first). When that cannot be done, none is started: runEpisode meets the same failure and records it.
+ */
+async function startEpisodeSandbox(docker: Docker, taskFolder: string, id: string, ahead: boolean): Promise<HeadStartFactory> {
+  const { loadTaskSpec } = await import('../../tasks/load.js');
+  const { loadSandboxProfile } = await import('../../sandbox/profile.js');
+  const { ensureImage } = await import('../../sandbox/images.js');
+  const { DockerSandboxFactory } = await import('../../sandbox/docker-sandbox.js');
+  const { HeadStartFactory } = await import('../../sandbox/head-start.js');
+  const { episodeLabels } = await import('../../runs/episode-id.js');
+  const factory = new HeadStartFactory(new DockerSandboxFactory(docker));
+  if (!ahead) return factory;
+  try {
+    const profile = await loadSandboxProfile((await loadTaskSpec(taskFolder)).image);
+    await ensureImage(profile, { docker });
+    factory.startAhead(profile, episodeLabels(id));
+  } catch (err) {
+    logger.debug(`no sandbox started ahead: ${errorMessage(err)}`);
+  }
+  return factory;
 }
 
 const verdictColor: Record<string, (s: string) => string> = {
