@@ -301,7 +301,9 @@ class DockerSandbox implements Sandbox {
     if (pid === 0 && exitCode !== 0 && !timedOut && !outputLimitHit) {
       // The process never started; docker wrote the runtime's reason into the output.
       const reason = `${stdout.result().text}${stderr.result().text}`.trim();
-      if (/resource temporarily unavailable|cannot allocate memory|fork/i.test(reason)) {
+      // At the pids limit runc fails in one of several ways: fork's EAGAIN, or its init process dying
+      // before it reports back ("read init-p: connection reset by peer").
+      if (/resource temporarily unavailable|cannot allocate memory|fork|init-p/i.test(reason)) {
         return { exitCode, stdout, stderr, timedOut, outputLimitHit, startFailed: true };
       }
       throw new HarnessError(`cannot start a command in sandbox ${this.container.id.slice(0, 12)}: ${reason.split('\n')[0] ?? ''}`);
