@@ -124,7 +124,7 @@ describe('model proxy: OpenAI Responses through the openai SDK', () => {
       ['openai-responses', '/v1/responses', 200, true],
       ['openai-responses', '/v1/responses', 200, true],
     ]);
-    expect(proxy.usage()).toEqual({ calls: 3, inputTokens: 360, outputTokens: 90 });
+    expect(proxy.usage()).toEqual({ calls: 3, inputTokens: 360, outputTokens: 90, unrecorded: 0 });
   });
 
   it("streams a function call's arguments and a freeform call's input as their delta and done events", async () => {
@@ -184,15 +184,7 @@ describe('model proxy: OpenAI Responses through the openai SDK', () => {
   it('stops at the call limit and refuses a malformed request, in the API error shape, on /responses too', async () => {
     proxy = await startModelProxy({ model: new Observed(turns), listen: { port: 0 }, limits: { calls: 1 } });
     const client = new OpenAI({ baseURL: proxy.address, apiKey: 'x', maxRetries: 0 });
-    await client.responses.create({ model: 'm', input: 'hi' });
-    const err = await client.responses.create({ model: 'm', input: 'hi' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as Error).message).toContain("the episode's limit of 1 model calls is reached");
-    expect(proxy.records.map((r) => [r.path, r.status])).toEqual([
-      ['/responses', 200],
-      ['/responses', 400],
-    ]);
-
+    // Refused before the limit: a malformed request names the field; nothing of these is a call.
     const res = await fetch(`${proxy.address}/v1/responses`, { method: 'POST', body: JSON.stringify({ model: 'm', input: [{ type: 'function_call', name: 'x' }] }), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string; type: string } };
@@ -203,6 +195,20 @@ describe('model proxy: OpenAI Responses through the openai SDK', () => {
     const chained = await client.responses.create({ model: 'm', input: 'go on', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
     expect(chained).toBeInstanceOf(OpenAI.BadRequestError);
     expect((chained as Error).message).toContain('ibench proxy: previous_response_id: the proxy keeps no stored responses: send the whole conversation in input');
+
+    await client.responses.create({ model: 'm', input: 'hi' });
+    const err = await client.responses.create({ model: 'm', input: 'hi' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain("the episode's limit of 1 model calls is reached");
+    expect(proxy.records.map((r) => [r.path, r.status])).toEqual([
+      ['/v1/responses', 400],
+      ['/responses', 400],
+      ['/responses', 200],
+      ['/responses', 400],
+    ]);
+    // Past the limit everything is refused with the limit's reason, malformed or not.
+    const late = await fetch(`${proxy.address}/v1/responses`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(((await late.json()) as { error: { message: string } }).error.message).toContain("the episode's limit of 1 model calls is reached");
   });
 
   it('an episode of many calls through the openai model client leaves no listener behind (no MaxListenersExceededWarning)', async () => {

@@ -81,7 +81,7 @@ describe('model proxy: Anthropic Messages through @anthropic-ai/sdk', () => {
       ['anthropic-messages', 200, false],
       ['anthropic-messages', 200, true],
     ]);
-    expect(proxy.usage()).toEqual({ calls: 2, inputTokens: 200, outputTokens: 40 });
+    expect(proxy.usage()).toEqual({ calls: 2, inputTokens: 200, outputTokens: 40, unrecorded: 0 });
   });
 
   it('stops answering at the call limit, in the API error shape, and says why', async () => {
@@ -100,6 +100,41 @@ describe('model proxy: Anthropic Messages through @anthropic-ai/sdk', () => {
     const res = await fetch(`${proxy.address}/v1/messages`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'ibench proxy: max_tokens: Required' } });
+  });
+});
+
+describe('model proxy: what a hostile agent can make the harness hold', () => {
+  const post = (address: string, body: string): Promise<Response> => fetch(`${address}/v1/messages`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+
+  it('keeps request bodies only up to its byte budget; later ones are sized, not kept', async () => {
+    proxy = await startModelProxy({ model: new Observed([{ text: 'one' }, { text: 'two' }]), listen: { port: 0 }, maxRecordedBytes: 50_000 });
+    const client = new Anthropic({ baseURL: proxy.address, apiKey: 'x', maxRetries: 0 });
+    const big = 'x'.repeat(40_000);
+    await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: big }] });
+    await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: big }] });
+    const [first, second] = proxy.records;
+    expect(first).toMatchObject({ status: 200, request: { model: 'm' } });
+    expect(first?.omittedBytes).toBeUndefined();
+    expect(second).toMatchObject({ status: 200, request: null });
+    expect(second?.omittedBytes).toBeGreaterThan(40_000);
+    expect(second?.reply?.text).toBe('two');
+  });
+
+  it('records at most its number of refusals, counts the rest, and keeps no body past a limit', async () => {
+    proxy = await startModelProxy({ model: new Observed(turns), listen: { port: 0 }, limits: { calls: 1 }, maxRefusedRecords: 5 });
+    for (let i = 0; i < 3; i++) expect((await post(proxy.address, '{not json')).status).toBe(400);
+    const ok = await post(proxy.address, JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(ok.status).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      const refused = await post(proxy.address, JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: `again ${i}` }] }));
+      expect(refused.status).toBe(400);
+    }
+    expect(proxy.records).toHaveLength(6);
+    expect(proxy.records.filter((r) => r.status === 400)).toHaveLength(5);
+    expect(proxy.usage()).toMatchObject({ calls: 1, unrecorded: 18 });
+    // Past the limit: refused before parsing, the body only sized.
+    expect(proxy.records.at(-1)).toMatchObject({ status: 400, request: null, error: "the episode's limit of 1 model calls is reached" });
+    expect(proxy.records.at(-1)?.omittedBytes).toBeGreaterThan(0);
   });
 });
 

@@ -148,6 +148,7 @@ const modelCallSchema = z
     status: z.number().nullable().default(null),
     stream: z.boolean().default(false),
     request: z.unknown(),
+    omittedBytes: z.number().optional().catch(undefined),
     reply: modelCallReplySchema.nullable().catch(null),
     error: z.string().nullable().default(null),
     latencyMs: z.number().nullable().default(null),
@@ -175,6 +176,7 @@ export function modelCallSummary(call: ModelCallRead): string {
     call.stream ? 'streamed' : null,
     call.reply === null ? null : call.reply.toolCalls.length > 0 ? `tool calls: ${call.reply.toolCalls.map((c) => c.name).join(', ')}` : null,
     call.error === null ? null : `error: ${call.error}`,
+    call.omittedBytes === undefined ? null : `request not kept (${call.omittedBytes} bytes)`,
   ];
   return parts.filter((p): p is string => p !== null && p !== '').join(' · ');
 }

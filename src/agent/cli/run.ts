@@ -149,6 +149,9 @@ export async function runCliAgent(input: CliAgentRunInput): Promise<CliAgentRunR
   if (input.signal?.aborted === true) endReason = 'aborted';
   const used = proxy.usage();
   const costs = proxy.records.flatMap((r) => (r.reply?.costUsd === undefined ? [] : [r.reply.costUsd]));
+  if (used.unrecorded > 0) {
+    await transcript.record({ type: 'model_error', step: used.calls, message: `the proxy refused ${used.unrecorded} more requests (bad, or past a limit) than it records; they are counted, not kept` });
+  }
   await transcript.record({ type: 'end', reason: endReason, steps: used.calls });
   return {
     submit: null,

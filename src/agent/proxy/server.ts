@@ -34,8 +34,13 @@ export interface ProxyRecord {
   path: string;
   status: number;
   stream: boolean;
-  /** The agent's request body as it sent it (parsed JSON), or null when it was not JSON. */
+  /**
+   * The agent's request body as it sent it (parsed JSON); null when it was not JSON, or when it was
+   * not kept (a call refused at a limit, or past the episode's budget of recorded bytes: `omittedBytes`).
+   */
   request: unknown;
+  /** Set when the request was not kept: its size in bytes. */
+  omittedBytes?: number;
   reply: ModelReply | null;
   error: string | null;
   latencyMs: number;
@@ -49,14 +54,20 @@ export interface ModelProxyOptions {
   onRecord?: (record: ProxyRecord) => void;
   /** Largest request body accepted (default 32 MiB). */
   maxBodyBytes?: number;
+  /** Bytes of request bodies kept in the records over the proxy's life (default 64 MiB); later ones are sized, not kept. */
+  maxRecordedBytes?: number;
+  /** Records of requests refused with a 4xx (bad, or past a limit) kept at most (default 200); later ones are only counted. */
+  maxRefusedRecords?: number;
+  /** Connections served at once (default 8): what bodies the proxy holds in memory is bounded by this. */
+  maxConnections?: number;
 }
 
 export interface ModelProxy {
   /** http://127.0.0.1:PORT for a port; for a socket, the path (clients connect through it). */
   readonly address: string;
   readonly records: readonly ProxyRecord[];
-  /** Calls answered and tokens used so far. */
-  usage(): { calls: number; inputTokens: number; outputTokens: number };
+  /** Calls answered and tokens used so far, and refused requests counted but not recorded. */
+  usage(): { calls: number; inputTokens: number; outputTokens: number; unrecorded: number };
   /** Why the proxy stopped answering (a limit), or null. */
   stoppedBy(): string | null;
   close(): Promise<void>;
@@ -67,6 +78,9 @@ class LimitReached extends Error {}
 class BadRequest extends Error {}
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+const DEFAULT_MAX_RECORDED = 64 * 1024 * 1024;
+const DEFAULT_MAX_REFUSED_RECORDS = 200;
+const DEFAULT_MAX_CONNECTIONS = 8;
 
 async function readBody(req: IncomingMessage, max: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -101,7 +115,10 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const records: ProxyRecord[] = [];
   const oneAtATime = new Semaphore(1);
-  const used = { calls: 0, inputTokens: 0, outputTokens: 0 };
+  const used = { calls: 0, inputTokens: 0, outputTokens: 0, unrecorded: 0 };
+  // What an agent can make the harness hold or write is bounded: request bytes kept, refusals recorded.
+  let recordBudget = options.maxRecordedBytes ?? DEFAULT_MAX_RECORDED;
+  let refusedRecords = options.maxRefusedRecords ?? DEFAULT_MAX_REFUSED_RECORDS;
   let stopped: string | null = null;
   const inFlight = new AbortController();
 
@@ -114,18 +131,43 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
   };
 
   const record = (r: ProxyRecord): void => {
+    // An upstream failure is a counted call (bounded by the call limit): it is always recorded.
+    if (r.status < 500 && r.status !== 200) {
+      if (refusedRecords <= 0) {
+        used.unrecorded += 1;
+        return;
+      }
+      refusedRecords -= 1;
+    }
     records.push(r);
     options.onRecord?.(r);
+  };
+
+  /** The request as recorded: whole while the budget lasts, else only its size. */
+  const kept = (request: unknown, rawBytes: number): Pick<ProxyRecord, 'request' | 'omittedBytes'> => {
+    if (request !== null && rawBytes <= recordBudget) {
+      recordBudget -= rawBytes;
+      return { request };
+    }
+    return { request: null, omittedBytes: rawBytes };
   };
 
   const answer = async (api: ProxyApi, path: string, raw: string, res: ServerResponse): Promise<void> => {
     const started = Date.now();
     let request: unknown = null;
     let stream = false;
+    const rawBytes = Buffer.byteLength(raw);
     const fail = (status: number, type: string, message: string): void => {
       send(res, status, api === 'anthropic-messages' ? messagesError(type, `ibench proxy: ${message}`) : chatError(type, `ibench proxy: ${message}`));
-      record({ at: new Date(started).toISOString(), api, path, status, stream, request, reply: null, error: message, latencyMs: Date.now() - started });
+      // A refused request is kept only while nothing stopped the proxy: past a limit only its size.
+      const body = stopped === null ? kept(request, rawBytes) : { request: null, omittedBytes: rawBytes };
+      record({ at: new Date(started).toISOString(), api, path, status, stream, ...body, reply: null, error: message, latencyMs: Date.now() - started });
     };
+    // Past a limit nothing is parsed: a refusal costs the harness no more than reading the body.
+    if (stopped !== null) {
+      fail(400, 'invalid_request_error', stopped);
+      return;
+    }
     try {
       request = JSON.parse(raw) as unknown;
     } catch {
@@ -167,7 +209,7 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
         if (stream) sendEvents(res, replyToCompletionChunks(reply, name, id));
         else send(res, 200, replyToCompletion(reply, name, id));
       }
-      record({ at: new Date(started).toISOString(), api, path, status: 200, stream, request, reply, error: null, latencyMs: Date.now() - started });
+      record({ at: new Date(started).toISOString(), api, path, status: 200, stream, ...kept(request, rawBytes), reply, error: null, latencyMs: Date.now() - started });
     } catch (err) {
       // A limit is the agent's to see (a 400 it will not retry); a model failure is the upstream's (502).
       if (err instanceof LimitReached) fail(400, 'invalid_request_error', err.message);
@@ -203,6 +245,8 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
       }
     })();
   });
+
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   const socketPath = 'socketPath' in options.listen ? options.listen.socketPath : undefined;
   if (socketPath !== undefined) await rm(socketPath, { force: true });
