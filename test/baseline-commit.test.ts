@@ -13,15 +13,16 @@ import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { fileEntry, type FileTree } from '../src/sandbox/file-tree.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile, type SandboxProfile } from '../src/sandbox/profile.js';
-import type { ExecOptions, ExecResult, Sandbox } from '../src/sandbox/types.js';
+import type { ExecOptions, ExecResult, Sandbox, SandboxFactory } from '../src/sandbox/types.js';
 
 const factory = new DockerSandboxFactory();
 let profile: SandboxProfile;
 let folder: string;
 
-/** A real sandbox that lists the commands run through it. */
+/** A real sandbox that lists the commands run through it and counts the trees put in. */
 class Recorded implements Sandbox {
   readonly commands: string[] = [];
+  puts = 0;
   constructor(private readonly inner: Sandbox) {}
   get containerId(): string {
     return this.inner.containerId;
@@ -33,7 +34,10 @@ class Recorded implements Sandbox {
     this.commands.push(script);
     return this.inner.exec(script, options);
   }
-  putTree: Sandbox['putTree'] = (dir, tree, options) => this.inner.putTree(dir, tree, options);
+  putTree: Sandbox['putTree'] = (dir, tree, options) => {
+    this.puts += 1;
+    return this.inner.putTree(dir, tree, options);
+  };
   getTree: Sandbox['getTree'] = (dir) => this.inner.getTree(dir);
   copyOut: Sandbox['copyOut'] = (dir, caps) => this.inner.copyOut(dir, caps);
   readFile: Sandbox['readFile'] = (path, options) => this.inner.readFile(path, options);
@@ -118,5 +122,38 @@ describe('baseline commit', () => {
     expect(again.reused).toBe(true);
     expect(again.view).toEqual(first.view);
     expect(again.view.status).toBe('');
+  }, 120_000);
+
+  it('an episode puts the workspace into the agent\'s sandbox once, with its baseline commit', async () => {
+    const { runEpisode } = await import('../src/runs/episode.js');
+    const { ScriptedModel } = await import('../src/models/scripted.js');
+    const made: { labels: Record<string, string>; sandbox: Recorded }[] = [];
+    const counting: SandboxFactory = {
+      create: async (p, labels = {}, options) => {
+        const sandbox = new Recorded(await factory.create(p, labels, options));
+        made.push({ labels, sandbox });
+        return sandbox;
+      },
+      imageId: (p) => factory.imageId(p),
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'ibench-baseline-episode-'));
+    try {
+      const record = await runEpisode({
+        taskId: 'exit-both-codes',
+        modelSpec: 'scripted:none',
+        model: new ScriptedModel('scripted:none', [{ tool: 'bash', input: { command: 'git status --porcelain; git log --format=%s' } }, { text: 'This cannot be done: one run has one exit status.' }]),
+        condition: 'neutral',
+        episodeDir: join(dir, 'ep'),
+        factory: counting,
+      });
+      expect(record.error).toBeNull();
+      // The agent's sandbox carries the episode's labels alone (test runs and probes add their own).
+      const agentSandboxes = made.filter((m) => JSON.stringify(m.labels) === JSON.stringify({ 'ibench.episode': 'ep' }));
+      expect(agentSandboxes).toHaveLength(1);
+      expect(agentSandboxes[0]?.sandbox.puts).toBe(1);
+      expect(await readdir(join(dir, 'ep'))).toContain('episode.json');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -130,7 +130,6 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
       proxyDir = await makeProxyDir();
       sandbox = await factory.create(agentProfile, labels, { proxyDir: proxyDir.path });
     }
-    await sandbox.putTree(profile.workdir, workspace.tree, { readOnly: workspace.readOnly });
     await putWorkspaceWithBaseline(sandbox, factory, workspace, options.signal === undefined ? {} : { signal: options.signal });
     timings.setupMs = Date.now() - t0;
 
