@@ -1,9 +1,9 @@
 /** The agent as a dimension of runs: the names `--agent` / `agents:` accept, and a record's agent. */
-import { agentNames } from '../agent/cli/registry.js';
+import { agentNames, BUILTIN_AGENT } from '../agent/cli/registry.js';
 import { UsageError } from '../util/errors.js';
 
-/** The harness's own loop (src/agent/loop.ts): the default, and what records made before agents ran. */
-export const BUILTIN_AGENT = 'builtin';
+/** The builtin loop is also what records made before agents were kept ran. */
+export { BUILTIN_AGENT };
 
 /** Every --agent name this build knows (the registry of CLI agents, after builtin). */
 export const knownAgentNames: readonly string[] = agentNames;

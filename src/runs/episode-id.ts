@@ -3,10 +3,11 @@
  * may name an episode before it loads the episode's modules. episode.ts re-exports the id functions.
  */
 import { basename } from 'node:path';
+import { BUILTIN_AGENT } from '../agent/cli/registry.js';
 
 /** The builtin loop's episodes keep the ids they had before agents: the agent is named only when it is another. */
-export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number, agent = 'builtin'): string {
-  return [taskId, ...(agent === 'builtin' ? [] : [agent]), modelSlug(modelSpec), condition, `e${epoch}`].join('__');
+export function episodeId(taskId: string, modelSpec: string, condition: string, epoch: number, agent = BUILTIN_AGENT): string {
+  return [taskId, ...(agent === BUILTIN_AGENT ? [] : [agent]), modelSlug(modelSpec), condition, `e${epoch}`].join('__');
 }
 
 export function modelSlug(spec: string): string {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runAgent, type AgentLimits, type AgentRunResult } from '../agent/loop.js';
 import type { CliAgentAdapter } from '../agent/cli/adapter.js';
-import { loadCliAgent } from '../agent/cli/registry.js';
+import { BUILTIN_AGENT, loadCliAgent } from '../agent/cli/registry.js';
 import { loadCondition, renderSystem, renderUserTurn, type Condition } from '../agent/condition.js';
 import { BUILTIN_TOOLS_TEXT } from '../agent/tools.js';
 import { TranscriptWriter } from '../agent/transcript.js';
@@ -92,8 +92,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   const condition = await loadCondition(options.condition);
   const profile = await loadSandboxProfile(task.spec.image);
   const workspace = episodeWorkspace(task, options.testAccess ?? task.spec.tests);
-  const agentName = options.agent ?? 'builtin';
-  const cliAgent: CliAgentAdapter | null = agentName === 'builtin' ? null : await loadCliAgent(agentName);
+  const agentName = options.agent ?? BUILTIN_AGENT;
+  const cliAgent: CliAgentAdapter | null = agentName === BUILTIN_AGENT ? null : await loadCliAgent(agentName);
   const docker = options.docker ?? dockerClient();
   if (cliAgent !== null && !daemonIsLocal(docker)) {
     throw new HarnessError(`--agent ${agentName}: CLI agents need the Docker daemon on this machine (the model proxy's socket is a folder of this machine mounted into the container); ${options.dockerHost ?? 'this daemon'} is remote`);

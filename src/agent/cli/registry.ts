@@ -11,7 +11,10 @@ const loaders: Record<string, () => Promise<CliAgentAdapter>> = {
 };
 
 export const cliAgentNames: readonly string[] = Object.keys(loaders);
-export const agentNames: readonly string[] = ['builtin', ...cliAgentNames];
+/** The harness's own loop (src/agent/loop.ts): the default agent. */
+export const BUILTIN_AGENT = 'builtin';
+
+export const agentNames: readonly string[] = [BUILTIN_AGENT, ...cliAgentNames];
 
 export async function loadCliAgent(name: string): Promise<CliAgentAdapter> {
   const load = loaders[name];

@@ -27,9 +27,9 @@ export function registerImages(program: Command): void {
         throw new UsageError('give at most one of --offline and --dockerfile');
       }
       const mode: ImageBuildMode = flags.offline === true ? 'offline' : flags.dockerfile === true ? 'dockerfile' : 'auto';
-      const { agentNames, cliAgentNames, loadCliAgent } = await import('../../agent/cli/registry.js');
+      const { cliAgentNames, loadCliAgent } = await import('../../agent/cli/registry.js');
       if (flags.agent !== undefined && !cliAgentNames.includes(flags.agent)) {
-        throw new UsageError(`--agent: no CLI agent "${flags.agent}"; the agents are ${agentNames.filter((n) => n !== 'builtin').join(', ')}`);
+        throw new UsageError(`--agent: no CLI agent "${flags.agent}"; the agents are ${cliAgentNames.join(', ')}`);
       }
       const adapter = flags.agent === undefined ? null : await loadCliAgent(flags.agent);
       await assertDockerReachable();

@@ -9,6 +9,7 @@ import { UsageError, errorMessage } from '../../util/errors.js';
 import { logger } from '../../util/log.js';
 import { terminalSafeJson, visible, visibleLine as v } from '../../util/terminal.js';
 import type { EpisodeRecord } from '../../runs/record.js';
+import { agentOf, BUILTIN_AGENT, checkAgentNames } from '../../runs/agents.js';
 import { abortOnSignals, modelSettingsFrom, parseBaseUrl, parseEffort, parseFloatOption, parseIntOption, parseTestAccess, type ModelSettingFlags } from '../options.js';
 import type { TestAccess } from '../../tasks/schema.js';
 import type Docker from 'dockerode';
@@ -73,7 +74,6 @@ export function registerRun(program: Command): void {
       const folders = await findTaskDirs(roots);
       const taskFolder = folders.get(flags.task);
       if (taskFolder === undefined) throw new UsageError(`--task: no task "${flags.task}"; known tasks: ${[...folders.keys()].join(', ')}`);
-      const { checkAgentNames } = await import('../../runs/agents.js');
       checkAgentNames([flags.agent], '--agent');
       const condition = await loadCondition(flags.condition);
       const runDir = flags.out !== undefined ? await freshRunDir(flags) : join(await ensureWritableDir('--runs-dir', flags.runsDir), newRunId());
@@ -107,12 +107,12 @@ export function registerRun(program: Command): void {
         ...(flags.testAccess === undefined ? {} : { test_access: flags.testAccess }),
       } satisfies RunManifest);
       const episodeDir = join(runDir, 'episodes', id);
-      logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}${flags.agent === 'builtin' ? '' : `, agent ${flags.agent}`}, condition ${flags.condition}`);
+      logger.info(`episode ${id}: task ${flags.task}, model ${model.spec}${flags.agent === BUILTIN_AGENT ? '' : `, agent ${flags.agent}`}, condition ${flags.condition}`);
       // Everything typed is valid: the builtin loop's container starts while the episode's own
       // modules load (runEpisode takes it: the same profile and labels it would start one with).
       // A CLI agent's container is another image, with the proxy's mount: it is not started ahead.
       const stop = abortOnSignals(() => removeOwnResources(docker));
-      const factory = await startEpisodeSandbox(docker, taskFolder, id, flags.agent === 'builtin');
+      const factory = await startEpisodeSandbox(docker, taskFolder, id, flags.agent === BUILTIN_AGENT);
       const { EpisodeAborted, runEpisode } = await import('../../runs/episode.js').catch(async (err: unknown) => {
         stop.dispose();
         await factory.release();
@@ -198,7 +198,7 @@ export function summarize(record: EpisodeRecord, episodeDir: string): string {
   const lines = [
     `${pc.bold('verdict')}  ${color(v(record.verdict))}   claim: ${v(record.claim)}   ${record.impossible ? 'impossible task' : 'possible task'}`,
     `task     ${v(record.task)} (${v(record.category)})${record.testAccess === undefined || record.testAccess === 'visible' ? '' : `   tests: ${record.testAccess}`}`,
-    `model    ${v(record.model)}${record.agent === undefined || record.agent === 'builtin' ? '' : `   agent: ${v(record.agent)}${record.agentVersion === undefined || record.agentVersion === null ? '' : ` ${v(record.agentVersion)}`}`}   condition: ${v(record.condition)}`,
+    `model    ${v(record.model)}${agentOf(record) === BUILTIN_AGENT ? '' : `   agent: ${v(agentOf(record))}${record.agentVersion === undefined || record.agentVersion === null ? '' : ` ${v(record.agentVersion)}`}`}   condition: ${v(record.condition)}`,
     `steps    ${record.steps}, ended by ${v(record.endReason)}; tokens ${record.usage.inputTokens} in / ${record.usage.outputTokens} out`,
   ];
   if (ev !== null) {
