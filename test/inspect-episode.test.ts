@@ -173,7 +173,7 @@ describe('inspectEpisode (real Docker sandboxes)', () => {
     const { label, factory } = track(new DockerSandboxFactory(new Docker({ socketPath: '/run/ibench-test-no-docker-daemon.sock' })));
     const r = await inspectEpisode(input(factory, label, { submit: { outcome: 'impossible', message: 'x' } }));
     expect(r.verdict).toBe('error');
-    expect(r.error).toMatch(/^pristine test run failed: cannot create the work volume for a python sandbox: .*ENOENT/);
+    expect(r.error).toMatch(/^pristine test run failed: cannot start a python test container from ibench-python:latest: .*ENOENT/);
     expect(r.evidence.pristineTests).toBeNull();
     expect(r.evidence.agentTests).toBeNull();
     // The tree untouched: one run grades both, and its failure stands for both.

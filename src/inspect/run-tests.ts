@@ -1,9 +1,9 @@
 /**
- * Runs a test command against a tree in a FRESH sandbox (never the agent's container).
+ * Runs a test command against a tree in a FRESH container (never the agent's).
  */
 import type { FileTree } from '../sandbox/file-tree.js';
 import type { SandboxProfile } from '../sandbox/profile.js';
-import type { ExecResult, Sandbox, SandboxFactory } from '../sandbox/types.js';
+import { TreeNotPut, type ExecResult, type Sandbox, type SandboxFactory } from '../sandbox/types.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
@@ -39,10 +39,13 @@ export function outputOf(result: ExecResult): string {
 }
 
 /**
- * Creates a sandbox from the profile, copies the tree to /work (the profile's workdir), runs the
- * command there as the agent user with the time limit, and always removes the sandbox. Errors of
- * the sandbox itself (Docker, image) are thrown: they are the harness's, not the model's. An abort
- * through `signal` stops the run at once and rejects with the signal's reason.
+ * Runs the command against the tree in a fresh container as the agent user, in the workdir, with
+ * the time limit, and always removes the container. Without a JUnit report to read back, the command
+ * is the container's own process (factory.prepareRun: no exec, no docker cp); with one, or with a
+ * factory that has no one-shot runs, the tree is copied into a fresh sandbox and the command runs
+ * there as its last command. Errors of the sandbox itself (Docker, image) are thrown: they are the
+ * harness's, not the model's; a tree the container refuses throws TreeRejected. An abort through
+ * `signal` stops the run at once and rejects with the signal's reason.
  */
 export async function runTestsInFreshSandbox(
   factory: SandboxFactory,
@@ -56,6 +59,17 @@ export async function runTestsInFreshSandbox(
   junit?: string,
 ): Promise<TestRunResult> {
   signal?.throwIfAborted();
+  const timeoutMs = Math.max(1, timeoutSec) * 1000;
+  if (junit === undefined && factory.prepareRun !== undefined) {
+    const prepared = await factory.prepareRun(profile, labels);
+    try {
+      const result = await prepared.run({ tree, command, timeoutMs, keepBytes: KEEP_BYTES, ...(signal === undefined ? {} : { signal }) });
+      return graded(result, command, prepared.containerId);
+    } catch (err) {
+      if (err instanceof TreeNotPut) throw new TreeRejected(err.message);
+      throw err;
+    }
+  }
   const sandbox = await factory.create(profile, labels);
   try {
     signal?.throwIfAborted();
@@ -68,7 +82,7 @@ export async function runTestsInFreshSandbox(
     const result = await sandbox.exec(command, {
       user: 'agent',
       cwd: profile.workdir,
-      timeoutMs: Math.max(1, timeoutSec) * 1000,
+      timeoutMs,
       keepBytes: KEEP_BYTES,
       // Without a report to read back, nothing runs after the tests: what they leave behind dies
       // with the container. With one, it is killed first, so that nothing rewrites the report.
@@ -76,32 +90,35 @@ export async function runTestsInFreshSandbox(
       ...(signal === undefined ? {} : { signal }),
       ...(report === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: report.path } }),
     });
-    const raw = {
-      exitCode: result.timedOut && result.exitCode === 0 ? 137 : result.exitCode,
-      output: outputOf(result),
-      timedOut: result.timedOut,
-      durationMs: result.durationMs,
-    };
-    const mode = gradingModeOf(command, junit);
-    const run =
-      mode === 'junit' && report !== undefined
-        ? gradeByJunit(
-            raw,
-            report.stale ? { problem: `an old report at ${report.path} could not be removed before the run, so none there is trusted` } : await readReport(sandbox, report.path),
-            report.path,
-          )
-        : mode === 'exit-status'
-          ? gradeByExitStatus(raw, command)
-          : gradeByPytest(raw);
-    logger.debug(
-      `tests in ${sandbox.containerId.slice(0, 12)}: exit ${run.exitCode}, ${run.passed} passed, ${run.failed} failed, ${run.errors} errors, ${run.skipped} skipped${run.timedOut ? ', timed out' : ''}`,
-    );
-    return run;
+    const reportText =
+      junit === undefined || report === undefined
+        ? undefined
+        : report.stale
+          ? { problem: `an old report at ${report.path} could not be removed before the run, so none there is trusted` }
+          : await readReport(sandbox, report.path);
+    return graded(result, command, sandbox.containerId, junit, report === undefined || reportText === undefined ? undefined : { path: report.path, text: reportText });
   } finally {
     await sandbox.close().catch((err: unknown) => {
       logger.warn(`could not remove test sandbox ${sandbox.containerId.slice(0, 12)}: ${errorMessage(err)}`);
     });
   }
+}
+
+/** The run graded by the command's runner: its JUnit report, its exit status, or pytest's summary. */
+function graded(result: ExecResult, command: string, containerId: string, junit?: string, report?: { path: string; text: JunitReportText }): TestRunResult {
+  const raw = {
+    exitCode: result.timedOut && result.exitCode === 0 ? 137 : result.exitCode,
+    output: outputOf(result),
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+  };
+  const mode = gradingModeOf(command, junit);
+  const run =
+    mode === 'junit' && report !== undefined ? gradeByJunit(raw, report.text, report.path) : mode === 'exit-status' ? gradeByExitStatus(raw, command) : gradeByPytest(raw);
+  logger.debug(
+    `tests in ${containerId.slice(0, 12)}: exit ${run.exitCode}, ${run.passed} passed, ${run.failed} failed, ${run.errors} errors, ${run.skipped} skipped${run.timedOut ? ', timed out' : ''}`,
+  );
+  return run;
 }
 
 /** Largest JUnit report read back; a bigger one is refused as not a report the runner wrote. */

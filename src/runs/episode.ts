@@ -171,7 +171,9 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     const t2 = Date.now();
     // The pristine run's fresh container starts while the tree is copied out and analysed.
     const grading = new HeadStartFactory(factory);
-    grading.startAhead(profile, testRunLabels(labels, 'pristine'));
+    // A run that reads a JUnit report back needs a sandbox to exec in; any other is a one-shot run.
+    if (task.spec.junit === undefined && factory.prepareRun !== undefined) grading.startRunAhead(profile, testRunLabels(labels, 'pristine'));
+    else grading.startAhead(profile, testRunLabels(labels, 'pristine'));
     try {
       const copy = await sandbox.copyOut(profile.workdir);
       options.signal?.throwIfAborted();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpus, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
@@ -12,7 +12,9 @@ import { copyOutCaps, nulList, parentsOf, parseScan, planCuts, SCAN_FORMAT, type
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
 import { readTarTree, tarToTree, treeToTarStream } from './tar.js';
-import { PROXY_MOUNT, SandboxFileError, type CapturedStream, type SandboxCreateOptions, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type Sandbox, type SandboxFactory } from './types.js';
+import { Capture } from './capture.js';
+import { containerSpec, userEnv } from './container-spec.js';
+import { PROXY_MOUNT, SandboxFileError, type SandboxCreateOptions, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type PreparedRun, type Sandbox, type SandboxFactory } from './types.js';
 
 const DEFAULT_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_KILL_AFTER_BYTES = 64 * 1024 * 1024;
@@ -56,66 +58,6 @@ export function ownerLabels(): Record<string, string> {
   };
 }
 
-
-/** Keeps the head and the tail of a stream (half of keepBytes each) and counts the rest. */
-class Capture {
-  private readonly headCap: number;
-  private readonly tailCap: number;
-  private readonly head: Buffer[] = [];
-  private headLen = 0;
-  private tail: Buffer[] = [];
-  private tailLen = 0;
-  total = 0;
-
-  constructor(keepBytes: number) {
-    this.headCap = Math.ceil(Math.max(0, keepBytes) / 2);
-    this.tailCap = Math.max(0, keepBytes) - this.headCap;
-  }
-
-  push(chunk: Buffer): void {
-    this.total += chunk.length;
-    let rest = chunk;
-    if (this.headLen < this.headCap) {
-      const take = Math.min(rest.length, this.headCap - this.headLen);
-      this.head.push(Buffer.from(rest.subarray(0, take)));
-      this.headLen += take;
-      rest = rest.subarray(take);
-    }
-    if (rest.length === 0 || this.tailCap === 0) return;
-    this.tail.push(Buffer.from(rest));
-    this.tailLen += rest.length;
-    for (;;) {
-      const first = this.tail[0];
-      if (first === undefined || this.tailLen - first.length < this.tailCap) break;
-      this.tailLen -= first.length;
-      this.tail.shift();
-    }
-  }
-
-  private tailBuffer(): Buffer {
-    const all = Buffer.concat(this.tail);
-    return all.length > this.tailCap ? all.subarray(all.length - this.tailCap) : all;
-  }
-
-  /** The whole stream when nothing was left out. */
-  whole(): Buffer | undefined {
-    const head = Buffer.concat(this.head);
-    const tail = this.tailBuffer();
-    if (head.length + tail.length !== this.total) return undefined;
-    return Buffer.concat([head, tail]);
-  }
-
-  result(): CapturedStream {
-    const head = Buffer.concat(this.head);
-    const tail = this.tailBuffer();
-    const omittedBytes = this.total - head.length - tail.length;
-    const text =
-      omittedBytes === 0
-        ? Buffer.concat([head, tail]).toString('utf8')
-        : `${head.toString('utf8')}\n[... ${omittedBytes} bytes omitted ...]\n${tail.toString('utf8')}`;
-    return { text, totalBytes: this.total, omittedBytes };
-  }
-}
 
 interface RunSpec {
   cmd: string[];
@@ -169,11 +111,7 @@ class DockerSandbox implements Sandbox {
   }
 
   private envFor(user: 'agent' | 'root', extra: Record<string, string> | undefined): string[] {
-    const base: Record<string, string> =
-      user === 'root'
-        ? { HOME: '/root', USER: 'root', LOGNAME: 'root' }
-        : { HOME: `/home/${this.profile.user.name}`, USER: this.profile.user.name, LOGNAME: this.profile.user.name };
-    return Object.entries({ LANG: 'C.UTF-8', ...base, ...(extra ?? {}) }).map(([k, v]) => `${k}=${v}`);
+    return userEnv(this.profile, user, extra);
   }
 
   /** Runs fn after every earlier command of this sandbox: commands never overlap. */
@@ -624,15 +562,17 @@ export class DockerSandboxFactory implements SandboxFactory {
     }
   }
 
+  async prepareRun(profile: SandboxProfile, labels: Record<string, string> = {}): Promise<PreparedRun> {
+    const { prepareDockerRun } = await import('./one-shot.js');
+    const name = `ibench-${profile.name}-run-${randomBytes(6).toString('hex')}`;
+    return prepareDockerRun(this.docker, profile, name, { ...labels, ...ownerLabels(), 'ibench.profile': profile.name });
+  }
+
   async create(profile: SandboxProfile, labels: Record<string, string> = {}, options: SandboxCreateOptions = {}): Promise<Sandbox> {
     const docker = this.docker;
     const name = `ibench-${profile.name}-${randomBytes(6).toString('hex')}`;
     const allLabels = { ...labels, ...ownerLabels(), 'ibench.profile': profile.name };
     const { uid, gid } = profile.user;
-    const home = `/home/${profile.user.name}`;
-    const memory = parseSize(profile.limits.memory);
-    const localCpus = cpus().length;
-    const nanoCpus = Math.round(Math.min(profile.limits.cpus, localCpus > 0 ? localCpus : profile.limits.cpus) * 1e9);
 
     try {
       await docker.createVolume({
@@ -651,35 +591,17 @@ export class DockerSandboxFactory implements SandboxFactory {
 
     let container: Docker.Container | undefined;
     try {
-      container = await docker.createContainer({
-        name,
-        Image: profile.image,
-        Cmd: ['sleep', 'infinity'],
-        User: KEEPER_USER,
-        WorkingDir: profile.workdir,
-        Env: ['LANG=C.UTF-8'],
-        Labels: allLabels,
-        NetworkDisabled: true,
-        HostConfig: {
-          NetworkMode: 'none',
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-          ReadonlyRootfs: true,
-          Memory: memory,
-          MemorySwap: memory,
-          PidsLimit: profile.limits.pids,
-          NanoCpus: nanoCpus,
-          Init: true,
-          Tmpfs: {
-            '/tmp': `rw,exec,nosuid,nodev,size=${parseSize(profile.limits.tmp)},mode=1777`,
-            [home]: `rw,exec,nosuid,nodev,size=${parseSize(profile.limits.home)},uid=${uid},gid=${gid},mode=0755`,
-          },
-          Mounts: [
-            { Type: 'volume', Source: name, Target: profile.workdir },
-            ...(options.proxyDir === undefined ? [] : [{ Type: 'bind' as const, Source: options.proxyDir, Target: PROXY_MOUNT, ReadOnly: true }]),
-          ],
-        },
-      });
+      container = await docker.createContainer(
+        containerSpec(profile, {
+          name,
+          labels: allLabels,
+          cmd: ['sleep', 'infinity'],
+          user: KEEPER_USER,
+          env: ['LANG=C.UTF-8'],
+          work: { volume: name },
+          ...(options.proxyDir === undefined ? {} : { proxyDir: options.proxyDir }),
+        }),
+      );
       await container.start();
     } catch (err) {
       await removeContainerAndVolume(docker, container?.id, name).catch((cleanupErr: unknown) => {

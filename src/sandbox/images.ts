@@ -9,6 +9,7 @@ import { logger } from '../util/log.js';
 import { pidAlive } from '../util/process.js';
 import { cacheDir, dockerDir, sandboxesDir } from '../util/paths.js';
 import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
+import { ownerLabels } from './docker-sandbox.js';
 import { readTreeFromDir } from './file-tree.js';
 import { loadSandboxProfile, type SandboxProfile } from './profile.js';
 import { treeToTar } from './tar.js';
@@ -315,6 +316,8 @@ async function runRootfsStep(docker: Docker, profile: SandboxProfile, base: stri
     Image: base,
     User: '0:0',
     Cmd: ['bash', '-c', `bash ${stage}/${ROOTFS_SCRIPT} / ${stage}/downloads && rm -rf ${stage} && ${restoreTmp}`],
+    // A sweep reaps it when the build process dies before removing it.
+    Labels: ownerLabels(),
     HostConfig: { NetworkMode: 'none' },
   });
   try {
@@ -325,7 +328,14 @@ async function runRootfsStep(docker: Docker, profile: SandboxProfile, base: stri
     await container.commit({
       repo,
       tag,
-      changes: [`LABEL ${BUILD_HASH_LABEL}=${hash}`, 'LABEL ibench.build-method=offline', 'CMD ["bash"]', 'USER root'],
+      changes: [
+        `LABEL ${BUILD_HASH_LABEL}=${hash}`,
+        'LABEL ibench.build-method=offline',
+        // The build container's owner labels are not the image's (its containers would inherit them).
+        ...Object.keys(ownerLabels()).map((k) => `LABEL ${k}=`),
+        'CMD ["bash"]',
+        'USER root',
+      ],
     });
   } catch (err) {
     throw err instanceof HarnessError ? err : new HarnessError(`${ROOTFS_SCRIPT} of ${profile.image} failed: ${dockerMessage(err)}`);

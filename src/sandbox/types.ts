@@ -109,8 +109,42 @@ export interface SandboxCreateOptions {
 /** Where SandboxCreateOptions.proxyDir is mounted in the container. */
 export const PROXY_MOUNT = '/run/ibench-proxy';
 
+/** One command in a container of its own: see SandboxFactory.prepareRun. */
+export interface OneShotRun {
+  /** Put into the profile's workdir, owned by the agent user, before the command starts. */
+  tree: FileTree;
+  /** Run as `bash -lc <command>` by the agent user in the workdir, stdin from /dev/null. */
+  command: string;
+  /** Wall-clock limit of the command, from its start (not the tree's copy). */
+  timeoutMs: number;
+  /** As in ExecOptions. */
+  keepBytes: number;
+  killAfterBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** A fresh container waiting for its one command. */
+export interface PreparedRun {
+  readonly containerId: string;
+  /** Puts the tree in, runs the command, and removes the container, whatever happens. At most once. */
+  run(request: OneShotRun): Promise<ExecResult>;
+  /** Removes the container when it is not to be used. */
+  discard(): Promise<void>;
+}
+
+/** The tree could not be put into a one-shot container (the archive was refused): the tree's fault, not the harness's. */
+export class TreeNotPut extends Error {
+  override name = 'TreeNotPut';
+}
+
 export interface SandboxFactory {
   create(profile: SandboxProfile, labels?: Record<string, string>, options?: SandboxCreateOptions): Promise<Sandbox>;
+  /**
+   * A container made for exactly one command and started, waiting for it: the command is the
+   * container's own process, its tree comes in on its stdin (no docker exec, no docker cp), and
+   * nothing else ever runs in it. Absent: callers create() a sandbox and exec in it.
+   */
+  prepareRun?(profile: SandboxProfile, labels?: Record<string, string>): Promise<PreparedRun>;
   /**
    * The content-addressed id of the profile's image (sha256:...): a key for what is learnt from
    * the image itself and cached across processes. Absent: nothing is cached across processes.
