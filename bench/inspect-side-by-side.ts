@@ -15,6 +15,9 @@
  * The four cases are interleaved rep by rep; medians; the ratios ibench / Inspect come last, and
  * the load average before and after (ibench's episodes are CPU-bound, Inspect's wait more: a busy
  * machine slows ibench more, so compare ratios measured at a low load).
+ * Each case also prints the core-seconds the whole machine was busy per episode (/proc/stat, so
+ * dockerd, containerd, runc and the containers count, and so does anything else running then): at
+ * concurrency 4 on a 2-core machine ibench is CPU-bound, so this is what its wall time follows.
  * Goal (issue 14): at most 0.2x for one episode, at most 0.25x for ten at concurrency 4.
  *
  * How Inspect runs offline here (nothing is fetched at run time):
@@ -32,7 +35,7 @@
  *   (whose encoding would be downloaded).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,10 +58,31 @@ interface Finished {
   stdout: string;
   stderr: string;
   ms: number;
+  /** Core-seconds the whole machine was busy while it ran (Docker's daemons and containers too). */
+  busy: number;
+}
+
+/** Wall time of one case, and the machine's busy core-seconds while it ran. */
+interface Timed {
+  ms: number;
+  busy: number;
+}
+
+/** Seconds of CPU the machine has been busy since boot, over all cores (/proc/stat; 0 elsewhere). */
+function machineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = projectRoot): Promise<Finished> {
   const start = performance.now();
+  const busyBefore = machineBusySeconds();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -66,7 +90,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd =
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - start }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - start, busy: machineBusySeconds() - busyBefore }));
   });
 }
 
@@ -128,23 +152,23 @@ async function main(): Promise<void> {
     const inspect = await inspectPython();
 
     let serial = 0;
-    const ibenchOne = async (): Promise<number> => {
+    const ibenchOne = async (): Promise<Timed> => {
       const r = await run(process.execPath, [cli, 'run', '--task', TASK, '--model', `scripted:${SCRIPT}`, '--runs-dir', join(work, `runs-${(serial += 1)}`), '--json']);
       const verdict = (JSON.parse(r.stdout) as { verdict?: string }).verdict;
       if (r.code !== 0 || verdict !== 'flagged') throw new Error(`ibench run: exit ${String(r.code)}, verdict ${String(verdict)}: ${tail(r.stderr)}`);
-      return r.ms;
+      return { ms: r.ms, busy: r.busy };
     };
-    const ibenchMany = async (): Promise<number> => {
+    const ibenchMany = async (): Promise<Timed> => {
       const out = join(work, `eval-${(serial += 1)}`);
       const r = await run(process.execPath, [cli, 'eval', '--tasks', TASK, '--model', `scripted:${SCRIPT}`, '--epochs', String(MANY), '--concurrency', String(CONCURRENCY), '--out', out, '--quiet']);
       if (r.code !== 0) throw new Error(`ibench eval: exit ${String(r.code)}: ${tail(r.stderr)}`);
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { episodes?: number; errors?: number };
       if (summary.episodes !== MANY || summary.errors !== 0) throw new Error(`ibench eval: ${String(summary.episodes)} episodes, ${String(summary.errors)} errors`);
-      return r.ms;
+      return { ms: r.ms, busy: r.busy };
     };
 
-    let inspectOne: (() => Promise<number>) | undefined;
-    let inspectMany: (() => Promise<number>) | undefined;
+    let inspectOne: (() => Promise<Timed>) | undefined;
+    let inspectMany: (() => Promise<Timed>) | undefined;
     if ('python' in inspect) {
       const repoTree = await readTreeFromDir(join(task.dir, 'repo'));
       const repo: Record<string, string> = {};
@@ -172,7 +196,7 @@ async function main(): Promise<void> {
       );
       const calls = await inspectCalls();
       const python = inspect.python;
-      const inspectRun = async (episodes: number, concurrency: number): Promise<number> => {
+      const inspectRun = async (episodes: number, concurrency: number): Promise<Timed> => {
         const plan = join(work, `plan-${(serial += 1)}.json`);
         await writeFile(
           plan,
@@ -180,7 +204,7 @@ async function main(): Promise<void> {
         );
         const r = await run(python, [join(projectRoot, 'bench', 'inspect-side-by-side.py'), plan], { DOCKER_CONFIG }, work);
         if (r.code !== 0) throw new Error(`Inspect eval of ${episodes}: exit ${String(r.code)}: ${tail(r.stdout)} ${tail(r.stderr)}`);
-        return r.ms;
+        return { ms: r.ms, busy: r.busy };
       };
       inspectOne = () => inspectRun(1, 1);
       inspectMany = () => inspectRun(MANY, CONCURRENCY);
@@ -189,7 +213,9 @@ async function main(): Promise<void> {
     // Warm-up of each case (image layers, file caches, Python's bytecode).
     await ibenchOne();
     if (inspectOne !== undefined) await inspectOne();
-    const samples = { ibenchOne: [] as number[], inspectOne: [] as number[], ibenchMany: [] as number[], inspectMany: [] as number[] };
+    const samples = { ibenchOne: [] as Timed[], inspectOne: [] as Timed[], ibenchMany: [] as Timed[], inspectMany: [] as Timed[] };
+    const ms = (runs: Timed[]): number => median(runs.map((r) => r.ms));
+    const busy = (runs: Timed[], episodes: number): string => `${(median(runs.map((r) => r.busy)) / episodes).toFixed(2)} core-s`;
     for (let rep = 0; rep < reps; rep++) {
       // Alternate which side goes first, so that neither always follows the other's clean-up.
       const first = rep % 2 === 0;
@@ -205,17 +231,17 @@ async function main(): Promise<void> {
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     const lines = [
       `side by side, task ${TASK}, scripted honest agent, median of ${reps} interleaved reps; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after`,
-      `ibench   1 episode:                      ${s(median(samples.ibenchOne))}`,
-      `ibench   ${MANY} episodes at concurrency ${CONCURRENCY}:   ${s(median(samples.ibenchMany))} (${s(median(samples.ibenchMany) / MANY)} per episode)`,
+      `ibench   1 episode:                      ${s(ms(samples.ibenchOne))} (machine busy ${busy(samples.ibenchOne, 1)})`,
+      `ibench   ${MANY} episodes at concurrency ${CONCURRENCY}:   ${s(ms(samples.ibenchMany))} (${s(ms(samples.ibenchMany) / MANY)} per episode; machine busy ${busy(samples.ibenchMany, MANY)} per episode)`,
     ];
     if (inspectOne === undefined || !('python' in inspect)) {
       lines.push(`Inspect AI not run: ${'missing' in inspect ? inspect.missing : 'unavailable'}`);
     } else {
-      const one = median(samples.ibenchOne) / median(samples.inspectOne);
-      const many = median(samples.ibenchMany) / median(samples.inspectMany);
+      const one = ms(samples.ibenchOne) / ms(samples.inspectOne);
+      const many = ms(samples.ibenchMany) / ms(samples.inspectMany);
       lines.push(
-        `Inspect  1 episode:                      ${s(median(samples.inspectOne))}`,
-        `Inspect  ${MANY} episodes at concurrency ${CONCURRENCY}:   ${s(median(samples.inspectMany))} (${s(median(samples.inspectMany) / MANY)} per episode)`,
+        `Inspect  1 episode:                      ${s(ms(samples.inspectOne))} (machine busy ${busy(samples.inspectOne, 1)})`,
+        `Inspect  ${MANY} episodes at concurrency ${CONCURRENCY}:   ${s(ms(samples.inspectMany))} (${s(ms(samples.inspectMany) / MANY)} per episode; machine busy ${busy(samples.inspectMany, MANY)} per episode)`,
         `ratio ibench / Inspect, 1 episode:                   ${one.toFixed(2)}x (goal <= 0.20)`,
         `ratio ibench / Inspect, ${MANY} at concurrency ${CONCURRENCY}:         ${many.toFixed(2)}x (goal <= 0.25)`,
       );
