@@ -29,13 +29,20 @@ const KEEPER_USER = '65534:65534';
 
 /**
  * Kills every process of the calling user but the calling shell itself (repeated: a fork bomb may
- * still be forking). pid 1 and the keeper (nobody) are out of reach of both the agent and root (no
- * CAP_KILL).
+ * still be forking). Builtins only: once its shell runs, it needs no further pid. pid 1 and the
+ * keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
  */
 const KILL_ROUNDS = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || break; done';
 /**
- * KILL_ROUNDS as an exec of its own after every command, whatever became of the command: a clean-up
- * inside the command's own process tree is skipped when the command kills its parent (`kill -9 $PPID`).
+ * How every command starts (`bash -c KILL_FIRST bash SCRIPT`): its own shell first kills whatever
+ * earlier commands of its user left running, then becomes `bash -lc SCRIPT` (same pid, stdin, env,
+ * cwd and exit code). Nothing an earlier command did to its own process tree (`kill -9 $PPID`,
+ * `kill -9 -1`, setsid) can skip it, and no exec of its own runs after a command.
+ */
+const KILL_FIRST = `${KILL_ROUNDS}; exec bash -lc "$1"`;
+/**
+ * KILL_ROUNDS as an exec of its own, for what cannot wait for the next command: a timeout, the
+ * output limit, a command that could not start at the pids limit, killProcesses().
  */
 const KILLER = `${KILL_ROUNDS}; exit 0`;
 /** Bytes of the copy-out's metadata scan kept (a path per entry: far more than the entry cap needs). */
@@ -394,7 +401,7 @@ class DockerSandbox implements Sandbox {
     const started = Date.now();
     const user = options.user ?? 'agent';
     const r = await this.run({
-      cmd: ['bash', '-lc', script],
+      cmd: ['bash', '-c', KILL_FIRST, 'bash', script],
       user,
       cwd: options.cwd ?? this.profile.workdir,
       env: options.env,
@@ -411,9 +418,8 @@ class DockerSandbox implements Sandbox {
       await this.killAll(user);
       return this.execLocked(script, options, true);
     }
-    // What the command left running dies with it (a timeout or output kill has done this already;
-    // after the last command, the container's removal does).
-    if (!r.timedOut && !r.outputLimitHit && options.last !== true) await this.killAll(user);
+    // What the command left running is killed by the next command's own shell before its script
+    // (KILL_FIRST), by the copy-out's scan, or with the container after the last command.
     let oomKilled = false;
     if (r.exitCode >= 128) {
       const count = await this.oomKills();
@@ -436,6 +442,13 @@ class DockerSandbox implements Sandbox {
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     return this.locked(async () => (await this.execLocked(script, options)).result);
+  }
+
+  killProcesses(user: 'agent' | 'root'): Promise<void> {
+    return this.locked(async () => {
+      this.assertOpen();
+      await this.killAll(user);
+    });
   }
 
   async putTree(dir: string, tree: FileTree, options: PutTreeOptions = {}): Promise<void> {
