@@ -212,9 +212,13 @@ describe('limits', () => {
 
   it('runs the next command past a fork bomb a command left at the pids limit', async () => {
     const bombed = await open(withLimits({ pids: 64 }));
-    const r = await bombed.exec('nohup setsid bash -c ":(){ :|:& };:" >/dev/null 2>&1 & echo left');
+    // Every pid held by sleepers and a loop that takes each one freed. The next command's shell kills
+    // them with builtins (no pid of their own); when not even that shell can start, the kill with
+    // the pids headroom runs first and the command is tried again.
+    const r = await bombed.exec("nohup setsid bash -c 'while :; do sleep 1000 & done' >/dev/null 2>&1 & echo left");
     expect(r.stdout.text).toBe('left\n');
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await processes(bombed)).filter((p) => p.startsWith(`${base.user.uid} `)).length).toBeGreaterThan(60);
     const next = await bombed.exec('echo alive; ps -e --no-headers | wc -l; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max');
     expect(next.exitCode).toBe(0);
     const [alive, count, max] = next.stdout.text.trim().split('\n');
@@ -237,6 +241,21 @@ describe('limits', () => {
     expect(copy.complete).toBe(true);
     expect(copy.tree.get('kept.txt')).toEqual(fileEntry('kept\n'));
     expect((await processes(bombed)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
+  }, 120_000);
+
+  it('copies out past a kill loop a command left behind only as sabotage: it could not be stopped first', async () => {
+    const looped = await open(base);
+    const r = await looped.exec("nohup setsid bash -c 'while :; do kill -9 -1; echo x >> /work/f; done' >/dev/null 2>&1 & echo left");
+    expect(r.stdout.text).toBe('left\n');
+    // The loop kills the next command's shell before that shell kills the loop (most times): only
+    // the agent's own commands suffer.
+    await looped.exec('echo ran');
+    const copy = await looped.copyOut('/work');
+    // Never a copy taken beside a live agent process without the sabotage recorded.
+    const agentLeft = (await processes(looped)).filter((p) => p.startsWith(`${base.user.uid} `));
+    const unstoppable = { path: '.', reason: expect.stringMatching(/could not be stopped before the copy-out/) as unknown, sabotage: true };
+    if (agentLeft.length > 0) expect(copy.problems).toContainEqual(unstoppable);
+    else expect(copy.problems).toEqual([]);
   }, 120_000);
 
   it('stops a disk fill of /work at ENOSPC without touching the host disk', async () => {

@@ -498,9 +498,11 @@ class DockerSandbox implements Sandbox {
       const find = ['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT];
       // The scan's shell first kills every other process of the agent's, then becomes find: nothing
       // the agent started runs from here on. When no process can start (a fork bomb holds the pids
-      // limit), the kill with its pids headroom comes first, then the scan alone.
+      // limit), or when something of the agent's killed the scan's shell first (a kill loop), the kill
+      // with its pids headroom and its retries comes first, then the scan alone.
       let scan = await step(['bash', '-c', `${KILL_ROUNDS}; exec "$@"`, 'bash', ...find], undefined, SCAN_KEEP_BYTES);
-      if (scan.startFailed) {
+      const killedByTheAgent = scan.exitCode > 128 && !scan.timedOut && !scan.outputLimitHit;
+      if (scan.startFailed || killedByTheAgent) {
         try {
           await this.killAll('agent');
         } catch (err) {
