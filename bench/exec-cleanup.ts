@@ -4,10 +4,13 @@
  * Floor: one exec round trip of `bash -lc true` through dockerode, no kill at all. Kill after (how
  * it was done before): that exec, then a kill exec of its own (killProcesses). Kill first (how it
  * is done now): a sandbox exec of `true`, whose own shell kills the user's leftovers before it
- * becomes `bash -lc true`. Wall time per call (medians), and machine-wide busy CPU per call over
- * each kind's blocks (/proc/stat: other work on the machine adds to it alike; blocks interleave).
+ * becomes `bash -lc true`. Per call (medians over interleaved blocks): wall time; the CPU of the
+ * container's shim tree (the shim, runc, runc init and the command: every exec's own processes end
+ * as children of the shim, so its own and its reaped children's times in /proc/<pid>/stat hold them,
+ * and nothing of another container's); and the CPU of dockerd and containerd (shared with whatever
+ * else runs on the machine's daemon, so an upper bound while other work runs).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { assertDockerReachable, dockerClient } from '../src/sandbox/docker.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
@@ -31,18 +34,38 @@ async function rawExec(container: Docker.Container, cmd: string[], user: string)
   await exec.inspect();
 }
 
-/** Busy CPU seconds of the whole machine so far (user, nice, system, irq, softirq, steal). */
-function busySeconds(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const f = line.trim().split(/\s+/).slice(1).map(Number);
-  return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / TICKS_PER_SECOND;
+/** The fields of /proc/<pid>/stat after the command name. */
+function statFields(pid: number): string[] {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** CPU seconds of a process and of its reaped children (utime, stime, cutime, cstime). */
+function treeSeconds(pid: number): number {
+  const f = statFields(pid);
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i] ?? 0), 0) / TICKS_PER_SECOND;
+}
+
+/** The pids of the processes whose command name is `comm`. */
+function pidsOf(comm: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/comm`, 'utf8').trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 interface Kind {
   name: string;
   call: () => Promise<unknown>;
   wall: number[];
-  cpuPerCall: number[];
+  shimCpu: number[];
+  daemonCpu: number[];
 }
 
 async function main(): Promise<void> {
@@ -59,7 +82,7 @@ async function main(): Promise<void> {
     const container = docker.getContainer(sandbox.containerId);
     const user = `${profile.user.uid}:${profile.user.gid}`;
     const kinds: Kind[] = [
-      { name: 'raw exec of bash -lc true (floor)', call: () => rawExec(container, ['bash', '-lc', 'true'], user), wall: [], cpuPerCall: [] },
+      { name: 'raw exec of bash -lc true (floor)', call: () => rawExec(container, ['bash', '-lc', 'true'], user), wall: [], shimCpu: [], daemonCpu: [] },
       {
         name: 'kill after: raw exec, then a kill exec',
         call: async () => {
@@ -67,24 +90,35 @@ async function main(): Promise<void> {
           await sandbox.killProcesses('agent');
         },
         wall: [],
-        cpuPerCall: [],
+        shimCpu: [],
+        daemonCpu: [],
       },
-      { name: 'kill first: sandbox exec of true', call: () => sandbox.exec('true'), wall: [], cpuPerCall: [] },
+      { name: 'kill first: sandbox exec of true', call: () => sandbox.exec('true'), wall: [], shimCpu: [], daemonCpu: [] },
     ];
-    const blocks = 3;
+    const initPid = (await container.inspect()).State.Pid;
+    const shim = Number(statFields(initPid)[1]);
+    const daemons = [...pidsOf('dockerd'), ...pidsOf('containerd')];
+    const daemonSeconds = (): number => daemons.reduce((sum, pid) => sum + treeSeconds(pid), 0);
+    const blocks = 5;
     const perBlock = Math.max(1, Math.ceil(reps / blocks));
     for (let b = 0; b < blocks; b++) {
       for (const kind of kinds) {
-        const before = busySeconds();
+        const shimBefore = treeSeconds(shim);
+        const daemonBefore = daemonSeconds();
         for (let i = 0; i < perBlock; i++) kind.wall.push(await timed(kind.call));
-        kind.cpuPerCall.push(((busySeconds() - before) / perBlock) * 1000);
+        kind.shimCpu.push(((treeSeconds(shim) - shimBefore) / perBlock) * 1000);
+        kind.daemonCpu.push(((daemonSeconds() - daemonBefore) / perBlock) * 1000);
       }
     }
     const floor = median(kinds[0]?.wall ?? []);
-    const lines = [`${blocks} blocks of ${perBlock} calls per kind, medians:`];
+    const lines = [`${blocks} blocks of ${perBlock} calls per kind, medians per call:`];
     for (const kind of kinds) {
       const wall = median(kind.wall);
-      lines.push(`  ${kind.name.padEnd(42)} ${wall.toFixed(1).padStart(6)} ms wall (${(wall / floor).toFixed(2)}x floor)   ${median(kind.cpuPerCall).toFixed(1).padStart(6)} ms busy CPU`);
+      const cpu = median(kind.shimCpu);
+      const daemon = median(kind.daemonCpu);
+      lines.push(
+        `  ${kind.name.padEnd(40)} ${wall.toFixed(1).padStart(6)} ms wall (${(wall / floor).toFixed(2)}x floor)  CPU: shim tree ${cpu.toFixed(1).padStart(5)} ms, dockerd+containerd <= ${daemon.toFixed(1).padStart(5)} ms`,
+      );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
