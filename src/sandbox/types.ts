@@ -78,9 +78,10 @@ export interface Sandbox {
    */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /**
-   * Kills every process of `user` now, from an exec of its own that nothing of the user's can stop
-   * (the pids limit raised for a moment when a fork bomb holds it). The keeper, and services started
-   * by startService, are nobody's: out of reach of both users.
+   * Kills every process of `user` now, from an exec of its own, tried again with the pids limit
+   * raised for a moment when it cannot start or is killed (a fork bomb, a kill loop); throws when
+   * every try fails. The keeper, and services started by startService, are nobody's: out of reach
+   * of both users.
    */
   killProcesses(user: 'agent' | 'root'): Promise<void>;
   /** Copies a tree into a directory of the container, owned by the agent user (but `options.readOnly`). */
