@@ -243,6 +243,19 @@ describe('limits', () => {
     expect((await processes(bombed)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
   }, 120_000);
 
+  it("kills what the agent's last command left running before the copy-out lists anything", async () => {
+    const left = await open(base);
+    await left.exec("nohup setsid bash -c 'while :; do echo t >> /work/tick; sleep 0.01; done' >/dev/null 2>&1 & sleep 0.2");
+    const copy = await left.copyOut('/work');
+    expect(copy.problems).toEqual([]);
+    expect((await processes(left)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
+    const copied = copy.tree.get('tick');
+    expect(copied?.kind).toBe('file');
+    // Nothing wrote to it after the copy: the copy is the file as it stays.
+    const now = await left.getTree('/work');
+    expect(now.get('tick')).toEqual(copied);
+  }, 60_000);
+
   it('copies out past a kill loop a command left behind only as sabotage: it could not be stopped first', async () => {
     const looped = await open(base);
     const r = await looped.exec("nohup setsid bash -c 'while :; do kill -9 -1; echo x >> /work/f; done' >/dev/null 2>&1 & echo left");
