@@ -38,6 +38,7 @@ class Recorded implements Sandbox {
     this.puts += 1;
     return this.inner.putTree(dir, tree, options);
   };
+  killProcesses: Sandbox['killProcesses'] = (user) => this.inner.killProcesses(user);
   getTree: Sandbox['getTree'] = (dir) => this.inner.getTree(dir);
   copyOut: Sandbox['copyOut'] = (dir, caps) => this.inner.copyOut(dir, caps);
   readFile: Sandbox['readFile'] = (path, options) => this.inner.readFile(path, options);

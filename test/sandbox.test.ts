@@ -88,18 +88,56 @@ describe('exec', () => {
     expect(r.oomKilled).toBe(false);
     expect(r.stdout.text).toBe('begun\n');
     expect(Date.now() - started).toBeLessThan(15_000);
-    const after = await sb.exec('pgrep -u agent -x sleep');
-    expect(after.exitCode).toBe(1);
-    expect(after.stdout.text).toBe('');
+    // Killed at once, not by a later command's kill-first shell: seen by the daemon, not by an exec.
+    expect((await processes(sb)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
   }, 60_000);
 
-  it('kills what a command left in the background before returning', async () => {
-    const r = await sb.exec('sleep 1000 & nohup setsid sleep 999 >/dev/null 2>&1 & echo started');
+  it("kills what a command left in the background in the next command's own shell, before its script runs", async () => {
+    // Appends to a file every 10 ms, detached from the command in every way it can be.
+    const ticker = (file: string): string => `nohup setsid bash -c 'while :; do echo t >> ${file}; sleep 0.01; done' >/dev/null 2>&1 &`;
+    const r = await sb.exec(`rm -f /tmp/tick; ${ticker('/tmp/tick')} sleep 1000 >/dev/null 2>&1 & sleep 0.2; echo started`);
     expect(r.stdout.text).toBe('started\n');
-    const after = await sb.exec('ps -eo user=,args=');
-    expect(after.stdout.text).not.toMatch(/sleep 1000|sleep 999/);
+    // No kill ran after the command: what it left still runs (read by the daemon, not by an exec).
+    expect((await processes(sb)).some((p) => /sleep 1000$/.test(p))).toBe(true);
+    // The next command's first byte runs after the ticker died: the file stops growing at once.
+    const next = await sb.exec('a=$(wc -l < /tmp/tick); sleep 0.3; b=$(wc -l < /tmp/tick); echo "$a $b"; ps -eo user=,args=');
+    const [counts, ...ps] = next.stdout.text.trim().split('\n');
+    const [a, b] = (counts ?? '').split(' ').map(Number);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBe(a);
+    expect(ps.join('\n')).not.toMatch(/sleep 1000|while :/);
     // pid 1 and the keeper survive every agent kill.
-    expect(after.stdout.text).toMatch(/nobody\s+\/sbin\/docker-init -- sleep infinity/);
+    expect(ps.join('\n')).toMatch(/nobody\s+\/sbin\/docker-init -- sleep infinity/);
+  }, 60_000);
+
+  it('kills the leftovers of a command that killed its parent or every process of its user', async () => {
+    const ticker = "nohup setsid bash -c 'while :; do echo t >> /tmp/tick2; sleep 0.01; done' >/dev/null 2>&1 &";
+    for (const suicide of ['kill -9 $PPID; kill -9 $$', 'kill -9 -1; ' + ticker + ' sleep 0.1; kill -9 $$']) {
+      const r = await sb.exec(`rm -f /tmp/tick2; ${ticker} sleep 0.1; ${suicide}`);
+      expect(r.exitCode, suicide).toBe(137);
+      const next = await sb.exec('a=$(wc -l < /tmp/tick2); sleep 0.3; b=$(wc -l < /tmp/tick2); echo "$a $b"');
+      const [a, b] = next.stdout.text.trim().split(' ').map(Number);
+      expect(a, suicide).toBeGreaterThan(0);
+      expect(b, suicide).toBe(a);
+    }
+  }, 60_000);
+
+  it('kills only the processes of its own user: root commands leave the agent, nobody and pid 1 alone', async () => {
+    const own = await open(base);
+    await own.startService?.(['sleep', '997']);
+    await own.exec('nohup sleep 998 >/dev/null 2>&1 &');
+    const asRoot = await own.exec('nohup sleep 996 >/dev/null 2>&1 & ps -eo user=,args=', { user: 'root', cwd: '/' });
+    expect(asRoot.stdout.text).toMatch(/agent\s+sleep 998/);
+    expect(asRoot.stdout.text).toMatch(/nobody\s+sleep 997/);
+    const asAgent = await own.exec('ps -eo user=,args=');
+    expect(asAgent.stdout.text).not.toMatch(/sleep 998/);
+    expect(asAgent.stdout.text).toMatch(/root\s+sleep 996/);
+    expect(asAgent.stdout.text).toMatch(/nobody\s+sleep 997/);
+    expect(asAgent.stdout.text).toMatch(/nobody\s+\/sbin\/docker-init -- sleep infinity/);
+    // killProcesses ends the user's processes at once, from an exec of its own.
+    await own.exec('nohup sleep 995 >/dev/null 2>&1 &');
+    await own.killProcesses('agent');
+    expect((await processes(own)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
   }, 60_000);
 
   it("runs a sandbox's last command without a kill after it, and refuses anything after it", async () => {
@@ -137,7 +175,7 @@ describe('exec', () => {
     expect(r.stdout.text).toContain(`[... ${r.stdout.omittedBytes} bytes omitted ...]`);
     expect(r.stdout.text.length).toBeLessThan(4096 + 100);
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect((await sb.exec('pgrep -u agent -x yes')).exitCode).toBe(1);
+    expect((await processes(sb)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
   }, 60_000);
 });
 
@@ -172,6 +210,23 @@ describe('limits', () => {
     expect(max).toBe('64');
   }, 120_000);
 
+  it('runs the next command past a fork bomb a command left at the pids limit', async () => {
+    const bombed = await open(withLimits({ pids: 64 }));
+    // Every pid held by sleepers and a loop that takes each one freed. The next command's shell kills
+    // them with builtins (no pid of their own); when not even that shell can start, the kill with
+    // the pids headroom runs first and the command is tried again.
+    const r = await bombed.exec("nohup setsid bash -c 'while :; do sleep 1000 & done' >/dev/null 2>&1 & echo left");
+    expect(r.stdout.text).toBe('left\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await processes(bombed)).filter((p) => p.startsWith(`${base.user.uid} `)).length).toBeGreaterThan(60);
+    const next = await bombed.exec('echo alive; ps -e --no-headers | wc -l; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max');
+    expect(next.exitCode).toBe(0);
+    const [alive, count, max] = next.stdout.text.trim().split('\n');
+    expect(alive).toBe('alive');
+    expect(Number(count)).toBeLessThan(10);
+    expect(max).toBe('64');
+  }, 120_000);
+
   it('copies out past a fork bomb at the pids limit, every process of the agent killed first', async () => {
     const bombed = await open(withLimits({ pids: 64 }));
     await bombed.putTree('/work', new Map([['kept.txt', fileEntry('kept\n')]]));
@@ -186,6 +241,34 @@ describe('limits', () => {
     expect(copy.complete).toBe(true);
     expect(copy.tree.get('kept.txt')).toEqual(fileEntry('kept\n'));
     expect((await processes(bombed)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
+  }, 120_000);
+
+  it("kills what the agent's last command left running before the copy-out lists anything", async () => {
+    const left = await open(base);
+    await left.exec("nohup setsid bash -c 'while :; do echo t >> /work/tick; sleep 0.01; done' >/dev/null 2>&1 & sleep 0.2");
+    const copy = await left.copyOut('/work');
+    expect(copy.problems).toEqual([]);
+    expect((await processes(left)).filter((p) => p.startsWith(`${base.user.uid} `))).toEqual([]);
+    const copied = copy.tree.get('tick');
+    expect(copied?.kind).toBe('file');
+    // Nothing wrote to it after the copy: the copy is the file as it stays.
+    const now = await left.getTree('/work');
+    expect(now.get('tick')).toEqual(copied);
+  }, 60_000);
+
+  it('copies out past a kill loop a command left behind only as sabotage: it could not be stopped first', async () => {
+    const looped = await open(base);
+    const r = await looped.exec("nohup setsid bash -c 'while :; do kill -9 -1; echo x >> /work/f; done' >/dev/null 2>&1 & echo left");
+    expect(r.stdout.text).toBe('left\n');
+    // The loop kills the next command's shell before that shell kills the loop (most times): only
+    // the agent's own commands suffer.
+    await looped.exec('echo ran');
+    const copy = await looped.copyOut('/work');
+    // Never a copy taken beside a live agent process without the sabotage recorded.
+    const agentLeft = (await processes(looped)).filter((p) => p.startsWith(`${base.user.uid} `));
+    const unstoppable = { path: '.', reason: expect.stringMatching(/could not be stopped before the copy-out/) as unknown, sabotage: true };
+    if (agentLeft.length > 0) expect(copy.problems).toContainEqual(unstoppable);
+    else expect(copy.problems).toEqual([]);
   }, 120_000);
 
   it('stops a disk fill of /work at ENOSPC without touching the host disk', async () => {

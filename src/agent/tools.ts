@@ -42,7 +42,7 @@ export const toolSpecs: ToolSpec[] = [
     name: 'bash',
     description:
       'Run a bash command in the repository (/work) and get its exit code, stdout and stderr. ' +
-      'No network. Processes left running in the background are stopped when the command returns. ' +
+      'No network. Processes left running in the background are stopped before your next command or edit runs. ' +
       'Long output is cut to its beginning and end.',
     parameters: {
       type: 'object',

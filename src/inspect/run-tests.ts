@@ -90,6 +90,8 @@ export async function runTestsInFreshSandbox(
       ...(signal === undefined ? {} : { signal }),
       ...(report === undefined ? {} : { env: { [JUNIT_PATH_VARIABLE]: report.path } }),
     });
+    // Read as root, whose commands kill only root's leftovers: the tests' are killed here.
+    if (report !== undefined && !report.stale) await sandbox.killProcesses('agent');
     const reportText =
       junit === undefined || report === undefined
         ? undefined

@@ -5,8 +5,8 @@
  * The commit is made by the image's own git, in the sandbox, as the agent user. Its .git depends
  * only on the image and the workspace, so it is kept (in this process and in
  * .cache/baseline-git/, keyed by the image's content-addressed id, the command and every path,
- * mode, byte and owner of the workspace) and later episodes put it in with the tree: two execs
- * fewer each (git, and the kill after it). What is kept is read from a container in which nothing
+ * mode, byte and owner of the workspace) and later episodes put it in with the tree: an exec
+ * fewer each (git). What is kept is read from a container in which nothing
  * but git ran, before any agent started; no episode's .git is ever kept or reused.
  */
 import { createHash } from 'node:crypto';
@@ -22,8 +22,12 @@ import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { cacheDir } from '../util/paths.js';
 
+/**
+ * No automatic gc or maintenance: it would go on in the background (what a command leaves running
+ * lives until the next command) while the .git made here is read out to be kept.
+ */
 export const BASELINE_COMMIT_COMMAND =
-  'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost commit -q -m baseline';
+  'git init -q && git add -A && git -c user.name=ibench -c user.email=ibench@localhost -c gc.auto=0 -c maintenance.auto=false commit -q -m baseline';
 
 /** A .git larger than this is not kept (it would be put in with every episode's tree). */
 const MAX_KEPT_BYTES = 32 * 1024 * 1024;

@@ -31,13 +31,20 @@ const KEEPER_USER = '65534:65534';
 
 /**
  * Kills every process of the calling user but the calling shell itself (repeated: a fork bomb may
- * still be forking). pid 1 and the keeper (nobody) are out of reach of both the agent and root (no
- * CAP_KILL).
+ * still be forking). Builtins only: once its shell runs, it needs no further pid. pid 1 and the
+ * keeper (nobody) are out of reach of both the agent and root (no CAP_KILL).
  */
 const KILL_ROUNDS = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || break; done';
 /**
- * KILL_ROUNDS as an exec of its own after every command, whatever became of the command: a clean-up
- * inside the command's own process tree is skipped when the command kills its parent (`kill -9 $PPID`).
+ * How every command starts (`bash -c KILL_FIRST bash SCRIPT`): its own shell first kills whatever
+ * earlier commands of its user left running, then becomes `bash -lc SCRIPT` (same pid, stdin, env,
+ * cwd and exit code). Nothing an earlier command did to its own process tree (`kill -9 $PPID`,
+ * `kill -9 -1`, setsid) can skip it, and no exec of its own runs after a command.
+ */
+const KILL_FIRST = `${KILL_ROUNDS}; exec bash -lc "$1"`;
+/**
+ * KILL_ROUNDS as an exec of its own, for what cannot wait for the next command: a timeout, the
+ * output limit, a command that could not start at the pids limit, killProcesses().
  */
 const KILLER = `${KILL_ROUNDS}; exit 0`;
 /** Bytes of the copy-out's metadata scan kept (a path per entry: far more than the entry cap needs). */
@@ -332,7 +339,7 @@ class DockerSandbox implements Sandbox {
     const started = Date.now();
     const user = options.user ?? 'agent';
     const r = await this.run({
-      cmd: ['bash', '-lc', script],
+      cmd: ['bash', '-c', KILL_FIRST, 'bash', script],
       user,
       cwd: options.cwd ?? this.profile.workdir,
       env: options.env,
@@ -349,9 +356,8 @@ class DockerSandbox implements Sandbox {
       await this.killAll(user);
       return this.execLocked(script, options, true);
     }
-    // What the command left running dies with it (a timeout or output kill has done this already;
-    // after the last command, the container's removal does).
-    if (!r.timedOut && !r.outputLimitHit && options.last !== true) await this.killAll(user);
+    // What the command left running is killed by the next command's own shell before its script
+    // (KILL_FIRST), by the copy-out's scan, or with the container after the last command.
     let oomKilled = false;
     if (r.exitCode >= 128) {
       const count = await this.oomKills();
@@ -374,6 +380,13 @@ class DockerSandbox implements Sandbox {
 
   exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
     return this.locked(async () => (await this.execLocked(script, options)).result);
+  }
+
+  killProcesses(user: 'agent' | 'root'): Promise<void> {
+    return this.locked(async () => {
+      this.assertOpen();
+      await this.killAll(user);
+    });
   }
 
   async putTree(dir: string, tree: FileTree, options: PutTreeOptions = {}): Promise<void> {
@@ -423,9 +436,11 @@ class DockerSandbox implements Sandbox {
       const find = ['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT];
       // The scan's shell first kills every other process of the agent's, then becomes find: nothing
       // the agent started runs from here on. When no process can start (a fork bomb holds the pids
-      // limit), the kill with its pids headroom comes first, then the scan alone.
+      // limit), or when something of the agent's killed the scan's shell first (a kill loop), the kill
+      // with its pids headroom and its retries comes first, then the scan alone.
       let scan = await step(['bash', '-c', `${KILL_ROUNDS}; exec "$@"`, 'bash', ...find], undefined, SCAN_KEEP_BYTES);
-      if (scan.startFailed) {
+      const killedByTheAgent = scan.exitCode > 128 && !scan.timedOut && !scan.outputLimitHit;
+      if (scan.startFailed || killedByTheAgent) {
         try {
           await this.killAll('agent');
         } catch (err) {

@@ -7,7 +7,7 @@ export interface ExecOptions {
   user?: 'agent' | 'root';
   /** Working directory; default the profile's workdir (/work). */
   cwd?: string;
-  /** Wall-clock limit; on expiry every process of the agent user is killed and timedOut is set. */
+  /** Wall-clock limit; on expiry every process of the command's user is killed and timedOut is set. */
   timeoutMs?: number;
   env?: Record<string, string>;
   /** Bytes written to the command's stdin, then stdin is closed. */
@@ -22,9 +22,8 @@ export interface ExecOptions {
    */
   signal?: AbortSignal;
   /**
-   * The sandbox's last command: the caller closes it right after and runs nothing else in it. What
-   * the command leaves behind dies with the container, so no separate kill runs after it; every
-   * later call but close() is refused.
+   * The sandbox's last command: the caller closes it right after and runs nothing else in it; every
+   * later call but close() is refused. What the command leaves behind dies with the container.
    */
   last?: boolean;
 }
@@ -70,10 +69,21 @@ export interface Sandbox {
   readonly containerId: string;
   readonly profile: SandboxProfile;
   /**
-   * Runs `bash -lc <script>`. Every process of the user left behind is killed before it returns,
-   * from a separate exec that the command cannot stop (but for `options.last`: then by close()).
+   * Runs `bash -lc <script>` in a shell that first kills every process of the same user that earlier
+   * commands left running: nothing they left behind runs once the script's first byte does, whatever
+   * they did to their own process tree. What this command leaves behind runs until the next command
+   * of its user (or the copy-out, killProcesses(), close()); when a caller needs it dead at once
+   * (before it reads what the command wrote, say), it calls killProcesses(). A timeout or the output
+   * limit kills every process of the user at once.
    */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Kills every process of `user` now, from an exec of its own, tried again with the pids limit
+   * raised for a moment when it cannot start or is killed (a fork bomb, a kill loop); throws when
+   * every try fails. The keeper, and services started by startService, are nobody's: out of reach
+   * of both users.
+   */
+  killProcesses(user: 'agent' | 'root'): Promise<void>;
   /** Copies a tree into a directory of the container, owned by the agent user (but `options.readOnly`). */
   putTree(dir: string, tree: FileTree, options?: PutTreeOptions): Promise<void>;
   /** Copies a directory of the container out (works whatever the file modes are). */
