@@ -745,7 +745,9 @@ class DockerSandbox implements Sandbox {
       let scanOutput: Buffer;
       let scanTimedOut = fast.headTimedOut;
       let scanLimitHit = fast.headLimitHit;
-      if (fast.startFailed) {
+      // A scan that ended without its mark (find failed, or could not start) is made again as it
+      // always was; one that was stopped at its time or size limit is not (it would be again).
+      if (fast.startFailed || (!fast.marked && !fast.headTimedOut && !fast.headLimitHit)) {
         // The scan's shell first kills every other process of the agent's, then becomes find: nothing
         // the agent started runs from here on. When no process can start (a fork bomb holds the pids
         // limit), the kill with its pids headroom comes first, then the scan alone.
