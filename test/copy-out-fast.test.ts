@@ -113,6 +113,9 @@ describe('the fast path reads the same tree as the daemon', () => {
         'printf "" > empty-file',
         'printf x > bin/tool && chmod 4711 bin/tool',
         'ln bin/run hard-1 && ln bin/run nested/hard-2',
+        // Which path of a hard-link group holds the content follows the order of the walk: "a-b"
+        // sorts before "a/x" as a path but after "a" as a name.
+        'mkdir a && echo h > a/x && ln a/x a-b && mkdir sticky && chmod 1777 sticky',
         'ln -s bin/run rel && ln -s ../../bin/run nested/empty/up && ln -s /etc/passwd abs && ln -s missing dangling',
         `ln -s "$(printf 'bad\\377target')" bad-target && ln -s "${long}/${long}" long-target`,
         'mkfifo pipe',
@@ -132,6 +135,8 @@ describe('the fast path reads the same tree as the daemon', () => {
     expect(copy.tree.get('tests')).toEqual({ kind: 'dir', mode: 0o555 });
     expect(copy.tree.get('bin/tool')).toEqual({ kind: 'file', content: Buffer.from('x'), mode: 0o4711 });
     expect(copy.tree.get('sgid')).toEqual({ kind: 'dir', mode: 0o2755 });
+    expect(copy.tree.get('a-b')).toEqual({ kind: 'file', content: Buffer.from('h\n'), mode: 0o644, linkTo: 'a/x' });
+    expect(copy.tree.get('sticky')).toEqual({ kind: 'dir', mode: 0o1777 });
     expect(copy.tree.get('nested/hard-2')).toEqual({ kind: 'file', content: Buffer.from('#!/bin/sh\necho run\n'), mode: 0o755, linkTo: 'bin/run' });
     expect(copy.tree.get(`${long}/${long}`)).toEqual({ kind: 'file', content: Buffer.from('l'), mode: 0o644, linkTo: `${long}/hard-long` });
     expect(copy.tree.get('long-target')).toEqual({ kind: 'symlink', target: `${long}/${long}` });
