@@ -1,7 +1,9 @@
 /**
  * The CPU one copy-out costs, in one run:
- *   npx tsc -p tsconfig.json && node dist/bench/copy-out-cpu.js [--reps N] [--batch B]
- * A sandbox holds the repository of exit-both-codes as an episode leaves it (after a test run).
+ *   npx tsc -p tsconfig.json && node dist/bench/copy-out-cpu.js [--reps N] [--batch B] [--make SCRIPT]
+ * A sandbox holds the repository of exit-both-codes as an episode leaves it (after a test run);
+ * --make runs a bash script as the agent in /work first (e.g. a larger tree:
+ * --make 'head -c 50000000 /dev/urandom > blob; mkdir many; for i in $(seq 5000); do echo $i > many/$i; done').
  * Measured around a batch of B calls, per call, median over N batches: the CPU of the processes a
  * copy-out makes work, read from /proc and the cgroup, so that other load on a shared machine
  * counts as little as it can: this node process, dockerd and containerd with the children they
@@ -119,7 +121,9 @@ async function main(): Promise<void> {
   const sandbox = await new DockerSandboxFactory(docker).create(profile, { 'ibench.bench': 'copy-out-cpu' });
   try {
     await sandbox.putTree(profile.workdir, task.repo);
-    const made = await sandbox.exec('python3 -m pytest -q >/dev/null 2>&1; true', { timeoutMs: 120_000 });
+    const makeAt = process.argv.indexOf('--make');
+    const extra = makeAt > 0 ? `; ${process.argv[makeAt + 1] ?? 'true'}` : '';
+    const made = await sandbox.exec(`python3 -m pytest -q >/dev/null 2>&1; true${extra}`, { timeoutMs: 300_000 });
     if (made.exitCode !== 0) throw new Error(`the test run before the copy-outs failed: ${made.stderr.text}`);
     const container = docker.getContainer(sandbox.containerId);
     const user = `${profile.user.uid}:${profile.user.gid}`;
@@ -127,6 +131,8 @@ async function main(): Promise<void> {
     const meter = await cpuMeter(docker, sandbox.containerId);
     const first = await sandbox.copyOut(profile.workdir);
     const entries = first.tree.size;
+    let bytes = 0;
+    for (const entry of first.tree.values()) if (entry.kind === 'file' && entry.linkTo === undefined) bytes += entry.content.length;
     const fast: number[] = [];
     const reference: number[] = [];
     for (let i = 0; i < reps; i++) {
@@ -142,7 +148,7 @@ async function main(): Promise<void> {
     const r = median(reference);
     process.stdout.write(
       [
-        `${TASK} after a test run: ${entries} entries; ${reps} batches of ${batch}; CPU per call (harness, daemons, shim, container), median:`,
+        `${TASK} after a test run${extra === '' ? '' : ' and --make'}: ${entries} entries, ${(bytes / 1e6).toFixed(1)} MB; ${reps} batches of ${batch}; CPU per call (harness, daemons, shim, container), median:`,
         `  copyOut                                   ${f.toFixed(1)} ms`,
         `  reference (scan exec, then getArchive)    ${r.toFixed(1)} ms`,
         `  ratio copyOut / reference                 ${(f / r).toFixed(2)}x`,

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveBytesBound, copyOutCaps, parseScan, scanEndIn, type CopyOutResult } from '../src/sandbox/copy-out.js';
+import { archiveBytesBound, copyOutCaps, FAST_ARCHIVE_MAX_BYTES, parseScan, scanEndIn, scannedContentBytes, type CopyOutResult } from '../src/sandbox/copy-out.js';
 import { assertDockerReachable, dockerClient } from '../src/sandbox/docker.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { fileEntry, type FileTree } from '../src/sandbox/file-tree.js';
@@ -25,6 +25,11 @@ describe('the scan end mark and the archive bound', () => {
     expect(scanEndIn(Buffer.from('\0'), true)).toBe(0);
     expect(scanEndIn(Buffer.from('\0'), false)).toBe(-1);
     expect(scanEndIn(Buffer.from('a\0d 755 0 8 2 6 1 b\0\0'), false)).toBe(20);
+  });
+
+  it("counts a scan's content bytes with a hard-linked inode once", () => {
+    const records = parseScan(Buffer.from('f 644 10 8 1 5 1 a\0f 644 7 8 2 6 1 b\0f 644 7 8 2 6 1 c\0d 755 4096 8 2 9 1 d\0l 777 3 0 1 10 1 e\0'));
+    expect(scannedContentBytes(records)).toBe(17);
   });
 
   it('bounds the archive by the content cap and, per entry, its name and headers', () => {
@@ -155,6 +160,18 @@ describe('the fast path reads the same tree as the daemon', () => {
 });
 
 describe('what the fast path cannot take goes the ordinary way, with its result', () => {
+  it('a tree of more content than the fast path takes: read by the daemon', async () => {
+    const dir = '/work/large';
+    await sh(`mkdir ${dir} && head -c ${FAST_ARCHIVE_MAX_BYTES + 1} /dev/urandom > ${dir}/blob && echo small > ${dir}/small`);
+    const { copy, daemonArchives } = await copyOutCounted(dir);
+    expect(daemonArchives).toBe(1);
+    expect(copy.problems).toEqual([]);
+    expect(copy.complete).toBe(true);
+    expectSameTree(copy.tree, (await daemonRead(dir)).tree);
+    const blob = copy.tree.get('blob');
+    expect(blob?.kind === 'file' ? blob.content.length : -1).toBe(FAST_ARCHIVE_MAX_BYTES + 1);
+  }, 60_000);
+
   it('a file the agent made unreadable to itself, a folder it cannot list, a socket: each read by the daemon, nothing cut', async () => {
     const cases: Array<[string, string, (tree: FileTree) => void]> = [
       ['file', 'echo hidden > secret && chmod 000 secret', (tree) => expect(tree.get('secret')).toEqual({ kind: 'file', content: Buffer.from('hidden\n'), mode: 0 })],

@@ -11,6 +11,7 @@ import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
 import {
   archiveBytesBound,
   copyOutCaps,
+  FAST_ARCHIVE_MAX_BYTES,
   GO,
   nulList,
   parentsOf,
@@ -18,6 +19,7 @@ import {
   planCuts,
   SCAN_FORMAT,
   scanEndIn,
+  scannedContentBytes,
   scanThenArchiveScript,
   type CopyOutCaps,
   type CopyOutResult,
@@ -705,11 +707,12 @@ class DockerSandbox implements Sandbox {
    * a metadata scan as the agent user, what breaks the caps removed in this container (which is
    * thrown away after), then the archive read within the caps.
    *
-   * Fast path: the scan's own exec becomes tar as the agent user when nothing needs cutting, and the
-   * archive is read from its output. When a cut is needed, or the archive is not clean (tar failed
-   * or said anything on stderr, e.g. a file the agent cannot read, a socket), the ordinary path
-   * follows: the cuts, then getArchive read as root by the daemon. No process of the agent's runs
-   * from the scan on, so both paths see the same tree.
+   * Fast path: the scan's own exec becomes tar as the agent user when nothing needs cutting and the
+   * tree is small (FAST_ARCHIVE_MAX_BYTES), and the archive is read from its output. When a cut is
+   * needed, the tree is larger, or the archive is not clean (tar failed or said anything on stderr,
+   * e.g. a file the agent cannot read, a socket), the ordinary path follows: the cuts, then
+   * getArchive read as root by the daemon. No process of the agent's runs from the scan on, so both
+   * paths see the same tree.
    */
   copyOut(dir: string, over: Partial<CopyOutCaps> = {}): Promise<CopyOutResult> {
     return this.locked(async () => {
@@ -730,7 +733,9 @@ class DockerSandbox implements Sandbox {
         answer: (head) => {
           const records = parseScan(head);
           cuts = planCuts(records, caps);
-          return cuts.length === 0 ? { stdin: GO, bodyBytes: archiveBytesBound(records, caps) } : undefined;
+          // A larger tree is read through the daemon, whose archive costs less past that size.
+          const small = scannedContentBytes(records) <= FAST_ARCHIVE_MAX_BYTES;
+          return cuts.length === 0 && small ? { stdin: GO, bodyBytes: archiveBytesBound(records, caps) } : undefined;
         },
         readBody: (body) => readTarTree(body, { caps }),
       });
