@@ -71,7 +71,8 @@ async function daemonRead(dir: string): Promise<TarReadResult> {
 
 /** A copy-out, and how many archives the daemon made for it. */
 async function copyOutCounted(dir: string, caps: Parameters<Sandbox['copyOut']>[1] = {}): Promise<{ copy: CopyOutResult; daemonArchives: number }> {
-  const since = Date.now() / 1000;
+  // From the next millisecond on: an archive read just before (the reference) is not counted.
+  const since = (Date.now() + 1) / 1000;
   const copy = await sb.copyOut(dir, caps);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const events = await docker.getEvents({ since, until: Date.now() / 1000, filters: JSON.stringify({ container: [sb.containerId], event: ['archive-path'] }) });
