@@ -259,7 +259,7 @@ export function scanEndIn(chunk: Buffer, afterRecordEnd: boolean): number {
  * Bytes of content up to which the fast copy-out reads the archive from the scan's exec. Past them
  * the daemon's own archive (getArchive) costs less CPU: an exec's output is copied once more by the
  * container's shim and framed by dockerd, some 5 ms of CPU per MB against the fixed ~50 ms that a
- * getArchive costs (npm run bench:copy-out-cpu with --make: even at about 8 MB, 0.84x at 2 MB, 1.12x
+ * getArchive costs (npm run bench:copy-out-cpu with --make: break-even at about 8 MB, 0.84x at 2 MB, 1.12x
  * at 20 MB; 5,000 small files 0.87x).
  */
 export const FAST_ARCHIVE_MAX_BYTES = 4 * 1024 * 1024;
@@ -290,11 +290,12 @@ const TAR_ENTRY_OVERHEAD = 3 * TAR_BLOCK + 4096 + 3 * TAR_BLOCK;
 const TAR_END = 2 * TAR_BLOCK + 10_240;
 
 /**
- * The most bytes GNU tar can write for a scanned tree that needs no cut: the content within the
- * caps, and for each entry its name and headers. Past it the archive is not what the scan saw.
+ * The most bytes GNU tar can write for a scanned tree: the content the scan listed (a hard-linked
+ * inode once, as tar stores it), and for each entry its name and headers. Past it the archive is
+ * not what the scan saw.
  */
-export function archiveBytesBound(records: readonly ScanRecord[], caps: CopyOutCaps): number {
-  let bound = caps.totalBytes + TAR_END;
+export function archiveBytesBound(records: readonly ScanRecord[]): number {
+  let bound = scannedContentBytes(records) + TAR_END;
   for (const record of records) bound += record.path.length + TAR_ENTRY_OVERHEAD;
   return bound;
 }

@@ -735,7 +735,7 @@ class DockerSandbox implements Sandbox {
           cuts = planCuts(records, caps);
           // A larger tree is read through the daemon, whose archive costs less past that size.
           const small = scannedContentBytes(records) <= FAST_ARCHIVE_MAX_BYTES;
-          return cuts.length === 0 && small ? { stdin: GO, bodyBytes: archiveBytesBound(records, caps) } : undefined;
+          return cuts.length === 0 && small ? { stdin: GO, bodyBytes: archiveBytesBound(records) } : undefined;
         },
         readBody: (body) => readTarTree(body, { caps }),
       });
