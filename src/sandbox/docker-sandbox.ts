@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { abortReason } from '../util/abort.js';
@@ -8,10 +8,26 @@ import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
-import { copyOutCaps, nulList, parentsOf, parseScan, planCuts, SCAN_FORMAT, type CopyOutCaps, type CopyOutResult } from './copy-out.js';
+import {
+  archiveBytesBound,
+  copyOutCaps,
+  FAST_ARCHIVE_MAX_BYTES,
+  GO,
+  nulList,
+  parentsOf,
+  parseScan,
+  planCuts,
+  SCAN_FORMAT,
+  scanEndIn,
+  scannedContentBytes,
+  scanThenArchiveScript,
+  type CopyOutCaps,
+  type CopyOutResult,
+  type Cut,
+} from './copy-out.js';
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
-import { readTarTree, tarToTree, treeToTarStream } from './tar.js';
+import { readTarTree, tarToTree, treeToTarStream, type TarReadResult } from './tar.js';
 import { Capture } from './capture.js';
 import { containerSpec, userEnv } from './container-spec.js';
 import { PROXY_MOUNT, SandboxFileError, type SandboxCreateOptions, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type PreparedRun, type Sandbox, type SandboxFactory } from './types.js';
@@ -88,6 +104,42 @@ interface RunResult {
   outputLimitHit: boolean;
   /** The process could not be started at all (e.g. no pid left). */
   startFailed: boolean;
+}
+
+/**
+ * An exec that prints a head ended by an end mark, then waits for an answer on its stdin, then may
+ * print a body (the fast copy-out: the scan, then the archive).
+ */
+interface AnsweredSpec<T> {
+  cmd: string[];
+  user: 'agent' | 'root';
+  cwd: string;
+  /** For the head, and again for the body from the answer on. */
+  timeoutMs: number;
+  /** Bytes of head and stderr before the mark; past them the command is killed. */
+  headBytes: number;
+  /** Where the mark is in the next chunk of the head (see scanEndIn). */
+  markIn: (chunk: Buffer, afterRecordEnd: boolean) => number;
+  /**
+   * Called with the head once the mark came: the bytes for stdin and the most bytes the body may
+   * take, or undefined to close stdin without an answer.
+   */
+  answer: (head: Buffer) => { stdin: Buffer; bodyBytes: number } | undefined;
+  /** Reads the body as it comes. */
+  readBody: (body: Readable) => Promise<T>;
+}
+
+interface AnsweredResult<T> {
+  /** The process could not be started (the caller takes its ordinary path). */
+  startFailed: boolean;
+  /** The stdout before the mark (all of it when no mark came); undefined when it passed headBytes. */
+  head: Buffer | undefined;
+  marked: boolean;
+  headTimedOut: boolean;
+  headLimitHit: boolean;
+  /** Set when an answer was given: what readBody returned, or why the body is not to be trusted. */
+  body?: { ok: true; value: T } | { ok: false; why: string };
+  exitCode: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -422,9 +474,196 @@ class DockerSandbox implements Sandbox {
   }
 
   /**
+   * One exec answered half-way (AnsweredSpec): stdout is read up to the mark, the answer is written
+   * to stdin, and the rest of stdout goes to readBody, the daemon's stream paused while readBody
+   * lags. A timeout or a limit kills every process of the user.
+   */
+  private async runAnswered<T>(spec: AnsweredSpec<T>): Promise<AnsweredResult<T>> {
+    const id = this.container.id.slice(0, 12);
+    const notStarted: AnsweredResult<T> = { startFailed: true, head: undefined, marked: false, headTimedOut: false, headLimitHit: false, exitCode: 126 };
+    let exec: Docker.Exec;
+    try {
+      exec = await this.container.exec({
+        Cmd: spec.cmd,
+        User: this.userSpec(spec.user),
+        WorkingDir: spec.cwd,
+        Env: this.envFor(spec.user, undefined),
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      });
+    } catch (err) {
+      throw new HarnessError(`cannot create an exec in sandbox ${id}: ${dockerMessage(err)}`);
+    }
+    let stream: NodeJS.ReadWriteStream & { destroy?: () => void };
+    try {
+      stream = await exec.start({ hijack: true, stdin: true });
+    } catch (err) {
+      // The caller's ordinary path meets the same failure and says what it is.
+      logger.debug(`sandbox ${id}: an answered exec did not start: ${dockerMessage(err)}`);
+      return notStarted;
+    }
+
+    const headChunks: Buffer[] = [];
+    let headLength = 0;
+    let afterRecordEnd = true;
+    let stderrBytes = 0;
+    let stderrHead = '';
+    let phase: 'head' | 'body' | 'drain' = 'head';
+    let marked = false;
+    let headTimedOut = false;
+    let headLimitHit = false;
+    let bodyDistrust: string | undefined;
+    let body: PassThrough | undefined;
+    let reading: Promise<{ ok: true; value: T } | { ok: false; why: string }> | undefined;
+    let bodyBytes = 0;
+    let bodyLimit = 0;
+    let paused = false;
+    let killing: Promise<void> | undefined;
+    let grace: NodeJS.Timeout | undefined;
+
+    const kill = (): void => {
+      phase = 'drain';
+      body?.destroy();
+      stream.resume();
+      if (killing !== undefined) return;
+      killing = this.killAll(spec.user)
+        .catch((err: unknown) => {
+          logger.warn(`sandbox ${id}: kill failed: ${dockerMessage(err)}`);
+        })
+        .then(() => {
+          grace = setTimeout(() => {
+            logger.warn(`sandbox ${id}: a killed command's output did not end; dropping it`);
+            stream.destroy?.();
+          }, KILL_GRACE_MS);
+        });
+    };
+    const onTimeout = (): void => {
+      if (phase === 'head') headTimedOut = true;
+      else if (phase === 'body') bodyDistrust ??= `no end within ${spec.timeoutMs} ms`;
+      kill();
+    };
+    let timer = setTimeout(onTimeout, spec.timeoutMs);
+
+    const toBody = (chunk: Buffer): void => {
+      if (body === undefined || chunk.length === 0) return;
+      bodyBytes += chunk.length;
+      if (bodyBytes > bodyLimit) {
+        bodyDistrust ??= `more than ${bodyLimit} bytes`;
+        kill();
+      } else if (body.destroyed) {
+        // readBody stopped early (a cap): the rest is not read.
+        kill();
+      } else if (!body.write(chunk) && !paused) {
+        // Frames already received still come (the demuxer goes on through its buffer); no new ones.
+        paused = true;
+        stream.pause();
+        const resume = (): void => {
+          body?.off('drain', resume);
+          body?.off('close', resume);
+          paused = false;
+          stream.resume();
+        };
+        body.on('drain', resume);
+        body.on('close', resume);
+      }
+    };
+    const toHead = (chunk: Buffer): void => {
+      const at = spec.markIn(chunk, afterRecordEnd);
+      const part = at === -1 ? chunk : chunk.subarray(0, at);
+      headChunks.push(part);
+      headLength += part.length;
+      if (part.length > 0) afterRecordEnd = part[part.length - 1] === 0;
+      if (headLength + stderrBytes > spec.headBytes) {
+        headLimitHit = true;
+        kill();
+        return;
+      }
+      if (at === -1) return;
+      marked = true;
+      const answer = spec.answer(Buffer.concat(headChunks));
+      if (answer === undefined) {
+        phase = 'drain';
+        stream.end();
+        return;
+      }
+      phase = 'body';
+      bodyLimit = answer.bodyBytes;
+      body = new PassThrough();
+      body.on('error', () => undefined);
+      reading = spec.readBody(body).then(
+        (value) => ({ ok: true as const, value }),
+        (err: unknown) => ({ ok: false as const, why: errorMessage(err) }),
+      );
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, spec.timeoutMs);
+      stream.write(answer.stdin);
+      stream.end();
+      toBody(chunk.subarray(at + 1));
+    };
+    const stdout = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        if (phase === 'head') toHead(chunk);
+        else if (phase === 'body') toBody(chunk);
+        cb();
+      },
+    });
+    const stderr = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        stderrBytes += chunk.length;
+        if (stderrHead.length < 1024) stderrHead += chunk.toString('utf8', 0, 1024);
+        if (phase === 'head' && headLength + stderrBytes > spec.headBytes) {
+          headLimitHit = true;
+          kill();
+        }
+        cb();
+      },
+    });
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', (err: unknown) => {
+        logger.debug(`exec stream error: ${dockerMessage(err)}`);
+        resolve();
+      });
+    });
+    this.modem.demuxStream(stream, stdout, stderr);
+    await ended;
+    clearTimeout(timer);
+    if (killing !== undefined) await killing;
+    if (grace !== undefined) clearTimeout(grace);
+    stream.destroy?.();
+    body?.end();
+    const read = reading === undefined ? undefined : await reading;
+
+    const { exitCode, pid } = await this.exitCodeOf(exec, killing !== undefined);
+    if (pid === 0 && exitCode !== 0 && killing === undefined) {
+      logger.debug(`sandbox ${id}: an answered exec did not start: ${stderrHead.trim()}`);
+      return notStarted;
+    }
+    const head = marked ? Buffer.concat(headChunks) : headLimitHit ? undefined : Buffer.concat(headChunks);
+    const result: AnsweredResult<T> = { startFailed: false, head, marked, headTimedOut, headLimitHit, exitCode };
+    if (read !== undefined) {
+      const why =
+        bodyDistrust ??
+        (!read.ok ? read.why : exitCode !== 0 ? `exit code ${exitCode}` : stderrBytes > 0 ? `stderr: ${stderrHead.trim().split('\n')[0] ?? ''}` : undefined);
+      result.body = why === undefined ? read : { ok: false, why };
+    }
+    return result;
+  }
+
+  /**
    * The bounded copy-out (copy-out.ts): every agent process killed first (nothing races the copy),
    * a metadata scan as the agent user, what breaks the caps removed in this container (which is
    * thrown away after), then the archive read within the caps.
+   *
+   * Fast path: the scan's own exec becomes tar as the agent user when nothing needs cutting and the
+   * tree is small (FAST_ARCHIVE_MAX_BYTES), and the archive is read from its output. When a cut is
+   * needed, the tree is larger, or the archive is not clean (tar failed or said anything on stderr,
+   * e.g. a file the agent cannot read, a socket), the ordinary path follows: the cuts, then
+   * getArchive read as root by the daemon. No process of the agent's runs from the scan on, so both
+   * paths see the same tree.
    */
   copyOut(dir: string, over: Partial<CopyOutCaps> = {}): Promise<CopyOutResult> {
     return this.locked(async () => {
@@ -434,25 +673,61 @@ class DockerSandbox implements Sandbox {
       const step = (cmd: string[], stdin?: Buffer, keepBytes = 64 * 1024): Promise<RunResult> =>
         this.run({ cmd, user: 'agent', cwd: dir, timeoutMs: COPY_OUT_STEP_MS, keepBytes, killAfterBytes: keepBytes, killOnLimit: true, ...(stdin === undefined ? {} : { stdin }) });
       const find = ['find', '.', '-mindepth', '1', '-maxdepth', String(caps.depth + 1), '-printf', SCAN_FORMAT];
-      // The scan's shell first kills every other process of the agent's, then becomes find: nothing
-      // the agent started runs from here on. When no process can start (a fork bomb holds the pids
-      // limit), or when something of the agent's killed the scan's shell first (a kill loop), the kill
-      // with its pids headroom and its retries comes first, then the scan alone.
-      let scan = await step(['bash', '-c', `${KILL_ROUNDS}; exec "$@"`, 'bash', ...find], undefined, SCAN_KEEP_BYTES);
-      const killedByTheAgent = scan.exitCode > 128 && !scan.timedOut && !scan.outputLimitHit;
-      if (scan.startFailed || killedByTheAgent) {
-        try {
-          await this.killAll('agent');
-        } catch (err) {
-          // Whatever still runs may change the tree while it is copied: no copy of it can be trusted.
-          problems.push({ path: '.', reason: `the agent's processes could not be stopped before the copy-out: ${errorMessage(err)}`, sabotage: true });
+      let cuts: Cut[] | undefined;
+      const fast = await this.runAnswered<TarReadResult>({
+        cmd: ['bash', '-c', scanThenArchiveScript(KILL_ROUNDS), 'bash', ...find],
+        user: 'agent',
+        cwd: dir,
+        timeoutMs: COPY_OUT_STEP_MS,
+        headBytes: SCAN_KEEP_BYTES,
+        markIn: scanEndIn,
+        answer: (head) => {
+          const records = parseScan(head);
+          cuts = planCuts(records, caps);
+          // A larger tree is read through the daemon, whose archive costs less past that size.
+          const small = scannedContentBytes(records) <= FAST_ARCHIVE_MAX_BYTES;
+          return cuts.length === 0 && small ? { stdin: GO, bodyBytes: archiveBytesBound(records) } : undefined;
+        },
+        readBody: (body) => readTarTree(body, { caps }),
+      });
+      if (fast.body?.ok === true) {
+        const read = fast.body.value;
+        if (read.complete && read.problems.every((p) => !p.sabotage)) return { tree: read.tree, problems: read.problems, complete: true };
+        logger.debug(`sandbox ${this.container.id.slice(0, 12)}: the copy-out's archive stopped at a cap; reading it again through the daemon`);
+      } else if (fast.body !== undefined) {
+        logger.debug(`sandbox ${this.container.id.slice(0, 12)}: the copy-out's archive is not clean (${fast.body.why}); reading it through the daemon`);
+      }
+
+      let scanOutput: Buffer;
+      let scanTimedOut = fast.headTimedOut;
+      let scanLimitHit = fast.headLimitHit;
+      // A scan that ended without its mark (find failed, or could not start) is made again as it
+      // always was; one that was stopped at its time or size limit is not (it would be again).
+      if (fast.startFailed || (!fast.marked && !fast.headTimedOut && !fast.headLimitHit)) {
+        // The scan's shell first kills every other process of the agent's, then becomes find: nothing
+        // the agent started runs from here on. When no process can start (a fork bomb holds the pids
+        // limit), or when something of the agent's killed the scan's shell first (a kill loop), the
+        // kill with its pids headroom and its retries comes first, then the scan alone.
+        let scan = await step(['bash', '-c', `${KILL_ROUNDS}; exec "$@"`, 'bash', ...find], undefined, SCAN_KEEP_BYTES);
+        const killedByTheAgent = scan.exitCode > 128 && !scan.timedOut && !scan.outputLimitHit;
+        if (scan.startFailed || killedByTheAgent) {
+          try {
+            await this.killAll('agent');
+          } catch (err) {
+            // Whatever still runs may change the tree while it is copied: no copy of it can be trusted.
+            problems.push({ path: '.', reason: `the agent's processes could not be stopped before the copy-out: ${errorMessage(err)}`, sabotage: true });
+          }
+          scan = await step(find, undefined, SCAN_KEEP_BYTES);
         }
-        scan = await step(find, undefined, SCAN_KEEP_BYTES);
+        scanOutput = scan.stdout.whole() ?? Buffer.alloc(0);
+        scanTimedOut = scan.timedOut;
+        scanLimitHit = scan.outputLimitHit;
+      } else scanOutput = fast.head ?? Buffer.alloc(0);
+      if (scanTimedOut || scanLimitHit) {
+        problems.push({ path: '.', reason: `the scan of ${dir} ${scanTimedOut ? 'took too long' : `listed more than ${SCAN_KEEP_BYTES} bytes of names`}: the tree is too large to grade`, sabotage: true });
       }
-      if (scan.timedOut || scan.outputLimitHit) {
-        problems.push({ path: '.', reason: `the scan of ${dir} ${scan.timedOut ? 'took too long' : `listed more than ${SCAN_KEEP_BYTES} bytes of names`}: the tree is too large to grade`, sabotage: true });
-      }
-      const cuts = planCuts(parseScan(scan.stdout.whole() ?? Buffer.alloc(0)), caps);
+      // The cuts were planned when the scan ended with its mark; otherwise from what it listed.
+      cuts ??= planCuts(parseScan(scanOutput), caps);
       if (cuts.length > 0) {
         const paths = cuts.map((c) => c.path);
         // The agent owns everything here, but may have taken its own write or search permission away.
