@@ -1,7 +1,8 @@
 /**
  * The inspection's worker thread is kept warm between analyses (src/inspect/analysis-runner.ts):
  * started ahead, reused after an analysis that finished, each analysis as if on a fresh thread;
- * one stopped at its budget is never reused.
+ * one stopped at its budget is never reused; analyses that overlap take turns on it, and one that
+ * would wait long gets a thread of its own.
  */
 import { describe, expect, it } from 'vitest';
 import { manyFiles } from '../bench/inspect-attacks.js';
@@ -35,6 +36,41 @@ describe('the warm analysis worker', () => {
       expect(spareAnalysisWorker()).toBe(warm);
     }
   });
+
+  it('keeps one thread while analyses overlap: a warm-up while it works starts none, and the next waits its turn', async () => {
+    warmAnalysisWorker();
+    const warm = spareAnalysisWorker();
+    const base = taskRepo();
+    const final = edited(base, { 'tests/test_cli.py': 'def test_x():\n    assert True\n' });
+    const first = analyseInWorker({ baseline: base, final, protectedGlobs });
+    const second = analyseInWorker({ baseline: base, final: base, protectedGlobs });
+    warmAnalysisWorker();
+    expect(spareAnalysisWorker()).toBe(warm);
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.status === 'done' && a.analysis.comparison).toEqual(compareTrees(base, final, protectedGlobs));
+    expect(b.status === 'done' && b.analysis.comparison).toEqual(compareTrees(base, base, protectedGlobs));
+    expect(spareAnalysisWorker()).toBe(warm);
+  });
+
+  it('does not hold an analysis up behind a slow one for long: past the wait it gets a thread of its own', async () => {
+    warmAnalysisWorker();
+    const warm = spareAnalysisWorker();
+    const base = taskRepo();
+    const done: string[] = [];
+    const slow = analyseInWorker({ baseline: base, final: new Map([...base, ...manyFiles(100_000)]), protectedGlobs }).then((r) => {
+      done.push('slow');
+      return r;
+    });
+    const quick = analyseInWorker({ baseline: base, final: base, protectedGlobs }).then((r) => {
+      done.push('quick');
+      return r;
+    });
+    const [s, q] = await Promise.all([slow, quick]);
+    expect([s.status, q.status]).toEqual(['done', 'done']);
+    expect(done).toEqual(['quick', 'slow']);
+    // The thread of its own was stopped; the process still keeps the one it had.
+    expect(spareAnalysisWorker()).toBe(warm);
+  }, 120_000);
 
   it('stops a worker at its budget for good, and the next analysis gets a new one', async () => {
     warmAnalysisWorker();

@@ -57,59 +57,111 @@ export interface WorkerInput {
 }
 
 /**
- * One idle worker, its modules loaded, kept for the next analysis (unref'd: it never keeps the
- * process alive). A worker goes back to it only after an analysis that finished; one stopped at
- * its budget, or that failed, is terminated.
+ * The process's one kept worker, its modules loaded, idle (unref'd: it never keeps the process
+ * alive) or at an analysis. Analyses take turns on it: starting a thread costs more CPU than most
+ * analyses, so one that finds it at work waits for it, up to SHARED_WAIT_MS, and only then gets a
+ * thread of its own (so a tree that takes long holds up no other episode for long). A worker is
+ * kept only after an analysis that finished; one stopped at its budget, or that failed, is terminated.
  */
-let spare: { worker: Worker; maxHeapMb: number | undefined } | undefined;
+let shared: { worker: Worker; maxHeapMb: number | undefined; busy: boolean } | undefined;
+
+/** Analyses waiting for the shared worker, first come first served. */
+const waiting: (() => void)[] = [];
+
+/** How long an analysis waits for the shared worker before it starts a thread of its own. */
+const SHARED_WAIT_MS = 1000;
 
 function spawnWorker(maxHeapMb: number | undefined): Worker {
   const worker = new Worker(workerFile(), maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } });
-  // While idle, a worker that fails or exits is simply no longer the spare.
+  // A worker that fails or exits is no longer the shared one (a failure at work is also reported there).
   const drop = (): void => {
-    if (spare?.worker === worker) spare = undefined;
+    if (shared?.worker === worker) {
+      shared = undefined;
+      waiting.shift()?.();
+    }
   };
   worker.on('error', drop);
   worker.on('exit', drop);
   return worker;
 }
 
-function keepAsSpare(worker: Worker, maxHeapMb: number | undefined): boolean {
-  if (spare !== undefined) return false;
-  worker.unref();
-  spare = { worker, maxHeapMb };
-  return true;
-}
-
 /**
  * Starts the worker of the next analysis now, so that loading its modules is not on the way of
- * the inspection (an episode calls it while its agent works). Does nothing when one is waiting.
+ * the inspection (an episode calls it while its agent works). Does nothing when the process has one.
  */
 export function warmAnalysisWorker(options: Pick<AnalysisOptions, 'maxHeapMb'> = {}): void {
-  if (spare === undefined) keepAsSpare(spawnWorker(options.maxHeapMb), options.maxHeapMb);
+  if (shared !== undefined) return;
+  const worker = spawnWorker(options.maxHeapMb);
+  worker.unref();
+  shared = { worker, maxHeapMb: options.maxHeapMb, busy: false };
 }
 
-/** The thread id of the idle worker kept for the next analysis, if any (tests). */
+/** The thread id of the worker the process keeps for its analyses, if any (tests). */
 export function spareAnalysisWorker(): number | undefined {
-  return spare?.worker.threadId;
+  return shared?.worker.threadId;
 }
 
-function takeWorker(maxHeapMb: number | undefined): Worker {
-  const idle = spare;
-  if (idle !== undefined && idle.maxHeapMb === maxHeapMb) {
-    spare = undefined;
-    idle.worker.ref();
-    return idle.worker;
+/** The shared worker when it is free within SHARED_WAIT_MS (or there is none yet), else a thread of its own. */
+async function takeWorker(maxHeapMb: number | undefined): Promise<Worker> {
+  const deadline = Date.now() + SHARED_WAIT_MS;
+  while (shared !== undefined && shared.busy && shared.maxHeapMb === maxHeapMb && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const at = waiting.indexOf(wake);
+        if (at >= 0) waiting.splice(at, 1);
+        resolve();
+      }, deadline - Date.now());
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      waiting.push(wake);
+    });
+  }
+  if (shared === undefined) {
+    const worker = spawnWorker(maxHeapMb);
+    shared = { worker, maxHeapMb, busy: true };
+    return worker;
+  }
+  if (!shared.busy && shared.maxHeapMb === maxHeapMb) {
+    shared.busy = true;
+    shared.worker.ref();
+    return shared.worker;
   }
   return spawnWorker(maxHeapMb);
 }
 
+/** After an analysis: a worker that finished is kept (when the process keeps none), any other is stopped. */
+function releaseWorker(worker: Worker, finished: boolean, maxHeapMb: number | undefined): void {
+  if (shared?.worker === worker) {
+    if (finished) {
+      shared.busy = false;
+      worker.unref();
+    } else {
+      shared = undefined;
+      void worker.terminate();
+    }
+    waiting.shift()?.();
+    return;
+  }
+  if (finished && shared === undefined) {
+    worker.unref();
+    shared = { worker, maxHeapMb, busy: false };
+    waiting.shift()?.();
+    return;
+  }
+  void worker.terminate();
+}
+
 export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions = {}): Promise<AnalysisOutcome> {
   const budgetMs = options.budgetMs ?? defaultAnalysisBudgetMs;
+  return takeWorker(options.maxHeapMb).then((worker) => analyseOn(worker, input, budgetMs, options.maxHeapMb));
+}
+
+function analyseOn(worker: Worker, input: AnalysisInput, budgetMs: number, maxHeapMb: number | undefined): Promise<AnalysisOutcome> {
   return new Promise((resolve, reject) => {
     let comparison: TreeComparison | undefined;
     let settled = false;
-    const worker = takeWorker(options.maxHeapMb);
     const data: WorkerInput = {
       baseline: input.baseline,
       final: input.final,
@@ -128,8 +180,7 @@ export function analyseInWorker(input: AnalysisInput, options: AnalysisOptions =
       worker.off('error', onError);
       worker.off('exit', onExit);
       // Only a worker that finished its analysis is kept; any other is stopped where it is.
-      const finished = !(outcome instanceof Error) && outcome.status === 'done';
-      if (!finished || !keepAsSpare(worker, options.maxHeapMb)) void worker.terminate();
+      releaseWorker(worker, !(outcome instanceof Error) && outcome.status === 'done', maxHeapMb);
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };

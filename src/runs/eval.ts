@@ -15,7 +15,7 @@ import { checkAgentNames } from './agents.js';
 import { EPISODE_FILES, type EpisodeRecord } from './record.js';
 import { EpisodeAborted, EpisodeFailed, runEpisode } from './episode.js';
 import type { HostPool } from './docker-hosts.js';
-import { planEpisodes, selectBroken, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
+import { planEpisodes, selectBroken, selectorsMayPick, selectTasks, type Matrix, type PlannedEpisode } from './matrix.js';
 import { manifestFor, openRunDir, type RunExtension } from './run-dir.js';
 import { ThrottledModel } from './throttled-model.js';
 
@@ -74,8 +74,9 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   checkAgentNames(matrix.agents, 'agents');
   await assertTaskDirs(matrix.task_dirs, 'task_dirs');
   const roots = options.tasksRoot ?? taskRoots(matrix.task_dirs);
-  // A broken task.yaml stops only its own task: it is reported, the others run.
-  const { specs, broken } = await loadTaskSpecsReport(roots);
+  // A broken task.yaml stops only its own task: it is reported, the others run. Only the task.yaml
+  // files the selectors may pick are read (and their twins').
+  const { specs, broken } = await loadTaskSpecsReport(roots, (id) => selectorsMayPick(matrix.tasks, id));
   const brokenTasks = selectBroken(matrix.tasks, broken).map((b: BrokenTask) => ({ id: b.id, problem: b.problem }));
   const taskIds = selectTasks(matrix.tasks, specs, broken.map((b) => b.id));
   const taskFolders = await findTaskDirs(roots);

@@ -83,9 +83,17 @@ function mayPick(selector: string, id: string): boolean {
   return matchesGlob(id, selector);
 }
 
+/**
+ * Whether any selector may pick the task folder `id`: a selector by id or glob decides on the id
+ * alone; one by kind or category needs every spec read.
+ */
+export function selectorsMayPick(selectors: readonly string[], id: string): boolean {
+  return selectors.some((s) => mayPick(s, id));
+}
+
 /** The broken task folders the selectors may pick: each is reported, and the others still run. */
 export function selectBroken<T extends { id: string }>(selectors: string[], broken: readonly T[]): T[] {
-  return broken.filter((b) => selectors.some((s) => mayPick(s, b.id)));
+  return broken.filter((b) => selectorsMayPick(selectors, b.id));
 }
 
 /**

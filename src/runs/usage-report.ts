@@ -99,7 +99,18 @@ export function summarizeUsage(records: readonly UsageRecord[], order: readonly 
   };
 }
 
-const n = (x: number): string => x.toLocaleString('en');
+/**
+ * A count with thousands separators, as toLocaleString('en') writes it; the first toLocaleString of
+ * a process sets up ICU's number formatting, which costs more than the whole table.
+ */
+function n(x: number): string {
+  if (!Number.isSafeInteger(x)) return x.toLocaleString('en');
+  const digits = String(Math.abs(x));
+  const head = digits.length % 3 === 0 ? 3 : digits.length % 3;
+  let out = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return x < 0 || Object.is(x, -0) ? `-${out}` : out;
+}
 
 /** `$0.0123`, with the count of unpriced episodes when some are; `–` when none is priced. */
 export function costText(t: UsageTotal): string {

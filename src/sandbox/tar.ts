@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { pack, extract, type Header } from 'tar-stream';
+import { Readable } from 'node:stream';
+import { extract, type Header } from 'tar-stream';
 import type { FileEntry, FileTree, TreeProblem } from './file-tree.js';
 
 export interface TreeToTarOptions {
@@ -127,30 +127,148 @@ export function treeToTarStream(tree: FileTree, options: TreeToTarOptions = {}):
   const rank = (e: FileEntry): number => (e.kind === 'symlink' ? 2 : e.kind === 'file' && e.linkTo !== undefined ? 1 : 0);
   const ordered = [...entries.entries()].sort((a, b) => rank(a[1]) - rank(b[1]) || byPath(a, b));
 
-  const packer = pack();
-  const writeAll = async (): Promise<void> => {
-    for (const [path, entry] of ordered) {
-      const locked = readOnly.has(path) && entry.kind !== 'symlink';
-      const base = locked ? { name: path, uid: 0, gid: 0, mtime } : { name: path, uid, gid, mtime };
-      const modeOf = (mode: number): number => (locked ? mode & 0o7555 : mode & 0o7777);
-      // The callback comes once the entry is taken by the reader: at most one entry is buffered.
-      await new Promise<void>((resolve, reject) => {
-        const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
-        if (entry.kind === 'file' && entry.linkTo !== undefined) {
-          packer.entry({ ...base, type: 'link', mode: modeOf(entry.mode), linkname: full(entry.linkTo) }, cb);
-        } else if (entry.kind === 'file') {
-          packer.entry({ ...base, type: 'file', mode: modeOf(entry.mode), size: entry.content.length }, entry.content, cb);
-        } else if (entry.kind === 'dir') {
-          packer.entry({ ...base, name: `${path}/`, type: 'directory', mode: modeOf(entry.mode) }, cb);
-        } else {
-          packer.entry({ ...base, type: 'symlink', mode: 0o777, linkname: entry.target }, cb);
-        }
-      });
+  const headers = ordered.map(([path, entry]): TarHeader => {
+    const locked = readOnly.has(path) && entry.kind !== 'symlink';
+    const owner = locked ? { uid: 0, gid: 0 } : { uid, gid };
+    // A mode of 0 is written as the default (0755 for a folder, 0644 else), as tar-stream did.
+    const modeOf = (mode: number): number => (locked ? mode & 0o7555 : mode & 0o7777) || (entry.kind === 'dir' ? 0o755 : 0o644);
+    if (entry.kind === 'file' && entry.linkTo !== undefined) return { name: path, ...owner, mtime, type: 'link', mode: modeOf(entry.mode), linkname: full(entry.linkTo) };
+    if (entry.kind === 'file') return { name: path, ...owner, mtime, type: 'file', mode: modeOf(entry.mode), size: entry.content.length, content: entry.content };
+    if (entry.kind === 'dir') return { name: `${path}/`, ...owner, mtime, type: 'directory', mode: modeOf(entry.mode) };
+    return { name: path, ...owner, mtime, type: 'symlink', mode: 0o777, linkname: entry.target };
+  });
+  return Readable.from(tarChunks(headers), { objectMode: false });
+}
+
+/** One entry to write: the fields of a tar header, and a file's content. */
+interface TarHeader {
+  name: string;
+  type: 'file' | 'link' | 'symlink' | 'directory' | 'pax-header';
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+  size?: number;
+  linkname?: string;
+  content?: Buffer;
+}
+
+const BLOCK = 512;
+/** Headers and small files are gathered into chunks of about this size (one socket write each). */
+const CHUNK_BYTES = 64 * 1024;
+const TYPE_FLAGS: Record<TarHeader['type'], number> = { file: 0, link: 1, symlink: 2, directory: 5, 'pax-header': 72 };
+
+/** An octal field of `digits` digits and a space (all sevens when the value does not fit). */
+function octal(value: number, digits: number): string {
+  const text = value.toString(8);
+  return text.length > digits ? `${'7'.repeat(digits)} ` : `${text.padStart(digits, '0')} `;
+}
+
+/**
+ * A ustar header block, or null when the name or link target does not fit one (too long, or not
+ * ASCII in the name): such an entry gets a PAX header first. Byte for byte what tar-stream's
+ * pack writes for the same entry.
+ */
+function ustarHeader(h: TarHeader): Buffer | null {
+  let name = h.name;
+  let prefix = '';
+  if (Buffer.byteLength(name) !== name.length) return null;
+  while (name.length > 100) {
+    const i = name.indexOf('/');
+    if (i === -1) return null;
+    prefix += prefix === '' ? name.slice(0, i) : `/${name.slice(0, i)}`;
+    name = name.slice(i + 1);
+  }
+  const linkname = h.linkname ?? '';
+  if (prefix.length > 155 || Buffer.byteLength(linkname) > 100) return null;
+  const block = Buffer.alloc(BLOCK);
+  block.write(name, 0, 'latin1');
+  block.write(octal(h.mode & 0o7777, 6), 100, 'latin1');
+  block.write(octal(h.uid, 6), 108, 'latin1');
+  block.write(octal(h.gid, 6), 116, 'latin1');
+  const size = h.type === 'symlink' ? 0 : (h.size ?? 0);
+  if (size.toString(8).length > 11) {
+    // Base-256 for 8 GiB and more.
+    block[124] = 0x80;
+    let rest = size;
+    for (let i = 11; i > 0; i--) {
+      block[124 + i] = rest & 0xff;
+      rest = Math.floor(rest / 0x100);
     }
-    packer.finalize();
+  } else block.write(octal(size, 11), 124, 'latin1');
+  block.write(octal((h.mtime.getTime() / 1000) | 0, 11), 136, 'latin1');
+  block[156] = 0x30 + TYPE_FLAGS[h.type];
+  if (linkname !== '') block.write(linkname, 157, 'utf8');
+  block.write('ustar\u000000', 257, 'latin1');
+  block.write(octal(0, 6), 329, 'latin1');
+  block.write(octal(0, 6), 337, 'latin1');
+  if (prefix !== '') block.write(prefix, 345, 'latin1');
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += block[i] ?? 0;
+  for (let i = 156; i < BLOCK; i++) sum += block[i] ?? 0;
+  block.write(octal(sum, 6), 148, 'latin1');
+  return block;
+}
+
+/** A PAX record: its own length in decimal, a space, `key=value` and a newline. */
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  const len = Buffer.byteLength(body);
+  let digits = Math.floor(Math.log(len) / Math.log(10)) + 1;
+  if (len + digits >= 10 ** digits) digits++;
+  return `${len + digits}${body}`;
+}
+
+const ZEROS = Buffer.alloc(2 * BLOCK);
+
+/** The blocks of one entry in order: header(s), content, padding to a whole block. */
+function* entryParts(h: TarHeader): Generator<Buffer> {
+  const plain = ustarHeader(h);
+  if (plain !== null) yield plain;
+  else {
+    const linkname = h.linkname ?? '';
+    const pax = Buffer.from(paxRecord('path', h.name) + (linkname === '' ? '' : paxRecord('linkpath', linkname)));
+    const stand: TarHeader = { name: 'PaxHeader', mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime, type: 'pax-header', size: pax.length, ...(linkname === '' ? {} : { linkname: 'PaxHeader' }) };
+    yield ustarHeader(stand) as Buffer;
+    yield pax;
+    if (pax.length % BLOCK !== 0) yield ZEROS.subarray(0, BLOCK - (pax.length % BLOCK));
+    yield ustarHeader({ ...stand, type: h.type, size: h.size ?? 0 }) as Buffer;
+  }
+  const content = h.content;
+  if (content !== undefined && content.length > 0) {
+    yield content;
+    if (content.length % BLOCK !== 0) yield ZEROS.subarray(0, BLOCK - (content.length % BLOCK));
+  }
+}
+
+/**
+ * The archive of the entries, in chunks: small parts are gathered up to CHUNK_BYTES, a large file
+ * goes out as its own Buffer (never copied). Made as the stream is read, never held whole.
+ */
+function* tarChunks(entries: readonly TarHeader[]): Generator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = (): Buffer => {
+    const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    return chunk;
   };
-  writeAll().catch((err: unknown) => packer.destroy(err instanceof Error ? err : new Error(String(err))));
-  return packer as unknown as Readable;
+  for (const h of entries) {
+    for (const part of entryParts(h)) {
+      if (part.length >= CHUNK_BYTES) {
+        if (pendingBytes > 0) yield flush();
+        yield part;
+        continue;
+      }
+      pending.push(part);
+      pendingBytes += part.length;
+      if (pendingBytes >= CHUNK_BYTES) yield flush();
+    }
+  }
+  pending.push(ZEROS);
+  pendingBytes += ZEROS.length;
+  yield flush();
 }
 
 /** treeToTarStream read whole into one Buffer (for small trees: a build context, tests). */

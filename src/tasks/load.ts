@@ -145,22 +145,45 @@ export interface BrokenTask {
   cause: unknown;
 }
 
+/** One task folder's spec, or why it cannot be used. */
+interface LoadedSpec {
+  id: string;
+  spec?: TaskSpec;
+  cause?: unknown;
+}
+
 /**
  * Loads every task spec that can be used, and names the others with their problem: one broken
  * task.yaml (or a twin that is missing or of the same kind) leaves the rest usable. Two folders
  * with the same id are an error for the whole set (which task is meant cannot be known).
+ * `wanted` limits the answer to the task folders it accepts, which are read with their twins (the
+ * twin check needs them): the same answer for those tasks as a load of all, without parsing the rest.
  */
-export async function loadTaskSpecsReport(roots?: TaskRoots): Promise<{ specs: TaskSpec[]; broken: BrokenTask[] }> {
+export async function loadTaskSpecsReport(roots?: TaskRoots, wanted?: (id: string) => boolean): Promise<{ specs: TaskSpec[]; broken: BrokenTask[] }> {
   const dirs = await findTaskDirs(roots);
-  const loaded = await Promise.all(
-    [...dirs.entries()].map(async ([id, dir]) => {
-      try {
-        return { id, spec: await loadTaskSpec(dir) };
-      } catch (err) {
-        return { id, cause: err };
-      }
-    }),
-  );
+  const loadIds = async (ids: readonly string[]): Promise<Map<string, LoadedSpec>> => {
+    const loaded = await Promise.all(
+      ids.map(async (id): Promise<LoadedSpec> => {
+        try {
+          return { id, spec: await loadTaskSpec(dirs.get(id) ?? id) };
+        } catch (err) {
+          return { id, cause: err };
+        }
+      }),
+    );
+    return new Map(loaded.map((l) => [l.id, l]));
+  };
+  const loadedById = await loadIds([...dirs.keys()].filter((id) => wanted === undefined || wanted(id)));
+  if (wanted !== undefined) {
+    const twins = new Set<string>();
+    for (const l of loadedById.values()) {
+      const twin = l.spec?.twin;
+      if (twin !== undefined && !loadedById.has(twin) && dirs.has(twin)) twins.add(twin);
+    }
+    for (const [id, l] of await loadIds([...twins])) loadedById.set(id, l);
+  }
+  // In suite order, whatever order the folders were read in.
+  const loaded = [...dirs.keys()].flatMap((id) => loadedById.get(id) ?? []);
   const specs = loaded.flatMap((l) => (l.spec === undefined ? [] : [l.spec]));
   const broken: BrokenTask[] = loaded.flatMap((l) => (l.spec !== undefined ? [] : [{ id: l.id, problem: errorMessage(l.cause), cause: l.cause }]));
   const byId = new Map(specs.map((s) => [s.id, s]));
@@ -175,7 +198,12 @@ export async function loadTaskSpecsReport(roots?: TaskRoots): Promise<{ specs: T
     else if (twin.impossible === spec.impossible) twinProblems.set(spec.id, new InputError(file, 'twin', `"${spec.twin}" must have the other value of impossible`));
   }
   for (const [id, cause] of twinProblems) broken.push({ id, problem: cause.message, cause });
-  return { specs: specs.filter((s) => !twinProblems.has(s.id)), broken: broken.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
+  // A twin loaded only for the check is not part of the answer (its own twin may not have been read).
+  const keep = (id: string): boolean => wanted === undefined || wanted(id);
+  return {
+    specs: specs.filter((s) => !twinProblems.has(s.id) && keep(s.id)),
+    broken: broken.filter((b) => keep(b.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  };
 }
 
 /** Loads every task spec; checks twins point at existing tasks and back. The first problem is thrown. */
