@@ -8,7 +8,6 @@
  * The project's code makes its clients with DockerClient from here, never from 'dockerode' itself.
  */
 import { createRequire, Module } from 'node:module';
-import util from 'node:util';
 import type DockerType from 'dockerode';
 
 const requireHere = createRequire(import.meta.url);
@@ -47,32 +46,6 @@ function deferModule(path: string): void {
 }
 
 for (const path of deferredModules) deferModule(path);
-
-/**
- * docker-modem formats every request for its debug log, `util.inspect(options, { showHidden: true,
- * depth: null })`, before it asks whether that log is on: about 0.1 ms of CPU per request, 30 ms in
- * an eval of ten episodes, for lines nobody sees. While its debug log is off, util.inspect answers
- * an empty string for the span of that synchronous call only (the log line is never written).
- */
-function skipUnprintedRequestLog(): void {
-  const requireFromModem = createRequire(requireFromDockerode.resolve('docker-modem'));
-  const modem = requireFromModem('docker-modem') as { prototype: { buildRequest: AnyFunction } };
-  const debug = requireFromModem('debug') as { enabled: (namespace: string) => boolean };
-  const buildRequest = modem.prototype.buildRequest;
-  const unprinted = (): string => '';
-  modem.prototype.buildRequest = function (this: unknown, ...args: unknown[]): unknown {
-    if (debug.enabled('modem')) return buildRequest.apply(this, args);
-    const inspect = util.inspect;
-    util.inspect = unprinted as unknown as typeof util.inspect;
-    try {
-      return buildRequest.apply(this, args);
-    } finally {
-      util.inspect = inspect;
-    }
-  };
-}
-
-skipUnprintedRequestLog();
 
 /** dockerode's Docker class (its types: `import type Docker from 'dockerode'`). */
 export const DockerClient = requireHere('dockerode') as typeof DockerType;
