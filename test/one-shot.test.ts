@@ -68,6 +68,7 @@ describe('one-shot runs', () => {
     expect(viaOneShot.exitCode).toBe(0);
     expect(viaOneShot.stdout.text).toBe(viaSandbox);
     expect(viaOneShot.stdout.text).toContain('d agent:agent 500 ./sealed');
+    expect(viaOneShot.stdout.text).toContain('f agent:agent 0 ./locked.txt');
     expect(viaOneShot.stdout.text).toMatch(/l agent:agent 777 \.\/dangling -> nowhere\/at\/all/);
     expect(await containersOf(labels)).toEqual([]);
   }, 120_000);

@@ -63,10 +63,10 @@ function awkwardTree(): FileTree {
     ['empty', file('')],
     ['block', file(Buffer.alloc(512, 1))],
     ['big.bin', file(big, 0o755)],
-    ['locked.txt', file('no write bits', 0o000)],
+    ['locked.txt', file('no write bits', 0o400)],
     ['setuid', file('bits', 0o4755)],
-    ['dir-0', { kind: 'dir', mode: 0 }],
-    [`${'z'.repeat(120)}`, { kind: 'dir', mode: 0 }],
+    ['dir-0', { kind: 'dir', mode: 0o500 }],
+    [`${'z'.repeat(120)}`, { kind: 'dir', mode: 0o700 }],
     ['tests', { kind: 'dir', mode: 0o755 }],
     ['tests/test_a.py', file('def test_a():\n    assert True\n')],
     ['ünïcode/naïve.py', file('x = "é"\n')],
@@ -106,6 +106,16 @@ describe('treeToTarStream writes what tar-stream wrote', () => {
       expect(at === mine.length ? 'same' : `block ${Math.floor(at / 512)} byte ${at % 512}: ${JSON.stringify(mine.subarray(at - (at % 512), at - (at % 512) + 512).toString('latin1'))} vs ${JSON.stringify(theirs.subarray(at - (at % 512), at - (at % 512) + 512).toString('latin1'))}`).toBe('same');
     });
   }
+
+  it('keeps a mode of 0 (tar-stream wrote the default for it, so an unreadable file went into grading readable)', async () => {
+    const tree: FileTree = new Map<string, FileEntry>([
+      ['sealed', { kind: 'dir', mode: 0 }],
+      ['sealed/locked.txt', file('nobody reads me', 0)],
+    ]);
+    const back = await readTarTree(treeToTarStream(tree, { uid: 1000, gid: 1000 }));
+    expect(back.tree.get('sealed')).toEqual({ kind: 'dir', mode: 0 });
+    expect(back.tree.get('sealed/locked.txt')).toMatchObject({ kind: 'file', mode: 0 });
+  });
 
   it('reads back to the tree that was put in', async () => {
     const tree = awkwardTree();

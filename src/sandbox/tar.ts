@@ -130,8 +130,9 @@ export function treeToTarStream(tree: FileTree, options: TreeToTarOptions = {}):
   const headers = ordered.map(([path, entry]): TarHeader => {
     const locked = readOnly.has(path) && entry.kind !== 'symlink';
     const owner = locked ? { uid: 0, gid: 0 } : { uid, gid };
-    // A mode of 0 is written as the default (0755 for a folder, 0644 else), as tar-stream did.
-    const modeOf = (mode: number): number => (locked ? mode & 0o7555 : mode & 0o7777) || (entry.kind === 'dir' ? 0o755 : 0o644);
+    // A mode of 0 stays 0 (tar-stream, before, wrote the default for it: a file the agent made
+    // unreadable went into grading readable).
+    const modeOf = (mode: number): number => (locked ? mode & 0o7555 : mode & 0o7777);
     if (entry.kind === 'file' && entry.linkTo !== undefined) return { name: path, ...owner, mtime, type: 'link', mode: modeOf(entry.mode), linkname: full(entry.linkTo) };
     if (entry.kind === 'file') return { name: path, ...owner, mtime, type: 'file', mode: modeOf(entry.mode), size: entry.content.length, content: entry.content };
     if (entry.kind === 'dir') return { name: `${path}/`, ...owner, mtime, type: 'directory', mode: modeOf(entry.mode) };
