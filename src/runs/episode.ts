@@ -109,7 +109,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
 
   let agent: AgentRunResult | null = null;
   let agentVersion: string | null = null;
-  let proxyDir: { path: string; remove: () => Promise<void> } | null = null;
+  // A CLI agent's adapter with its model proxy's folder, once made (null: the builtin loop).
+  let cliRun: { adapter: CliAgentAdapter; proxyDir: { path: string; remove: () => Promise<void> } } | null = null;
   let outcome: InspectResult | null = null;
   let error: string | null = null;
   let judged: Awaited<ReturnType<typeof judgeEpisode>> = {};
@@ -127,8 +128,8 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
       const { ensureAgentImage } = await import('../agent/cli/image.js');
       const { makeProxyDir } = await import('../agent/cli/run.js');
       const agentProfile = (await ensureAgentImage(profile, cliAgent, { docker })).profile;
-      proxyDir = await makeProxyDir();
-      sandbox = await factory.create(agentProfile, labels, { proxyDir: proxyDir.path });
+      cliRun = { adapter: cliAgent, proxyDir: await makeProxyDir() };
+      sandbox = await factory.create(agentProfile, labels, { proxyDir: cliRun.proxyDir.path });
     }
     await putWorkspaceWithBaseline(sandbox, factory, workspace, options.signal === undefined ? {} : { signal: options.signal });
     timings.setupMs = Date.now() - t0;
@@ -137,7 +138,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     // The inspection's worker thread loads its modules while the agent works.
     warmAnalysisWorker();
     const limits = { ...task.spec.limits, ...options.limits };
-    if (cliAgent === null || proxyDir === null) {
+    if (cliRun === null) {
       agent = await runAgent({
         model,
         sandbox,
@@ -151,10 +152,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
     } else {
       const { runCliAgent } = await import('../agent/cli/run.js');
       const run = await runCliAgent({
-        adapter: cliAgent,
+        adapter: cliRun.adapter,
         model,
         sandbox,
-        proxyDir: proxyDir.path,
+        proxyDir: cliRun.proxyDir.path,
         condition,
         instruction: workspace.instruction,
         limits,
@@ -222,7 +223,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeRecord
   } finally {
     if (sandbox !== null) await sandbox.close().catch((err: unknown) => logger.warn(`could not remove sandbox: ${errorMessage(err)}`));
     if (ownsModel) await model.close().catch(() => undefined);
-    if (proxyDir !== null) await proxyDir.remove().catch(() => undefined);
+    if (cliRun !== null) await cliRun.proxyDir.remove().catch(() => undefined);
   }
   timings.totalMs = Date.now() - startedAt.getTime();
   if (error !== null && options.recordErrors === false) throw new EpisodeFailed(error);
