@@ -20,6 +20,7 @@ import { Capture } from './capture.js';
 import { containerSpec, userEnv } from './container-spec.js';
 import { dockerMessage } from './docker.js';
 import { removeContainerAndVolume } from './docker-sandbox.js';
+import { StartMark } from './start-mark.js';
 import type { SandboxProfile } from './profile.js';
 import { treeToTarStream } from './tar.js';
 import { TreeNotPut, type ExecResult, type OneShotRun, type PreparedRun } from './types.js';
@@ -113,8 +114,6 @@ class DockerPreparedRun implements PreparedRun {
     const stdout = new Capture(request.keepBytes);
     const stderr = new Capture(request.keepBytes);
     const killAfterBytes = request.killAfterBytes ?? DEFAULT_KILL_AFTER_BYTES;
-    const mark = Buffer.from(`${START_MARK}\n`);
-    let head = Buffer.alloc(0);
     let startedAt: number | undefined;
     let timedOut = false;
     let outputLimitHit = false;
@@ -156,29 +155,22 @@ class DockerPreparedRun implements PreparedRun {
         Math.max(1, request.timeoutMs),
       );
     };
-    // Until the start mark, stdout is held back and compared with it; what is not the mark is the
-    // wrapper's (tar's), never the command's, and then no later byte is taken for the mark.
-    let markMissed = false;
+    // Until the start mark, stdout is held back; what is not the mark is the wrapper's (tar's),
+    // never the command's.
+    const startMark = new StartMark(START_MARK);
     const stdoutSink = new Writable({
       write: (chunk: Buffer, _enc, cb) => {
-        if (startedAt === undefined) {
-          if (markMissed) {
-            stderr.push(chunk);
-            return cb();
-          }
-          head = Buffer.concat([head, chunk]);
-          const n = Math.min(head.length, mark.length);
-          if (!head.subarray(0, n).equals(mark.subarray(0, n))) {
-            markMissed = true;
-            stderr.push(head);
-            return cb();
-          }
-          if (head.length < mark.length) return cb();
-          started();
-          chunk = head.subarray(mark.length);
+        const wasWaiting = startMark.state === 'waiting';
+        const out = startMark.take(chunk);
+        if (startMark.state === 'missed') {
+          stderr.push(out);
+          return cb();
         }
-        stdout.push(chunk);
-        overLimit();
+        if (wasWaiting && startMark.state === 'seen') started();
+        if (out.length > 0) {
+          stdout.push(out);
+          overLimit();
+        }
         cb();
       },
     });
