@@ -27,8 +27,9 @@ import {
 } from './copy-out.js';
 import type { FileTree, TreeProblem } from './file-tree.js';
 import { parseSize, type SandboxProfile } from './profile.js';
-import { readTarTree, tarToTree, treeToTarStream, type TarReadResult } from './tar.js';
+import { readTarTree, tarToTree, treeToTar, treeToTarStream, type TarReadResult } from './tar.js';
 import { Capture } from './capture.js';
+import { StartMark } from './start-mark.js';
 import { containerSpec, userEnv } from './container-spec.js';
 import { PROXY_MOUNT, SandboxFileError, type SandboxCreateOptions, type ExecOptions, type FileOptions, type PutTreeOptions, type ExecResult, type PreparedRun, type Sandbox, type SandboxFactory } from './types.js';
 
@@ -58,6 +59,14 @@ const KILL_ROUNDS = 'for i in 1 2 3 4 5 6 7 8; do kill -KILL -1 2>/dev/null || b
  * `kill -9 -1`, setsid) can skip it, and no exec of its own runs after a command.
  */
 const KILL_FIRST = `${KILL_ROUNDS}; exec bash -lc "$1"`;
+/**
+ * The first command of a sandbox into which a tree was put before anything ran (putTree): its shell
+ * extracts the tree from its stdin into the folder as the agent user, prints PUT_MARK, and goes on
+ * as KILL_FIRST with stdin from /dev/null (`bash -c PUT_FIRST bash DIR SCRIPT`). No docker cp: for
+ * every archive dockerd re-executes itself, about as much CPU as a whole exec.
+ */
+const PUT_MARK = 'ibench: tree in, command starts';
+const PUT_FIRST = `tar -x -p -f - -C "$1" || exit $?; printf '%s\\n' '${PUT_MARK}'; shift; ${KILL_ROUNDS}; exec bash -lc "$1" </dev/null`;
 /**
  * KILL_ROUNDS as an exec of its own, for what cannot wait for the next command: a timeout, the
  * output limit, a command that could not start at the pids limit, killProcesses().
@@ -94,6 +103,8 @@ interface RunSpec {
   /** Kill the user's processes on timeout / output limit (false for the killer itself). */
   killOnLimit: boolean;
   signal?: AbortSignal | undefined;
+  /** A start mark the command's shell prints first on stdout, taken out of the output. */
+  stdoutMark?: StartMark;
 }
 
 interface RunResult {
@@ -182,6 +193,22 @@ class DockerSandbox implements Sandbox {
 
   /** Set by a command run with `last`: nothing runs after it. */
   private finished = false;
+  /** Set once anything ran in the container. */
+  private ran = false;
+  /** A tree put in before anything ran: it goes in with the first command (see PUT_FIRST). */
+  private pendingPut: { dir: string; archive: Buffer } | undefined;
+
+  /** Puts a pending tree in through the daemon (for whatever cannot take it with its command). */
+  private async flushPut(): Promise<void> {
+    const pending = this.pendingPut;
+    if (pending === undefined) return;
+    this.pendingPut = undefined;
+    try {
+      await this.container.putArchive(pending.archive, { path: pending.dir });
+    } catch (err) {
+      throw new HarnessError(`cannot copy files into ${pending.dir} of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
+  }
 
   private assertOpen(): void {
     if (this.closing !== undefined) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is closed`);
@@ -191,6 +218,7 @@ class DockerSandbox implements Sandbox {
   /** One docker exec: create, start (hijacked), demux into captures, wait, read the exit code. */
   private async run(spec: RunSpec): Promise<RunResult> {
     spec.signal?.throwIfAborted();
+    this.ran = true;
     const stdout = new Capture(spec.keepBytes);
     const stderr = new Capture(spec.keepBytes);
     const hasStdin = spec.stdin !== undefined;
@@ -244,10 +272,10 @@ class DockerSandbox implements Sandbox {
           grace = setTimeout(giveUp, KILL_GRACE_MS);
         });
     };
-    const sink = (capture: Capture): Writable =>
+    const sink = (capture: Capture, mark?: StartMark): Writable =>
       new Writable({
         write: (chunk: Buffer, _enc, cb) => {
-          capture.push(chunk);
+          capture.push(mark === undefined ? chunk : mark.take(chunk));
           if (!outputLimitHit && stdout.total + stderr.total > spec.killAfterBytes) {
             outputLimitHit = true;
             kill();
@@ -263,7 +291,7 @@ class DockerSandbox implements Sandbox {
         resolve();
       });
     });
-    this.modem.demuxStream(stream, sink(stdout), sink(stderr));
+    this.modem.demuxStream(stream, sink(stdout, spec.stdoutMark), sink(stderr));
     if (hasStdin) {
       stream.write(typeof spec.stdin === 'string' ? Buffer.from(spec.stdin) : (spec.stdin as Buffer));
       stream.end();
@@ -390,12 +418,18 @@ class DockerSandbox implements Sandbox {
     }
     const started = Date.now();
     const user = options.user ?? 'agent';
+    // A pending tree goes in with the first command when it is the agent's and reads no stdin.
+    const put = user === 'agent' && options.stdin === undefined ? this.pendingPut : undefined;
+    if (put === undefined) await this.flushPut();
+    this.pendingPut = undefined;
+    const mark = put === undefined ? undefined : new StartMark(PUT_MARK);
     const r = await this.run({
-      cmd: ['bash', '-c', KILL_FIRST, 'bash', script],
+      cmd: put === undefined ? ['bash', '-c', KILL_FIRST, 'bash', script] : ['bash', '-c', PUT_FIRST, 'bash', put.dir, script],
       user,
       cwd: options.cwd ?? this.profile.workdir,
       env: options.env,
-      stdin: options.stdin,
+      stdin: put === undefined ? options.stdin : put.archive,
+      ...(mark === undefined ? {} : { stdoutMark: mark }),
       timeoutMs: options.timeoutMs,
       keepBytes: options.keepBytes ?? DEFAULT_KEEP_BYTES,
       killAfterBytes: options.killAfterBytes ?? DEFAULT_KILL_AFTER_BYTES,
@@ -404,9 +438,14 @@ class DockerSandbox implements Sandbox {
     });
     if (r.startFailed) {
       // No pid left for even the command: something left behind holds the limit. Kill it, retry once.
+      if (put !== undefined) this.pendingPut = put;
       if (retried) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is unresponsive: ${r.stderr.result().text}`);
       await this.killAll(user);
       return this.execLocked(script, options, true);
+    }
+    if (put !== undefined && mark?.state !== 'seen') {
+      const said = `${r.stderr.result().text}`.trim().split('\n')[0] ?? '';
+      throw new HarnessError(`cannot copy files into ${put.dir} of sandbox ${this.container.id.slice(0, 12)}: tar exited with ${r.exitCode}${said === '' ? '' : `: ${said}`}`);
     }
     // What the command left running is killed by the next command's own shell before its script
     // (KILL_FIRST), by the copy-out's scan, or with the container after the last command.
@@ -444,6 +483,12 @@ class DockerSandbox implements Sandbox {
   async putTree(dir: string, tree: FileTree, options: PutTreeOptions = {}): Promise<void> {
     this.assertOpen();
     const { uid, gid } = this.profile.user;
+    // Before anything ran, a tree the agent user may own whole waits for the first command (PUT_FIRST).
+    if (!this.ran && this.pendingPut === undefined && dir === this.profile.workdir && (options.readOnly?.size ?? 0) === 0) {
+      this.pendingPut = { dir, archive: await treeToTar(tree, { uid, gid }) };
+      return;
+    }
+    await this.flushPut();
     // Streamed: the archive is packed as Docker reads it, never held whole.
     const put = (): Promise<unknown> =>
       this.container.putArchive(treeToTarStream(tree, { uid, gid, ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }) }), { path: dir });
@@ -464,6 +509,7 @@ class DockerSandbox implements Sandbox {
 
   async getTree(dir: string): Promise<FileTree> {
     this.assertOpen();
+    await this.flushPut();
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.container.getArchive({ path: dir });
@@ -668,6 +714,7 @@ class DockerSandbox implements Sandbox {
   copyOut(dir: string, over: Partial<CopyOutCaps> = {}): Promise<CopyOutResult> {
     return this.locked(async () => {
       this.assertOpen();
+      await this.flushPut();
       const caps = copyOutCaps(this.profile, over);
       const problems: TreeProblem[] = [];
       const step = (cmd: string[], stdin?: Buffer, keepBytes = 64 * 1024): Promise<RunResult> =>
@@ -791,6 +838,7 @@ class DockerSandbox implements Sandbox {
 
   async startService(argv: string[]): Promise<void> {
     this.assertOpen();
+    await this.flushPut();
     try {
       const exec = await this.container.exec({ Cmd: argv, User: KEEPER_USER, WorkingDir: '/', Env: ['LANG=C.UTF-8'], AttachStdout: false, AttachStderr: false });
       // The daemon answers a detached start at once; the answer's connection is not needed after.

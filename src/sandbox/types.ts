@@ -84,7 +84,12 @@ export interface Sandbox {
    * of both users.
    */
   killProcesses(user: 'agent' | 'root'): Promise<void>;
-  /** Copies a tree into a directory of the container, owned by the agent user (but `options.readOnly`). */
+  /**
+   * Copies a tree into a directory of the container, owned by the agent user (but `options.readOnly`).
+   * Into the workdir of a sandbox where nothing ran yet, without read-only paths, the tree may go
+   * in with the first command instead (extracted by that command's own shell): every later call
+   * sees it as if it had been put in here.
+   */
   putTree(dir: string, tree: FileTree, options?: PutTreeOptions): Promise<void>;
   /** Copies a directory of the container out (works whatever the file modes are). */
   getTree(dir: string): Promise<FileTree>;
