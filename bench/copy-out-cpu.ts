@@ -15,7 +15,7 @@
  *     of the kill-then-scan shell, then the archive read through getArchive).
  */
 import type Docker from 'dockerode';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { assertDockerReachable, dockerClient } from '../src/sandbox/docker.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { SCAN_FORMAT } from '../src/sandbox/copy-out.js';
@@ -23,7 +23,7 @@ import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import { loadTask } from '../src/tasks/load.js';
 import { logger } from '../src/util/log.js';
-import { median } from './measure.js';
+import { median, pidsNamed, rawExec } from './measure.js';
 
 const TASK = 'exit-both-codes';
 
@@ -42,18 +42,6 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-function pidsNamed(name: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** The CPU, in ms, of what a copy-out of this container makes work (see the head of this file). */
 async function cpuMeter(docker: Docker, containerId: string): Promise<() => number> {
@@ -90,16 +78,6 @@ async function cpuPerCall(meter: () => number, batch: number, fn: () => Promise<
   return (meter() - before) / batch;
 }
 
-async function rawExec(container: Docker.Container, cmd: string[], user: string, cwd: string): Promise<void> {
-  const exec = await container.exec({ Cmd: cmd, User: user, WorkingDir: cwd, Env: ['LANG=C.UTF-8'], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.resume();
-  });
-  await exec.inspect();
-}
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);

@@ -10,29 +10,18 @@
  * and nothing of another container's); and the CPU of dockerd and containerd (shared with whatever
  * else runs on the machine's daemon, so an upper bound while other work runs).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import { assertDockerReachable, dockerClient } from '../src/sandbox/docker.js';
 import { DockerSandboxFactory } from '../src/sandbox/docker-sandbox.js';
 import { ensureImage } from '../src/sandbox/images.js';
 import { loadSandboxProfile } from '../src/sandbox/profile.js';
 import type { Sandbox } from '../src/sandbox/types.js';
 import { logger } from '../src/util/log.js';
-import { median, timed } from './measure.js';
+import { median, pidsNamed, rawExec, timed } from './measure.js';
 
 /** USER_HZ: the unit of /proc/stat on Linux. */
 const TICKS_PER_SECOND = 100;
 
-async function rawExec(container: Docker.Container, cmd: string[], user: string): Promise<void> {
-  const exec = await container.exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.resume();
-  });
-  await exec.inspect();
-}
 
 /** The fields of /proc/<pid>/stat after the command name. */
 function statFields(pid: number): string[] {
@@ -46,19 +35,6 @@ function treeSeconds(pid: number): number {
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i] ?? 0), 0) / TICKS_PER_SECOND;
 }
 
-/** The pids of the processes whose command name is `comm`. */
-function pidsOf(comm: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return readFileSync(`/proc/${name}/comm`, 'utf8').trim() === comm;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 interface Kind {
   name: string;
@@ -97,7 +73,7 @@ async function main(): Promise<void> {
     ];
     const initPid = (await container.inspect()).State.Pid;
     const shim = Number(statFields(initPid)[1]);
-    const daemons = [...pidsOf('dockerd'), ...pidsOf('containerd')];
+    const daemons = [...pidsNamed('dockerd'), ...pidsNamed('containerd')];
     const daemonSeconds = (): number => daemons.reduce((sum, pid) => sum + treeSeconds(pid), 0);
     const blocks = 5;
     const perBlock = Math.max(1, Math.ceil(reps / blocks));

@@ -1,4 +1,6 @@
 /** Small measuring helpers shared by the benches. */
+import { readdirSync, readFileSync } from 'node:fs';
+import type Docker from 'dockerode';
 
 /** The median of the samples (NaN when there are none). */
 export function median(values: readonly number[]): number {
@@ -12,4 +14,36 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await fn();
   return performance.now() - t;
+}
+
+/** The pids of the processes whose command name (/proc/<pid>/comm) is `comm`. */
+export function pidsNamed(comm: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** One plain docker exec, nothing of the harness's around it: create, start, read to the end, inspect. */
+export async function rawExec(container: Docker.Container, cmd: string[] = ['true'], user?: string, cwd?: string): Promise<void> {
+  const exec = await container.exec({
+    Cmd: cmd,
+    ...(user === undefined ? {} : { User: user }),
+    ...(cwd === undefined ? {} : { WorkingDir: cwd, Env: ['LANG=C.UTF-8'] }),
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.resume();
+  });
+  await exec.inspect();
 }

@@ -18,7 +18,7 @@ import { logger } from '../src/util/log.js';
 import { inspectEpisode } from '../src/inspect/index.js';
 import { loadTask } from '../src/tasks/load.js';
 import { treeToTar } from '../src/sandbox/tar.js';
-import { median, timed } from './measure.js';
+import { median, rawExec, timed } from './measure.js';
 
 function repoTree(): FileTree {
   const tree: FileTree = new Map();
@@ -31,17 +31,6 @@ function repoTree(): FileTree {
   return tree; // 30 files
 }
 
-/** One exec round trip through dockerode, without the harness's wrapper and captures. */
-async function rawExec(container: Docker.Container): Promise<void> {
-  const exec = await container.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.resume();
-  });
-  await exec.inspect();
-}
 
 /** The floor of one test run: a bare container with the repo, running the tests, then removed. */
 async function rawTestRun(docker: Docker, image: string, command: string, tar: Buffer, labels: Record<string, string>): Promise<void> {

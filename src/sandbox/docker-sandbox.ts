@@ -7,7 +7,7 @@ import { abortReason } from '../util/abort.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { dockerClient, dockerMessage, dockerStatus } from './docker.js';
+import { dockerClient, dockerMessage, dockerStatus, streamEnd } from './docker.js';
 import {
   archiveBytesBound,
   copyOutCaps,
@@ -283,14 +283,7 @@ class DockerSandbox implements Sandbox {
           cb();
         },
       });
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', (err: unknown) => {
-        logger.debug(`exec stream error: ${dockerMessage(err)}`);
-        resolve();
-      });
-    });
+    const ended = streamEnd(stream);
     this.modem.demuxStream(stream, sink(stdout, spec.stdoutMark), sink(stderr));
     if (hasStdin) {
       stream.write(typeof spec.stdin === 'string' ? Buffer.from(spec.stdin) : (spec.stdin as Buffer));
@@ -666,14 +659,7 @@ class DockerSandbox implements Sandbox {
         cb();
       },
     });
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', (err: unknown) => {
-        logger.debug(`exec stream error: ${dockerMessage(err)}`);
-        resolve();
-      });
-    });
+    const ended = streamEnd(stream);
     this.modem.demuxStream(stream, stdout, stderr);
     await ended;
     clearTimeout(timer);

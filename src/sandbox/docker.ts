@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { DockerClient } from './dockerode.js';
 import { HarnessError, errorMessage } from '../util/errors.js';
+import { logger } from '../util/log.js';
 
 let client: Docker | undefined;
 
@@ -40,6 +41,21 @@ export async function assertDockerReachable(docker: Docker = dockerClient(), tim
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+/**
+ * When a hijacked exec or attach stream is over: ended, closed, or failed (a failure is logged and
+ * counts as the end; the caller reads the exit status from the daemon).
+ */
+export function streamEnd(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', (err: unknown) => {
+      logger.debug(`exec stream error: ${dockerMessage(err)}`);
+      resolve();
+    });
+  });
 }
 
 /** The HTTP status code of an error from dockerode, when it has one. */

@@ -18,7 +18,7 @@ import { HarnessError, errorMessage } from '../util/errors.js';
 import { logger } from '../util/log.js';
 import { Capture } from './capture.js';
 import { containerSpec, userEnv } from './container-spec.js';
-import { dockerMessage } from './docker.js';
+import { dockerMessage, streamEnd } from './docker.js';
 import { removeContainerAndVolume } from './docker-sandbox.js';
 import { StartMark } from './start-mark.js';
 import type { SandboxProfile } from './profile.js';
@@ -181,11 +181,7 @@ class DockerPreparedRun implements PreparedRun {
         cb();
       },
     });
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
-    });
+    const ended = streamEnd(stream);
     this.modem.demuxStream(stream, stdoutSink, stderrSink);
 
     const onAbort = (): void => {
