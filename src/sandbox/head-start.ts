@@ -11,29 +11,53 @@ import { logger } from '../util/log.js';
 import type { SandboxProfile } from './profile.js';
 import type { PreparedRun, Sandbox, SandboxCreateOptions, SandboxFactory } from './types.js';
 
-interface Ahead {
-  profile: SandboxProfile;
-  labels: Record<string, string>;
-  options: SandboxCreateOptions;
-  sandbox: Promise<Sandbox>;
-}
+/**
+ * One thing started ahead, with what it was asked as: handed out only to a request for exactly
+ * that (same profile, labels and mounts: a CLI agent's container must have the proxy's, a test
+ * container must not).
+ */
+class StartedAhead<T> {
+  private held: { asked: unknown; thing: Promise<T> } | undefined;
 
-interface RunAhead {
-  profile: SandboxProfile;
-  labels: Record<string, string>;
-  run: Promise<PreparedRun>;
+  constructor(private readonly what: string) {}
+
+  start(asked: unknown, make: () => Promise<T>): void {
+    if (this.held !== undefined) throw new Error(`a ${this.what} is already started ahead`);
+    const thing = make();
+    // A failed start is not reported here: the request that would have taken it starts its own.
+    thing.catch(() => undefined);
+    this.held = { asked: structuredClone(asked), thing };
+  }
+
+  /** The thing when it was started as `asked` and started well; undefined to make a new one. */
+  async take(asked: unknown): Promise<T | undefined> {
+    const held = this.held;
+    if (held === undefined || !isDeepStrictEqual(held.asked, asked)) return undefined;
+    this.held = undefined;
+    return held.thing.catch((err: unknown) => {
+      logger.debug(`a ${this.what} started ahead failed (${errorMessage(err)}); starting another`);
+      return undefined;
+    });
+  }
+
+  /** What nothing took (to be removed). */
+  async drop(): Promise<T | undefined> {
+    const held = this.held;
+    this.held = undefined;
+    return held?.thing.catch(() => undefined);
+  }
 }
 
 export class HeadStartFactory implements SandboxFactory {
-  private ahead: Ahead | undefined;
-  private runAhead: RunAhead | undefined;
+  private readonly sandboxAhead = new StartedAhead<Sandbox>('sandbox');
+  private readonly runAhead = new StartedAhead<PreparedRun>("run's container");
   readonly imageId?: (profile: SandboxProfile) => Promise<string>;
   readonly prepareRun?: (profile: SandboxProfile, labels?: Record<string, string>) => Promise<PreparedRun>;
 
   constructor(private readonly inner: SandboxFactory) {
     if (inner.imageId !== undefined) this.imageId = inner.imageId.bind(inner);
     const prepare = inner.prepareRun?.bind(inner);
-    if (prepare !== undefined) this.prepareRun = (profile, labels = {}) => this.takeRun(prepare, profile, labels);
+    if (prepare !== undefined) this.prepareRun = async (profile, labels = {}) => (await this.runAhead.take({ profile, labels })) ?? prepare(profile, labels);
   }
 
   /**
@@ -41,58 +65,23 @@ export class HeadStartFactory implements SandboxFactory {
    * when the inner factory has no one-shot runs.
    */
   startRunAhead(profile: SandboxProfile, labels: Record<string, string>): void {
-    if (this.runAhead !== undefined) throw new Error("a run's container is already started ahead");
-    if (this.inner.prepareRun === undefined) return;
-    const run = this.inner.prepareRun(profile, labels);
-    run.catch(() => undefined);
-    this.runAhead = { profile, labels: { ...labels }, run };
-  }
-
-  private async takeRun(prepare: (profile: SandboxProfile, labels?: Record<string, string>) => Promise<PreparedRun>, profile: SandboxProfile, labels: Record<string, string>): Promise<PreparedRun> {
-    const ahead = this.runAhead;
-    if (ahead !== undefined && isDeepStrictEqual(ahead.profile, profile) && isDeepStrictEqual(ahead.labels, labels)) {
-      this.runAhead = undefined;
-      const run = await ahead.run.catch((err: unknown) => {
-        logger.debug(`a test container started ahead failed (${errorMessage(err)}); starting another`);
-        return undefined;
-      });
-      if (run !== undefined) return run;
-    }
-    return prepare(profile, labels);
+    const prepare = this.inner.prepareRun?.bind(this.inner);
+    if (prepare === undefined) return;
+    this.runAhead.start({ profile, labels }, () => prepare(profile, labels));
   }
 
   /** Starts a sandbox for a later create(profile, labels, options); one at a time. */
   startAhead(profile: SandboxProfile, labels: Record<string, string>, options: SandboxCreateOptions = {}): void {
-    if (this.ahead !== undefined) throw new Error('a sandbox is already started ahead');
-    const sandbox = this.inner.create(profile, labels, options);
-    // A failed start is not reported here: the create() that would have taken it starts its own.
-    sandbox.catch(() => undefined);
-    this.ahead = { profile, labels: { ...labels }, options: { ...options }, sandbox };
+    this.sandboxAhead.start({ profile, labels, options }, () => this.inner.create(profile, labels, options));
   }
 
   async create(profile: SandboxProfile, labels: Record<string, string> = {}, options: SandboxCreateOptions = {}): Promise<Sandbox> {
-    const ahead = this.ahead;
-    // Handed out only to a request for exactly what it was started as: same profile, labels and
-    // mounts (a CLI agent's container must have the proxy's; a test container must not).
-    if (ahead !== undefined && isDeepStrictEqual(ahead.profile, profile) && isDeepStrictEqual(ahead.labels, labels) && isDeepStrictEqual(ahead.options, options)) {
-      this.ahead = undefined;
-      const sandbox = await ahead.sandbox.catch((err: unknown) => {
-        logger.debug(`a sandbox started ahead failed (${errorMessage(err)}); starting another`);
-        return undefined;
-      });
-      if (sandbox !== undefined) return sandbox;
-    }
-    return this.inner.create(profile, labels, options);
+    return (await this.sandboxAhead.take({ profile, labels, options })) ?? this.inner.create(profile, labels, options);
   }
 
   /** Removes what was started ahead and not taken. */
   async release(): Promise<void> {
-    const ahead = this.ahead;
-    const runAhead = this.runAhead;
-    this.ahead = undefined;
-    this.runAhead = undefined;
-    const sandbox = await ahead?.sandbox.catch(() => undefined);
-    const run = await runAhead?.run.catch(() => undefined);
+    const [sandbox, run] = await Promise.all([this.sandboxAhead.drop(), this.runAhead.drop()]);
     await Promise.all([sandbox?.close(), run?.discard()]);
   }
 }
