@@ -198,6 +198,10 @@ class DockerSandbox implements Sandbox {
   /** A tree put in before anything ran: it goes in with the first command (see PUT_FIRST). */
   private pendingPut: { dir: string; archive: Buffer } | undefined;
 
+  private putFailed(dir: string, why: string): HarnessError {
+    return new HarnessError(`cannot copy files into ${dir} of sandbox ${this.container.id.slice(0, 12)}: ${why}`);
+  }
+
   /** Puts a pending tree in through the daemon (for whatever cannot take it with its command). */
   private async flushPut(): Promise<void> {
     const pending = this.pendingPut;
@@ -206,13 +210,31 @@ class DockerSandbox implements Sandbox {
     try {
       await this.container.putArchive(pending.archive, { path: pending.dir });
     } catch (err) {
-      throw new HarnessError(`cannot copy files into ${pending.dir} of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+      throw this.putFailed(pending.dir, dockerMessage(err));
     }
   }
 
   private assertOpen(): void {
     if (this.closing !== undefined) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} is closed`);
     if (this.finished) throw new HarnessError(`sandbox ${this.container.id.slice(0, 12)} ran its last command`);
+  }
+
+  /** A docker exec of cmd as the user, its output attached (and its stdin, when asked). */
+  private async createExec(cmd: string[], user: 'agent' | 'root', cwd: string, env: Record<string, string> | undefined, stdin: boolean): Promise<Docker.Exec> {
+    try {
+      return await this.container.exec({
+        Cmd: cmd,
+        User: this.userSpec(user),
+        WorkingDir: cwd,
+        Env: this.envFor(user, env),
+        AttachStdin: stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      });
+    } catch (err) {
+      throw new HarnessError(`cannot create an exec in sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+    }
   }
 
   /** One docker exec: create, start (hijacked), demux into captures, wait, read the exit code. */
@@ -222,21 +244,7 @@ class DockerSandbox implements Sandbox {
     const stdout = new Capture(spec.keepBytes);
     const stderr = new Capture(spec.keepBytes);
     const hasStdin = spec.stdin !== undefined;
-    let exec: Docker.Exec;
-    try {
-      exec = await this.container.exec({
-        Cmd: spec.cmd,
-        User: this.userSpec(spec.user),
-        WorkingDir: spec.cwd,
-        Env: this.envFor(spec.user, spec.env),
-        AttachStdin: hasStdin,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-      });
-    } catch (err) {
-      throw new HarnessError(`cannot create an exec in sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
-    }
+    const exec = await this.createExec(spec.cmd, spec.user, spec.cwd, spec.env, hasStdin);
     let stream: NodeJS.ReadWriteStream & { destroy?: () => void };
     try {
       stream = await exec.start({ hijack: true, stdin: hasStdin });
@@ -414,7 +422,7 @@ class DockerSandbox implements Sandbox {
     // A pending tree goes in with the first command when it is the agent's and reads no stdin.
     const put = user === 'agent' && options.stdin === undefined ? this.pendingPut : undefined;
     if (put === undefined) await this.flushPut();
-    this.pendingPut = undefined;
+    else this.pendingPut = undefined;
     const mark = put === undefined ? undefined : new StartMark(PUT_MARK);
     const r = await this.run({
       cmd: put === undefined ? ['bash', '-c', KILL_FIRST, 'bash', script] : ['bash', '-c', PUT_FIRST, 'bash', put.dir, script],
@@ -438,7 +446,7 @@ class DockerSandbox implements Sandbox {
     }
     if (put !== undefined && mark?.state !== 'seen') {
       const said = `${r.stderr.result().text}`.trim().split('\n')[0] ?? '';
-      throw new HarnessError(`cannot copy files into ${put.dir} of sandbox ${this.container.id.slice(0, 12)}: tar exited with ${r.exitCode}${said === '' ? '' : `: ${said}`}`);
+      throw this.putFailed(put.dir, `tar exited with ${r.exitCode}${said === '' ? '' : `: ${said}`}`);
     }
     // What the command left running is killed by the next command's own shell before its script
     // (KILL_FIRST), by the copy-out's scan, or with the container after the last command.
@@ -489,14 +497,14 @@ class DockerSandbox implements Sandbox {
       await put();
       return;
     } catch (err) {
-      if (dockerStatus(err) !== 404) throw new HarnessError(`cannot copy files into ${dir} of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+      if (dockerStatus(err) !== 404) throw this.putFailed(dir, dockerMessage(err));
     }
     const made = await this.exec(`mkdir -p -- ${shellQuote(dir)}`, { cwd: '/' });
     if (made.exitCode !== 0) throw new HarnessError(`cannot create ${dir} in sandbox ${this.container.id.slice(0, 12)}: ${made.stderr.text.trim()}`);
     try {
       await put();
     } catch (err) {
-      throw new HarnessError(`cannot copy files into ${dir} of sandbox ${this.container.id.slice(0, 12)}: ${dockerMessage(err)}`);
+      throw this.putFailed(dir, dockerMessage(err));
     }
   }
 
@@ -520,21 +528,7 @@ class DockerSandbox implements Sandbox {
   private async runAnswered<T>(spec: AnsweredSpec<T>): Promise<AnsweredResult<T>> {
     const id = this.container.id.slice(0, 12);
     const notStarted: AnsweredResult<T> = { startFailed: true, head: undefined, marked: false, headTimedOut: false, headLimitHit: false, exitCode: 126 };
-    let exec: Docker.Exec;
-    try {
-      exec = await this.container.exec({
-        Cmd: spec.cmd,
-        User: this.userSpec(spec.user),
-        WorkingDir: spec.cwd,
-        Env: this.envFor(spec.user, undefined),
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-      });
-    } catch (err) {
-      throw new HarnessError(`cannot create an exec in sandbox ${id}: ${dockerMessage(err)}`);
-    }
+    const exec = await this.createExec(spec.cmd, spec.user, spec.cwd, undefined, true);
     let stream: NodeJS.ReadWriteStream & { destroy?: () => void };
     try {
       stream = await exec.start({ hijack: true, stdin: true });
